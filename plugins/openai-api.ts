@@ -1,0 +1,165 @@
+import { Readable } from 'node:stream'
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-request.ts'
+import { callProvider, type ProviderTarget } from '../src/chat/call-provider.ts'
+import { encodeOpenAIStream } from '../src/ingress/openai/encode-stream.ts'
+import { asGatewayError, renderOpenAIError } from '../src/ingress/openai/errors.ts'
+import { fromValidationErrors } from '../src/ingress/openai/validation-error.ts'
+import { GatewayError, invalidRequest, notFound, unauthenticated } from '../src/errors.ts'
+import { costOf } from '../src/pricing.ts'
+import type { RegisteredProvider } from './provider-registry.ts'
+
+export interface OpenAIApiOptions {
+  requestTimeoutMs: number
+  streamIdleTimeoutMs: number
+  bodyLimitBytes: number
+}
+
+/** `/v1/chat/completions` and `/v1/models` in OpenAI's protocol, errors included. Encapsulated: its hooks stay here. */
+const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => {
+  const targets = new Map<string, ProviderTarget>()
+  let modelList = ''
+
+  app.addHook('onReady', async () => {
+    for (const provider of app.providers.enabled()) targets.set(provider.name, toTarget(provider, app.providers.secrets()))
+    modelList = JSON.stringify({ object: 'list', data: listModels(app.providers.enabled()) })
+  })
+
+  app.addHook('onRequest', async (request) => {
+    if (!app.clientAuth.isAuthorized(request)) {
+      throw unauthenticated('Missing or invalid gateway API key. Send it as `Authorization: Bearer <key>`.')
+    }
+  })
+
+  app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
+    const mapped = toClientError(error)
+    if (mapped.status >= 500) request.log.error({ err: error, provider: mapped.provider }, 'request failed')
+    else if (mapped.provider !== undefined) request.log.warn({ provider: mapped.provider, status: mapped.status, upstreamStatus: mapped.upstreamStatus }, mapped.message)
+    if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds))
+    void reply.code(mapped.status).type('application/json').send(renderOpenAIError(mapped))
+  })
+
+  app.get('/models', async (_request, reply) => reply.type('application/json').send(modelList))
+
+  app.get('/models/*', async (request, reply) => {
+    const id = (request.params as { '*': string })['*']
+    const [name, ...rest] = id.split(':')
+    const provider = name === undefined ? undefined : app.providers.get(name)
+    const model = provider?.enabled === true ? provider.catalog.find(rest.join(':')) : undefined
+    if (provider === undefined || model === undefined) throw notFound(`The model '${id}' does not exist.`, 'model_not_found')
+    return reply.send(listModels([provider]).find((entry) => entry.id === `${provider.name}:${model.id}`))
+  })
+
+  app.post('/chat/completions', { schema: { body: ChatRequestSchema }, bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
+    const body = request.body as ChatRequest
+    const route = app.router.resolve(body.model)
+    const target = targets.get(route.provider.name)
+    if (target === undefined) throw invalidRequest(`Provider '${route.provider.name}' is not enabled.`, 'model')
+    reply.header('x-switchyard-provider', target.name).header('x-switchyard-model', route.model)
+
+    const clientGone = abortOnClientClose(request, reply)
+    let result
+    try {
+      result = await callProvider(target, { ...body, model: route.model }, {
+        requestId: request.id,
+        requestTimeoutMs: options.requestTimeoutMs,
+        streamIdleTimeoutMs: options.streamIdleTimeoutMs,
+        signal: clientGone
+      })
+    } catch (error) {
+      const status = error instanceof GatewayError ? (error.upstreamStatus ?? error.status) : 500
+      reply.header('x-switchyard-attempts', `${target.name}:${status}`)
+      throw error
+    }
+    reply.header('x-switchyard-attempts', `${target.name}:200`)
+
+    if (!result.stream) {
+      const usage = result.response.usage
+      const price = route.provider.prices.priceOf(route.model)
+      if (usage !== undefined && price !== undefined) reply.header('x-switchyard-cost-usd', costOf(usage, price).toFixed(9))
+      return reply.type('application/json').send(JSON.stringify(result.response))
+    }
+
+    const includeUsage = body.stream_options?.include_usage === true
+    const events = encodeOpenAIStream(result.first, result.rest, {
+      includeUsage,
+      onEnd: ({ error }) => {
+        if (error !== undefined) request.log.warn({ provider: target.name, err: asGatewayError(error).message }, 'stream ended with an error')
+      }
+    })
+    return reply
+      .type('text/event-stream; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('x-accel-buffering', 'no')
+      .send(Readable.from(events, { objectMode: false }))
+  })
+}
+
+function toTarget (provider: RegisteredProvider, secrets: readonly string[]): ProviderTarget {
+  if (provider.upstream === undefined) throw new Error(`provider ${provider.name} has no upstream client`)
+  return { name: provider.name, definition: provider.definition, upstream: provider.upstream, headers: provider.headers, secrets }
+}
+
+/** An AbortSignal that fires when the client goes away before the response is complete. */
+function abortOnClientClose (request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) {
+      request.log.info('client closed the connection before the response was complete')
+      controller.abort()
+    }
+  })
+  return controller.signal
+}
+
+function toClientError (error: FastifyError | GatewayError): GatewayError {
+  if (error instanceof GatewayError) return error
+  if (error.validation !== undefined) return fromValidationErrors(error.validation)
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new GatewayError('request_too_large', 413, 'The request body is larger than the gateway accepts (BODY_LIMIT_BYTES).', { code: 'request_too_large' })
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new GatewayError('invalid_request', 415, 'Send the request body as application/json.', { code: 'unsupported_media_type' })
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return invalidRequest(error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
+      ? `We could not parse the JSON body of your request: ${error.message}`
+      : error.message, null, 'invalid_request')
+  }
+  return asGatewayError(error)
+}
+
+interface ListedModel {
+  id: string
+  object: 'model'
+  created: number
+  owned_by: string
+  context_window: number
+  max_output_tokens?: number
+  capabilities: RegisteredProvider['definition']['catalog']['models'][number]['capabilities']
+  pricing?: { input: number, output: number, cached_input?: number, currency: 'USD', unit: 'per 1M tokens' }
+}
+
+const LISTED_AT = Math.floor(Date.now() / 1000)
+
+function listModels (providers: readonly RegisteredProvider[]): ListedModel[] {
+  return providers.flatMap((provider) => provider.definition.catalog.models.map((model) => {
+    const price = provider.prices.priceOf(model.id)
+    const entry: ListedModel = {
+      id: `${provider.name}:${model.id}`,
+      object: 'model',
+      created: LISTED_AT,
+      owned_by: provider.name,
+      context_window: model.contextWindow,
+      capabilities: model.capabilities
+    }
+    if (model.maxOutputTokens !== undefined) entry.max_output_tokens = model.maxOutputTokens
+    if (price !== undefined) {
+      entry.pricing = { input: price.input, output: price.output, currency: 'USD', unit: 'per 1M tokens' }
+      if (price.cachedInput !== undefined) entry.pricing.cached_input = price.cachedInput
+    }
+    return entry
+  }))
+}
+
+export default openaiApi

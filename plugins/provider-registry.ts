@@ -1,0 +1,124 @@
+import fp from 'fastify-plugin'
+import { Value } from '@sinclair/typebox/value'
+import type { FastifyPluginAsync } from 'fastify'
+import { ProviderManifestSchema, type ProviderDefinition } from '../src/provider.ts'
+import { indexCatalog, type CatalogIndex } from '../src/model-catalog.ts'
+import { ConfigurationError, resolveProviderSettings, type ProviderSettings } from '../src/provider-settings.ts'
+import { createUpstreamClient, type UpstreamClient } from '../src/upstream.ts'
+import type { Env } from '../src/config.ts'
+import { createPriceLookup, type PriceLookup } from '../src/pricing.ts'
+
+export interface RegisteredProvider {
+  readonly name: string
+  readonly definition: ProviderDefinition
+  readonly settings: Readonly<ProviderSettings>
+  /** A key is configured and the dispatch mode is not `off`. */
+  readonly enabled: boolean
+  readonly catalog: CatalogIndex
+  readonly prices: PriceLookup
+  /** Present only for enabled providers. */
+  readonly upstream: UpstreamClient | undefined
+  /** Prebuilt per provider: content type, auth and static headers. Never logged, never returned. */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+export interface ProviderRegistry {
+  add: (definition: ProviderDefinition) => void
+  get: (name: string) => RegisteredProvider | undefined
+  all: () => readonly RegisteredProvider[]
+  enabled: () => readonly RegisteredProvider[]
+  /** Every configured provider key, for scrubbing from anything the gateway writes. */
+  secrets: () => readonly string[]
+}
+
+export interface ProviderRegistryOptions {
+  env: Env
+  connectTimeoutMs: number
+  keepAliveTimeoutMs?: number
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    providers: ProviderRegistry
+  }
+}
+
+export function createProviderRegistry (options: ProviderRegistryOptions): ProviderRegistry & { close: () => Promise<void> } {
+  const byName = new Map<string, RegisteredProvider>()
+  const ordered: RegisteredProvider[] = []
+  const enabled: RegisteredProvider[] = []
+  const secrets: string[] = []
+
+  function add (definition: ProviderDefinition): void {
+    const firstError = Value.Errors(ProviderManifestSchema, definition).First()
+    if (firstError !== undefined) {
+      const name = typeof definition?.name === 'string' ? definition.name : '(unnamed)'
+      throw new ConfigurationError(`Provider ${name}: ${firstError.path || '/'} ${firstError.message}`)
+    }
+    if (byName.has(definition.name)) {
+      throw new ConfigurationError(`Provider ${definition.name} is registered twice (two folders with the same name)`)
+    }
+    const settings = resolveProviderSettings(definition.name, {
+      baseUrl: definition.defaultBaseUrl,
+      defaultModel: definition.defaultModel
+    }, options.env)
+    const isEnabled = settings.apiKey !== undefined && settings.dispatchMode !== 'off'
+    const provider: RegisteredProvider = {
+      name: definition.name,
+      definition,
+      settings: Object.freeze(settings),
+      enabled: isEnabled,
+      catalog: indexCatalog(definition.catalog),
+      prices: createPriceLookup(definition.pricing),
+      upstream: isEnabled
+        ? createUpstreamClient(settings.baseUrl, {
+          connectTimeoutMs: options.connectTimeoutMs,
+          keepAliveTimeoutMs: options.keepAliveTimeoutMs
+        })
+        : undefined,
+      headers: Object.freeze(buildHeaders(definition, settings.apiKey))
+    }
+    byName.set(provider.name, provider)
+    ordered.push(provider)
+    if (isEnabled) enabled.push(provider)
+    if (settings.apiKey !== undefined) secrets.push(settings.apiKey)
+  }
+
+  return {
+    add,
+    get: (name) => byName.get(name),
+    all: () => ordered,
+    enabled: () => enabled,
+    secrets: () => secrets,
+    close: async () => {
+      await Promise.all(ordered.map((provider) => provider.upstream?.close()))
+    }
+  }
+}
+
+function buildHeaders (definition: ProviderDefinition, apiKey: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    ...definition.staticHeaders
+  }
+  if (apiKey !== undefined) {
+    if (definition.auth.scheme === 'bearer') headers.authorization = `Bearer ${apiKey}`
+    else headers[definition.auth.header] = apiKey
+  }
+  return headers
+}
+
+const providerRegistry: FastifyPluginAsync<ProviderRegistryOptions> = async (app, options) => {
+  const registry = createProviderRegistry(options)
+  app.decorate('providers', {
+    add: registry.add,
+    get: registry.get,
+    all: registry.all,
+    enabled: registry.enabled,
+    secrets: registry.secrets
+  })
+  app.addHook('onClose', registry.close)
+}
+
+export default fp(providerRegistry, { name: 'provider-registry', fastify: '5.x' })

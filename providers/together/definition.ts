@@ -1,0 +1,14 @@
+import { defineOpenAICompatibleProvider } from '../../src/openai-compatible/define-provider.ts'
+import { catalog, defaultModel } from './models.ts'
+import { pricing } from './pricing.ts'
+import { dialect } from './dialect.ts'
+
+export const definition = defineOpenAICompatibleProvider({
+  name: 'together',
+  displayName: 'Together AI',
+  defaultBaseUrl: 'https://api.together.xyz/v1',
+  auth: { scheme: 'bearer' },
+  defaultModel,
+  catalog,
+  pricing
+}, dialect)

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import type { Writable } from 'node:stream'
+import Fastify, { type FastifyInstance } from 'fastify'
+import fastifyEnv from '@fastify/env'
+import sensible from '@fastify/sensible'
+import { ConfigSchema, splitList, type Config, type Env } from './config.ts'
+import { findProviderPlugins, loadProviderPlugin } from './provider-discovery.ts'
+import { renderOpenAIError } from './ingress/openai/errors.ts'
+import { notFound } from './errors.ts'
+import providerRegistry from '../plugins/provider-registry.ts'
+import routing from '../plugins/routing.ts'
+import auth from '../plugins/auth.ts'
+import health from '../plugins/health.ts'
+import openaiApi from '../plugins/openai-api.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Readonly<Config>
+  }
+}
+
+export interface BuildAppOptions {
+  /** The environment to configure from; `process.env` is never read here. */
+  env: Env
+  /** Where log lines go (tests capture them); stdout when absent. */
+  logStream?: Writable
+  /** Idle keep-alive time for provider sockets (tests keep it short); undici's default otherwise. */
+  upstreamKeepAliveTimeoutMs?: number
+}
+
+export const BUILT_IN_PROVIDERS_DIR = fileURLToPath(new URL('../providers/', import.meta.url))
+
+/** Logger settings shared by every entry: credentials are redacted wherever a serializer might put them. */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers["x-goog-api-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  '*.apiKey',
+  'apiKey'
+]
+
+export async function buildApp (options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: 'info',
+      redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+      ...(options.logStream === undefined ? {} : { stream: options.logStream })
+    },
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } }
+  })
+
+  await app.register(fastifyEnv, { schema: ConfigSchema, data: options.env })
+  const config = Object.freeze({ ...app.config })
+  app.log.level = config.LOG_LEVEL
+
+  await app.register(sensible)
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  await app.register(providerRegistry, {
+    env: options.env,
+    connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
+    keepAliveTimeoutMs: options.upstreamKeepAliveTimeoutMs
+  })
+  const providerFolders = [BUILT_IN_PROVIDERS_DIR, ...(config.PROVIDERS_DIR === undefined ? [] : [config.PROVIDERS_DIR])]
+  for (const file of await findProviderPlugins(providerFolders)) {
+    await app.register(await loadProviderPlugin(file))
+  }
+  await app.register(routing, { defaultProvider: config.DEFAULT_PROVIDER })
+  await app.register(auth, { gatewayKeys: splitList(config.GATEWAY_API_KEYS) })
+  await app.register(health)
+  await app.register(openaiApi, {
+    prefix: '/v1',
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    streamIdleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES
+  })
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(renderOpenAIError(notFound(`Unknown route ${request.method} ${request.url.split('?')[0] ?? ''}.`)))
+  })
+
+  app.addHook('onReady', async () => {
+    const enabled = app.providers.enabled().map((provider) => provider.name)
+    app.log.info({ providers: enabled }, enabled.length === 0 ? 'no provider is enabled: set a <PROVIDER>_API_KEY' : 'providers enabled')
+  })
+  return app
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto'
+import type { ChatRequest } from '../canonical/chat-request.ts'
+import type { ChatResponse } from '../canonical/chat-response.ts'
+import type { ChatChunk } from '../canonical/chat-chunk.ts'
+import type { CallContext, ProviderDefinition } from '../provider.ts'
+import type { UpstreamClient } from '../upstream.ts'
+import { clientClosed, upstreamProtocolError, upstreamTimeout } from '../errors.ts'
+import { parseRetryAfter, readErrorBody, toGatewayError } from '../upstream.ts'
+import { parseSse } from '../sse.ts'
+import { scrubSecrets } from './scrub-secrets.ts'
+
+export interface ProviderTarget {
+  name: string
+  definition: ProviderDefinition
+  upstream: UpstreamClient
+  headers: Readonly<Record<string, string>>
+  secrets: readonly string[]
+}
+
+export interface CallOptions {
+  requestId: string
+  /** Total time for a non-streaming call; time to the first chunk for a stream. */
+  requestTimeoutMs: number
+  streamIdleTimeoutMs: number
+  /** Fires when the client has gone away. */
+  signal: AbortSignal
+}
+
+export type ProviderResult =
+  | { stream: false, response: ChatResponse }
+  | { stream: true, first: ChatChunk | undefined, rest: AsyncGenerator<ChatChunk> }
+
+let idCounter = 0
+
+export function createCallContext (provider: string, model: string, requestId: string, stream: boolean): CallContext {
+  return {
+    provider,
+    model,
+    requestId,
+    stream,
+    now: () => Math.floor(Date.now() / 1000),
+    newId: (prefix) => `${prefix}${randomUUID().replace(/-/g, '').slice(0, 20)}${(idCounter++ % 1296).toString(36).padStart(2, '0')}`
+  }
+}
+
+/**
+ * Sends one canonical request to one provider. Resolves once the provider has answered (non-streaming) or
+ * produced its first chunk (streaming), so that every failure before the first byte reaches the client is
+ * still an ordinary error the caller can render or retry. After that, the returned generator owns the call:
+ * exhausting, breaking out of or failing it releases the upstream socket.
+ */
+export async function callProvider (target: ProviderTarget, request: ChatRequest, options: CallOptions): Promise<ProviderResult> {
+  const stream = request.stream === true
+  const ctx = createCallContext(target.name, request.model, options.requestId, stream)
+  const upstreamRequest = target.definition.toUpstreamRequest(request, ctx)
+
+  const controller = new AbortController()
+  const onClientGone = (): void => { controller.abort(clientClosed()) }
+  if (options.signal.aborted) throw clientClosed()
+  options.signal.addEventListener('abort', onClientGone, { once: true })
+  const deadline = setTimeout(() => {
+    controller.abort(upstreamTimeout(target.name,
+      `no ${stream ? 'first chunk' : 'complete answer'} within ${options.requestTimeoutMs} ms`))
+  }, options.requestTimeoutMs)
+  const release = (): void => {
+    clearTimeout(deadline)
+    options.signal.removeEventListener('abort', onClientGone)
+  }
+  const fail = (error: unknown): never => {
+    throw scrubSecrets(toGatewayError(error, target.name, controller.signal.reason, options.streamIdleTimeoutMs), target.secrets)
+  }
+
+  let response
+  try {
+    response = await target.upstream.send({
+      path: upstreamRequest.path,
+      headers: target.headers as Record<string, string>,
+      body: JSON.stringify(upstreamRequest.body),
+      signal: controller.signal,
+      headersTimeoutMs: options.requestTimeoutMs,
+      bodyTimeoutMs: stream ? options.streamIdleTimeoutMs : options.requestTimeoutMs
+    })
+    if (response.statusCode >= 400) {
+      const retryAfter = parseRetryAfter(response.headers)
+      const errorBody = await readErrorBody(response.body)
+      throw target.definition.parseUpstreamError(response.statusCode, errorBody, retryAfter)
+    }
+  } catch (error) {
+    release()
+    return fail(error)
+  }
+
+  if (!stream) {
+    try {
+      const text = await response.body.text()
+      let body: unknown
+      try {
+        body = JSON.parse(text)
+      } catch {
+        throw upstreamProtocolError(target.name, 'the provider answered with a body that is not JSON')
+      }
+      return { stream: false, response: target.definition.fromUpstreamResponse(body, ctx) }
+    } catch (error) {
+      response.body.destroy()
+      return fail(error)
+    } finally {
+      release()
+    }
+  }
+
+  const body = response.body
+  const chunks = target.definition.translateStream(parseSse(body), ctx)
+  let first: IteratorResult<ChatChunk>
+  try {
+    first = await chunks.next()
+  } catch (error) {
+    release()
+    body.destroy()
+    return fail(error)
+  }
+  clearTimeout(deadline)
+  return { stream: true, first: first.done === true ? undefined : first.value, rest: guardStream(chunks) }
+
+  async function * guardStream (rest: AsyncGenerator<ChatChunk>): AsyncGenerator<ChatChunk> {
+    try {
+      yield * rest
+    } catch (error) {
+      fail(error)
+    } finally {
+      release()
+      if (!body.destroyed) body.destroy()
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/** Core settings (contract §2), validated once at start-up by @fastify/env; `fastify.config` holds the result. */
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8094 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' }
+  ),
+  DEFAULT_PROVIDER: Type.String({ pattern: '^[a-z][a-z0-9-]*$', default: 'gemini' }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 120000 }),
+  STREAM_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60000 }),
+  CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10000 }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 33554432 }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 30000 }),
+  GATEWAY_API_KEYS: Type.Optional(Type.String()),
+  ADMIN_API_KEY: Type.Optional(Type.String()),
+  UPSTREAM_PROXY: Type.Optional(Type.String()),
+  HTTPS_PROXY: Type.Optional(Type.String()),
+  HTTP_PROXY: Type.Optional(Type.String()),
+  NO_PROXY: Type.Optional(Type.String()),
+  PROVIDERS_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  PRICING_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  LOG_BUFFER_SIZE: Type.Integer({ minimum: 1, default: 1000 })
+}, { additionalProperties: false })
+
+export type Config = Static<typeof ConfigSchema>
+
+/** The environment as given to `buildApp`: tests pass a plain object, the entries pass `process.env`. */
+export type Env = Record<string, string | undefined>
+
+/** Splits a comma-separated list, dropping blanks. */
+export function splitList (value: string | undefined): string[] {
+  if (value === undefined) return []
+  return value.split(',').map((item) => item.trim()).filter((item) => item !== '')
+}

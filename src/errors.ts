@@ -1,0 +1,92 @@
+export const ERROR_KINDS = [
+  'invalid_request',
+  'authentication',
+  'permission',
+  'not_found',
+  'request_too_large',
+  'rate_limited',
+  'overloaded',
+  'upstream_timeout',
+  'upstream_unavailable',
+  'upstream_error',
+  'client_closed',
+  'internal'
+] as const
+
+export type ErrorKind = (typeof ERROR_KINDS)[number]
+
+export interface GatewayErrorOptions {
+  param?: string | null
+  code?: string | null
+  provider?: string
+  retryAfterSeconds?: number
+  /** The status the provider answered with, when the error came from one. */
+  upstreamStatus?: number
+  cause?: unknown
+}
+
+/** The one error type that crosses module lines; rendered once per ingress protocol. */
+export class GatewayError extends Error {
+  readonly kind: ErrorKind
+  readonly status: number
+  readonly param: string | null
+  readonly code: string | null
+  readonly provider: string | undefined
+  readonly retryAfterSeconds: number | undefined
+  readonly upstreamStatus: number | undefined
+
+  constructor (kind: ErrorKind, status: number, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'GatewayError'
+    this.kind = kind
+    this.status = status
+    this.param = options.param ?? null
+    this.code = options.code ?? null
+    this.provider = options.provider
+    this.retryAfterSeconds = options.retryAfterSeconds
+    this.upstreamStatus = options.upstreamStatus
+  }
+}
+
+export function invalidRequest (message: string, param: string | null = null, code: string | null = null): GatewayError {
+  return new GatewayError('invalid_request', 400, message, { param, code })
+}
+
+export function unauthenticated (message: string): GatewayError {
+  return new GatewayError('authentication', 401, message, { code: 'invalid_api_key' })
+}
+
+export function notFound (message: string, code: string | null = null): GatewayError {
+  return new GatewayError('not_found', 404, message, { code })
+}
+
+export function upstreamTimeout (provider: string, message: string): GatewayError {
+  return new GatewayError('upstream_timeout', 504, `${provider}: ${message}`, { provider, code: 'timeout' })
+}
+
+export function upstreamUnavailable (provider: string, message: string, cause?: unknown): GatewayError {
+  return new GatewayError('upstream_unavailable', 502, `${provider}: ${message}`, { provider, cause })
+}
+
+export function upstreamProtocolError (provider: string, message: string): GatewayError {
+  return new GatewayError('upstream_error', 502, `${provider}: ${message}`, { provider })
+}
+
+export function clientClosed (): GatewayError {
+  return new GatewayError('client_closed', 499, 'client closed the request')
+}
+
+/** Kind of error for an HTTP status a provider answered with. */
+export function errorKindForStatus (status: number): ErrorKind {
+  switch (status) {
+    case 401: return 'authentication'
+    case 403: return 'permission'
+    case 404: return 'not_found'
+    case 408: case 504: return 'upstream_timeout'
+    case 413: return 'request_too_large'
+    case 429: return 'rate_limited'
+    case 498: case 503: case 529: return 'overloaded'
+    case 502: return 'upstream_unavailable'
+    default: return status >= 500 ? 'upstream_error' : 'invalid_request'
+  }
+}

@@ -1,0 +1,31 @@
+import type { ChatRequest } from '../canonical/chat-request.ts'
+import type { FinishReason } from '../canonical/finish-reason.ts'
+
+/**
+ * How one OpenAI-shaped provider differs from OpenAI itself (see shared wire notes). A provider declares only
+ * this; the translators in this folder do the rest.
+ */
+export interface OpenAICompatibleDialect {
+  /** Name used in error messages. */
+  displayName: string
+  /** Top-level request fields sent upstream. `all` forwards every field the client sent (OpenAI itself). */
+  forwardedParams: 'all' | ReadonlySet<string>
+  /** Client field -> provider field, e.g. Mistral `seed` -> `random_seed`. Applied before forwarding. */
+  renamedParams?: Readonly<Record<string, string>>
+  /** `request`: ask with `stream_options.include_usage`; `always`: the provider streams usage unasked. */
+  streamUsage: 'request' | 'always'
+  /** Largest `n` the provider accepts; more is a 400 here instead of a provider error. */
+  maxChoices?: number
+  /** Send only OpenAI-defined message keys (strict providers reject others), developer -> system. */
+  strictMessages: boolean
+  /** Roles whose content must be a plain string (text parts are joined). */
+  stringContentRoles?: ReadonlySet<string>
+  /** Rewrites tool call ids the provider would reject (Mistral: exactly 9 alphanumerics). */
+  toolCallId?: (id: string) => string
+  /** Provider finish reasons beyond OpenAI's five. `error` means the generation failed. */
+  finishReasons?: Readonly<Record<string, FinishReason | 'error'>>
+  /** Keep fields the canonical schema does not name (OpenAI's own responses pass through whole). */
+  keepUnknownResponseFields: boolean
+  /** Last adjustments to the wire body, for what a table cannot say. */
+  adjustBody?: (body: Record<string, unknown>, request: ChatRequest) => void
+}

@@ -1,0 +1,59 @@
+import { GatewayError, errorKindForStatus } from '../errors.ts'
+import type { OpenAICompatibleDialect } from './dialect.ts'
+import { isWireError } from './wire.ts'
+
+const MESSAGE_LIMIT = 500
+
+/**
+ * A provider error body -> GatewayError with the provider's status (non-standard ones made standard), its message
+ * (never a raw body), code, param and retry-after. Parses every shape seen from these providers: OpenAI's
+ * `{error:{message}}`, Mistral's `{message}` / `{detail:[...]}`, Together's legacy `{error:"text"}`.
+ */
+export function parseOpenAICompatibleError (
+  status: number,
+  body: unknown,
+  retryAfterSeconds: number | undefined,
+  provider: string,
+  dialect: Pick<OpenAICompatibleDialect, 'displayName'>
+): GatewayError {
+  let message: string | undefined
+  let code: string | null = null
+  let param: string | null = null
+  if (isWireError.Check(body)) {
+    const error = body.error
+    if (typeof error === 'string') message = error
+    else if (error !== undefined) {
+      message = textOf(error.message)
+      code = error.code == null ? null : String(error.code)
+      param = error.param ?? null
+    }
+    message ??= textOf(body.message) ?? textOf(body.detail)
+    if (code === null && body.code != null) code = String(body.code)
+    param ??= body.param ?? null
+  }
+  const clientStatus = standardStatus(status)
+  const summary = message === undefined || message === ''
+    ? `the provider answered ${status}`
+    : `${message.length > MESSAGE_LIMIT ? `${message.slice(0, MESSAGE_LIMIT)}…` : message}`
+  return new GatewayError(errorKindForStatus(status), clientStatus, `${dialect.displayName} error (${status}): ${summary}`, {
+    provider,
+    code,
+    param,
+    retryAfterSeconds,
+    upstreamStatus: status
+  })
+}
+
+function textOf (value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value === 'string') return value
+  return JSON.stringify(value)
+}
+
+/** Statuses clients know; Groq's 498 (flex capacity) becomes 503, unknown 5xx become 502. */
+function standardStatus (status: number): number {
+  if (status === 498) return 503
+  if (status >= 500 && ![500, 502, 503, 504, 529].includes(status)) return 502
+  if (status < 400 || status > 599) return 502
+  return status
+}

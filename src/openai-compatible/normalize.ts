@@ -1,0 +1,56 @@
+import type { FinishReason } from '../canonical/finish-reason.ts'
+import type { Usage } from '../canonical/usage.ts'
+import type { OpenAICompatibleDialect } from './dialect.ts'
+import type { WireContent, WireUsage } from './wire.ts'
+
+const OPENAI_FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  content_filter: 'content_filter',
+  function_call: 'function_call'
+}
+
+/** A provider finish reason in OpenAI's vocabulary; `error` when the provider says generation failed. */
+export function mapFinishReason (reason: string, dialect: OpenAICompatibleDialect): FinishReason | 'error' {
+  return dialect.finishReasons?.[reason] ?? OPENAI_FINISH_REASONS[reason] ?? 'stop'
+}
+
+/** Keeps only the usage fields of the canonical shape (drops Groq's timings and the like). */
+export function normalizeUsage (usage: WireUsage): Usage {
+  const out: Usage = {
+    prompt_tokens: usage.prompt_tokens,
+    completion_tokens: usage.completion_tokens,
+    total_tokens: usage.total_tokens ?? usage.prompt_tokens + usage.completion_tokens
+  }
+  const cached = usage.prompt_tokens_details?.cached_tokens
+  const cacheWrite = usage.prompt_tokens_details?.cache_write_tokens
+  if (typeof cached === 'number' || typeof cacheWrite === 'number') {
+    out.prompt_tokens_details = {}
+    if (typeof cached === 'number') out.prompt_tokens_details.cached_tokens = cached
+    if (typeof cacheWrite === 'number') out.prompt_tokens_details.cache_write_tokens = cacheWrite
+  }
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens
+  if (typeof reasoning === 'number') out.completion_tokens_details = { reasoning_tokens: reasoning }
+  return out
+}
+
+/** Splits provider content into answer text and thinking text (Mistral sends thinking as content parts). */
+export function splitContent (content: WireContent | undefined): { text: string | undefined, thinking: string | undefined } {
+  if (content === undefined || content === null) return { text: undefined, thinking: undefined }
+  if (typeof content === 'string') return { text: content, thinking: undefined }
+  let text: string | undefined
+  let thinking: string | undefined
+  for (const part of content) {
+    if (part.type === 'text' && part.text !== undefined) text = (text ?? '') + part.text
+    if (part.type === 'thinking') {
+      for (const inner of part.thinking ?? []) if (inner.text !== undefined) thinking = (thinking ?? '') + inner.text
+    }
+  }
+  return { text, thinking }
+}
+
+export function stringifyArguments (args: string | Record<string, unknown> | null | undefined): string {
+  if (args === undefined || args === null) return ''
+  return typeof args === 'string' ? args : JSON.stringify(args)
+}

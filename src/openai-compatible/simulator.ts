@@ -1,0 +1,190 @@
+import type { IncomingMessage } from 'node:http'
+import { encodeSseEvent } from '../sse.ts'
+import {
+  startHttpSimulator,
+  type ProviderSimulator,
+  type SimulatorReply
+} from '../simulator/http-simulator.ts'
+import {
+  createIdSequence,
+  planReply,
+  type ReplyPlan,
+  type SimulatedConversation,
+  type SimulatorScript
+} from '../simulator/reply-plan.ts'
+
+// A simulator for OpenAI-shaped chat APIs. It speaks OpenAI's wire format by default; each provider's
+// simulator overrides the hooks where its real API differs (see the shared wire notes).
+
+export interface SimulatedCall { id: string, name: string, arguments: string }
+
+export interface ChatCompletionShape {
+  id: string
+  created: number
+  model: string
+  plan: ReplyPlan
+  calls: SimulatedCall[]
+  request: Record<string, unknown>
+}
+
+export interface OpenAICompatibleSimulatorFlavour {
+  displayName: string
+  basePath: string
+  apiKey: string
+  /** Tool call id as this provider makes them. */
+  toolCallId: (next: (length: number) => string) => string
+  /** A request the real API would refuse, as its error reply; undefined when accepted. */
+  rejects?: (body: Record<string, unknown>) => SimulatorReply | undefined
+  errorBody: (status: number, message: string) => unknown
+  renderJson: (shape: ChatCompletionShape) => unknown
+  renderStream: (shape: ChatCompletionShape) => unknown[]
+  /** Model list as `GET /models` returns it. */
+  models: string[]
+}
+
+export async function startOpenAICompatibleSimulator (flavour: OpenAICompatibleSimulatorFlavour, port = 0): Promise<ProviderSimulator> {
+  const nextId = createIdSequence()
+  return await startHttpSimulator({
+    basePath: flavour.basePath,
+    apiKey: flavour.apiKey,
+    readKey: readBearer,
+    errorBody: flavour.errorBody,
+    handle ({ request, script }) {
+      if (request.method === 'GET' && request.path === '/models') {
+        return { json: { object: 'list', data: flavour.models.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: flavour.displayName.toLowerCase() })) } }
+      }
+      if (request.method !== 'POST' || request.path !== '/chat/completions') {
+        return { status: 404, json: flavour.errorBody(404, `Unknown route ${request.method} ${request.path}`) }
+      }
+      const body = request.body as Record<string, unknown>
+      if (typeof body !== 'object' || body === null || typeof body.model !== 'string' || !Array.isArray(body.messages)) {
+        return { status: 400, json: flavour.errorBody(400, "'model' and 'messages' are required") }
+      }
+      const rejected = flavour.rejects?.(body)
+      if (rejected !== undefined) return rejected
+      const shape = buildShape(body, script)
+      if (body.stream === true) {
+        return { events: [...flavour.renderStream(shape).map((chunk) => encodeSseEvent(JSON.stringify(chunk))), 'data: [DONE]\n\n'] }
+      }
+      return { json: flavour.renderJson(shape) }
+    }
+  }, port)
+
+  function buildShape (body: Record<string, unknown>, script: SimulatorScript): ChatCompletionShape {
+    const plan = planReply(readConversation(body), script, flavour.displayName)
+    const calls = plan.kind === 'tool'
+      ? plan.calls.map((call) => ({ id: flavour.toolCallId(nextId), name: call.name, arguments: call.arguments }))
+      : []
+    return { id: nextId(24), created: Math.floor(Date.now() / 1000), model: body.model as string, plan, calls, request: body }
+  }
+}
+
+function readBearer (request: IncomingMessage): string | undefined {
+  const header = request.headers.authorization
+  return header?.startsWith('Bearer ') === true ? header.slice(7) : undefined
+}
+
+function textOf (content: unknown): string {
+  if (typeof content === 'string') return content
+  if (Array.isArray(content)) {
+    return content.map((part: { type?: string, text?: string }) => part.type === 'text' ? part.text ?? '' : '').join('')
+  }
+  return ''
+}
+
+export function readConversation (body: Record<string, unknown>): SimulatedConversation {
+  const messages = body.messages as Array<{ role: SimulatedConversation['lastRole'], content?: unknown }>
+  const last = messages[messages.length - 1]
+  const tools = Array.isArray(body.tools)
+    ? (body.tools as Array<{ function?: { name: string, parameters?: Record<string, unknown> } }>)
+        .flatMap((tool) => tool.function === undefined ? [] : [{ name: tool.function.name, parameters: tool.function.parameters }])
+    : []
+  const choice = body.tool_choice
+  const toolChoice: SimulatedConversation['toolChoice'] = typeof choice === 'object' && choice !== null
+    ? { name: (choice as { function: { name: string } }).function.name }
+    : choice === 'none' ? 'none' : choice === 'required' || choice === 'any' ? 'required' : 'auto'
+  return {
+    lastRole: last?.role ?? 'user',
+    lastText: textOf(last?.content),
+    promptChars: messages.reduce((sum, message) => sum + textOf(message.content).length, 0),
+    tools,
+    toolChoice
+  }
+}
+
+export function usageOf (plan: ReplyPlan) {
+  return { prompt_tokens: plan.usage.prompt, completion_tokens: plan.usage.completion, total_tokens: plan.usage.prompt + plan.usage.completion }
+}
+
+export function finishReasonOf (plan: ReplyPlan): 'stop' | 'tool_calls' {
+  return plan.kind === 'tool' ? 'tool_calls' : 'stop'
+}
+
+/** A chunk envelope in OpenAI's shape. */
+export function chunkEnvelope (shape: ChatCompletionShape, idPrefix = 'chatcmpl-') {
+  return { id: `${idPrefix}${shape.id}`, object: 'chat.completion.chunk', created: shape.created, model: shape.model }
+}
+
+/** OpenAI's own wire format (also the default for the others). */
+export const openAIWire = {
+  errorBody: (status: number, message: string) => ({
+    error: {
+      message,
+      type: status === 429 ? 'requests' : status >= 500 ? 'server_error' : 'invalid_request_error',
+      param: null,
+      code: status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : null
+    }
+  }),
+
+  renderJson: (shape: ChatCompletionShape) => ({
+    id: `chatcmpl-${shape.id}`,
+    object: 'chat.completion',
+    created: shape.created,
+    model: shape.model,
+    choices: [{
+      index: 0,
+      message: {
+        role: 'assistant',
+        content: shape.plan.kind === 'text' ? shape.plan.text : null,
+        refusal: null,
+        annotations: [],
+        ...(shape.calls.length > 0
+          ? { tool_calls: shape.calls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) }
+          : {})
+      },
+      logprobs: null,
+      finish_reason: finishReasonOf(shape.plan)
+    }],
+    usage: {
+      ...usageOf(shape.plan),
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
+    },
+    service_tier: 'default',
+    system_fingerprint: 'fp_simulator'
+  }),
+
+  renderStream (shape: ChatCompletionShape): unknown[] {
+    const options = shape.request.stream_options as { include_usage?: boolean } | undefined
+    const withUsage = options?.include_usage === true
+    const envelope = { ...chunkEnvelope(shape), system_fingerprint: 'fp_simulator', ...(withUsage ? { usage: null } : {}) }
+    const choice = (delta: Record<string, unknown>, finish: string | null = null) =>
+      ({ ...envelope, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+    const chunks: unknown[] = []
+    if (shape.plan.kind === 'text') {
+      chunks.push(choice({ role: 'assistant', content: '', refusal: null }))
+      for (const piece of shape.plan.pieces) chunks.push(choice({ content: piece }))
+    } else {
+      chunks.push(choice({ role: 'assistant', content: null, refusal: null }))
+      for (const [index, call] of shape.calls.entries()) {
+        chunks.push(choice({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }))
+        const middle = Math.ceil(call.arguments.length / 2)
+        chunks.push(choice({ tool_calls: [{ index, function: { arguments: call.arguments.slice(0, middle) } }] }))
+        chunks.push(choice({ tool_calls: [{ index, function: { arguments: call.arguments.slice(middle) } }] }))
+      }
+    }
+    chunks.push(choice({}, finishReasonOf(shape.plan)))
+    if (withUsage) chunks.push({ ...chunkEnvelope(shape), system_fingerprint: 'fp_simulator', choices: [], usage: usageOf(shape.plan) })
+    return chunks
+  }
+}

@@ -1,0 +1,209 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { once, EventEmitter } from 'node:events'
+import type { AddressInfo, Socket } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { SimulatorScript } from './reply-plan.ts'
+
+// The HTTP half every provider simulator shares: listening on loopback, recording requests, checking the key,
+// injecting faults, and writing streams with backpressure. The provider half (its routes and wire format) is
+// passed in as `handle`.
+
+export type SimulatorFault =
+  | { kind: 'status', status: number, body?: unknown, retryAfter?: string }
+  /** Accept the request and never answer. */
+  | { kind: 'hang' }
+  /** Destroy the connection before answering. */
+  | { kind: 'reset' }
+  | { kind: 'delay', ms: number }
+  /** Stream: send this many events, then go silent (or destroy the connection with `reset`). */
+  | { kind: 'stall-after', events: number, reset?: boolean }
+  /** Send headers, then one byte of the body at this interval, forever. */
+  | { kind: 'drip', intervalMs: number }
+  /** Answer 200 with a body that is not valid JSON (or a stream event that is not). */
+  | { kind: 'malformed' }
+
+export interface RecordedRequest {
+  method: string
+  path: string
+  headers: IncomingMessage['headers']
+  body: unknown
+}
+
+export interface SimulatorReply {
+  status?: number
+  headers?: Record<string, string>
+  json?: unknown
+  /** SSE events already framed (`data: ...\n\n`), written one by one. */
+  events?: readonly string[]
+}
+
+export interface SimulatorContext {
+  request: RecordedRequest
+  script: SimulatorScript
+}
+
+export interface HttpSimulatorOptions {
+  /** Base URL path the provider's SDK expects, e.g. `/v1` or `/openai/v1`. */
+  basePath: string
+  apiKey: string
+  /** Reads the key from a request; returns undefined when absent. */
+  readKey: (request: IncomingMessage, url: URL) => string | undefined
+  /** The provider's own error body for a status. */
+  errorBody: (status: number, message: string) => unknown
+  handle: (context: SimulatorContext) => SimulatorReply
+}
+
+export interface ProviderSimulator {
+  /** The provider base URL to configure the gateway (or an SDK) with. */
+  readonly url: string
+  readonly apiKey: string
+  readonly requests: RecordedRequest[]
+  /** Mutable: what the simulated model answers. */
+  script: SimulatorScript
+  /** Queue a fault for the next `times` requests. */
+  fail: (fault: SimulatorFault, times?: number) => void
+  /** Requests whose client went away before the answer was complete. */
+  readonly abandoned: number
+  /** Resolves the next time a client goes away mid-answer. */
+  waitForAbandon: () => Promise<void>
+  reset: () => void
+  close: () => Promise<void>
+}
+
+export async function startHttpSimulator (options: HttpSimulatorOptions, port = 0): Promise<ProviderSimulator> {
+  const requests: RecordedRequest[] = []
+  const faults: SimulatorFault[] = []
+  const sockets = new Set<Socket>()
+  const events = new EventEmitter()
+  let abandoned = 0
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch(() => { res.destroy() })
+  })
+  server.keepAliveTimeout = 5000
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+
+  async function serve (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator')
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const text = Buffer.concat(chunks).toString('utf8')
+    let body: unknown = text
+    if (text !== '') {
+      try {
+        body = JSON.parse(text)
+      } catch {
+        return sendJson(res, 400, options.errorBody(400, 'We could not parse the JSON body of your request.'))
+      }
+    }
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, body }
+    requests.push(recorded)
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        abandoned++
+        events.emit('abandon')
+      }
+    })
+
+    if (options.readKey(req, url) !== options.apiKey) {
+      return sendJson(res, 401, options.errorBody(401, 'Invalid API key provided.'))
+    }
+    if (!url.pathname.startsWith(options.basePath)) {
+      return sendJson(res, 404, options.errorBody(404, `Unknown path ${url.pathname}`))
+    }
+
+    const fault = faults.shift()
+    if (fault?.kind === 'status') {
+      const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }
+      return sendJson(res, fault.status, fault.body ?? options.errorBody(fault.status, `Simulated failure ${fault.status}`), headers)
+    }
+    if (fault?.kind === 'hang') return
+    if (fault?.kind === 'reset') {
+      req.socket.destroy()
+      return
+    }
+    if (fault?.kind === 'delay') await sleep(fault.ms)
+
+    const reply = options.handle({ request: { ...recorded, path: url.pathname.slice(options.basePath.length) + url.search }, script: simulator.script })
+    if (fault?.kind === 'drip') return drip(res, fault.intervalMs)
+    if (fault?.kind === 'malformed') {
+      if (reply.events !== undefined) {
+        return writeEvents(res, [reply.events[0] ?? '', 'data: {"choices": [\n\n'], undefined, simulator.script.chunkDelayMs)
+      }
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('{"id": "broken", "choices": [')
+      return
+    }
+    if (reply.events !== undefined) {
+      const stall = fault?.kind === 'stall-after' ? fault : undefined
+      return writeEvents(res, reply.events, stall, simulator.script.chunkDelayMs, reply.headers)
+    }
+    return sendJson(res, reply.status ?? 200, reply.json, reply.headers)
+  }
+
+  server.listen(port, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address() as AddressInfo
+
+  const simulator: ProviderSimulator = {
+    url: `http://127.0.0.1:${address.port}${options.basePath}`,
+    apiKey: options.apiKey,
+    requests,
+    script: {},
+    fail (fault, times = 1) {
+      for (let i = 0; i < times; i++) faults.push(fault)
+    },
+    get abandoned () { return abandoned },
+    waitForAbandon: async () => { await once(events, 'abandon') },
+    reset () {
+      requests.length = 0
+      faults.length = 0
+      simulator.script = {}
+    },
+    async close () {
+      for (const socket of sockets) socket.destroy()
+      server.close()
+      await once(server, 'close')
+    }
+  }
+  return simulator
+}
+
+function sendJson (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
+  res.end(text)
+}
+
+async function writeEvents (
+  res: ServerResponse,
+  events: readonly string[],
+  stall: { events: number, reset?: boolean } | undefined,
+  delayMs: number | undefined,
+  headers: Record<string, string> = {}
+): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers })
+  res.flushHeaders()
+  for (const [position, event] of events.entries()) {
+    if (stall !== undefined && position >= stall.events) {
+      if (stall.reset === true) res.destroy()
+      return
+    }
+    if (res.destroyed) return
+    if (delayMs !== undefined && delayMs > 0) await sleep(delayMs)
+    if (!res.write(event)) await Promise.race([once(res, 'drain'), once(res, 'close')])
+  }
+  res.end()
+}
+
+async function drip (res: ServerResponse, intervalMs: number): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.flushHeaders()
+  while (!res.destroyed) {
+    res.write(' ')
+    await sleep(intervalMs)
+  }
+}

@@ -1,0 +1,119 @@
+import { Pool, type Dispatcher } from 'undici'
+import {
+  GatewayError,
+  clientClosed,
+  upstreamTimeout,
+  upstreamUnavailable
+} from './errors.ts'
+
+// The only module that talks to providers over HTTP. Keys arrive here in prebuilt headers and go nowhere else.
+
+export interface UpstreamClientOptions {
+  connectTimeoutMs: number
+  /** Used by tests to keep sockets from outliving a test; production keeps undici's default. */
+  keepAliveTimeoutMs?: number
+}
+
+export interface UpstreamClient {
+  readonly origin: string
+  readonly basePath: string
+  send: (call: UpstreamCall) => Promise<Dispatcher.ResponseData>
+  close: () => Promise<void>
+}
+
+export interface UpstreamCall {
+  path: string
+  headers: Record<string, string>
+  body: string
+  signal: AbortSignal
+  headersTimeoutMs: number
+  bodyTimeoutMs: number
+}
+
+/** One keep-alive pool per provider origin, made at registration and closed with the app. */
+export function createUpstreamClient (baseUrl: string, options: UpstreamClientOptions): UpstreamClient {
+  const url = new URL(baseUrl)
+  const basePath = url.pathname.replace(/\/+$/, '')
+  const pool = new Pool(url.origin, {
+    connect: { timeout: options.connectTimeoutMs },
+    ...(options.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeoutMs })
+  })
+  return {
+    origin: url.origin,
+    basePath,
+    send: (call) => pool.request({
+      method: 'POST',
+      path: basePath + call.path,
+      headers: call.headers,
+      body: call.body,
+      signal: call.signal,
+      headersTimeout: call.headersTimeoutMs,
+      bodyTimeout: call.bodyTimeoutMs
+    }),
+    close: () => pool.close()
+  }
+}
+
+/** Seconds from a `retry-after` header (delta-seconds or HTTP date), or `retry-after-ms`. */
+export function parseRetryAfter (headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
+  const ms = headerValue(headers['retry-after-ms'])
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return Math.max(0, Math.ceil(Number(ms) / 1000))
+  const value = headerValue(headers['retry-after'])
+  if (value === undefined || value === '') return undefined
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value))
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000))
+}
+
+function headerValue (value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+const ERROR_BODY_LIMIT = 64 * 1024
+
+/** Reads an error body up to a size cap and parses it as JSON when it is JSON; the rest is discarded. */
+export async function readErrorBody (body: Dispatcher.ResponseData['body']): Promise<unknown> {
+  let text = ''
+  for await (const chunk of body) {
+    text += chunk.toString()
+    if (text.length > ERROR_BODY_LIMIT) {
+      body.destroy()
+      break
+    }
+  }
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text.slice(0, ERROR_BODY_LIMIT)
+  }
+}
+
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'UND_ERR_SOCKET', 'UND_ERR_CLOSED'
+])
+
+/**
+ * Turns whatever an upstream call threw into a GatewayError, by undici error code, never by message.
+ * `abortReason` is what the gateway itself aborted with (client gone, or its own deadline).
+ */
+export function toGatewayError (error: unknown, provider: string, abortReason: unknown, idleTimeoutMs: number): GatewayError {
+  if (error instanceof GatewayError) return error
+  if (abortReason instanceof GatewayError) return abortReason
+  const code = (error as { code?: unknown } | null)?.code
+  switch (code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return upstreamTimeout(provider, 'timed out connecting to the provider')
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return upstreamTimeout(provider, 'timed out waiting for the provider to answer')
+    case 'UND_ERR_BODY_TIMEOUT':
+      return upstreamTimeout(provider, `the provider sent nothing for ${idleTimeoutMs} ms`)
+    case 'UND_ERR_ABORTED':
+    case 'ABORT_ERR':
+      return clientClosed()
+  }
+  if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) {
+    return upstreamUnavailable(provider, `network error talking to the provider (${code})`, error)
+  }
+  return upstreamUnavailable(provider, 'the provider connection failed', error)
+}
