@@ -19,8 +19,8 @@ export async function * parseSse (body: AsyncIterable<Uint8Array | string>): Asy
       yield * ready
     }
   }
-  parser.feed(decoder.decode())
-  parser.reset({ consume: true })
+  // A last event without its terminating blank line is still an event (some recordings end that way).
+  parser.feed(decoder.decode() + '\n\n')
   yield * pending
 }
 

@@ -1,0 +1,70 @@
+import { Writable } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.ts'
+import type { Env } from '../../src/config.ts'
+import type { ProviderSimulator } from '../../src/simulator/http-simulator.ts'
+import { startSimulator as startOpenAI } from '../../providers/openai/simulator.ts'
+import { startSimulator as startGroq } from '../../providers/groq/simulator.ts'
+import { startSimulator as startTogether } from '../../providers/together/simulator.ts'
+import { startSimulator as startMistral } from '../../providers/mistral/simulator.ts'
+
+interface Teardown { teardown: (fn: () => unknown) => void }
+
+export const SIMULATOR_STARTERS = {
+  openai: startOpenAI,
+  groq: startGroq,
+  together: startTogether,
+  mistral: startMistral
+} as const
+
+export type SimulatedProvider = keyof typeof SIMULATOR_STARTERS
+export type Simulators = Record<SimulatedProvider, ProviderSimulator>
+
+export async function startSimulators (t: Teardown): Promise<Simulators> {
+  const entries = await Promise.all(Object.entries(SIMULATOR_STARTERS).map(async ([name, start]) => [name, await start()] as const))
+  const simulators = Object.fromEntries(entries) as Simulators
+  t.teardown(() => Promise.all(Object.values(simulators).map((simulator) => simulator.close())))
+  return simulators
+}
+
+/** Env that enables each given simulator as its provider. */
+export function simulatorEnv (simulators: Partial<Simulators>): Env {
+  const env: Env = {}
+  for (const [name, simulator] of Object.entries(simulators)) {
+    const prefix = name.toUpperCase()
+    env[`${prefix}_API_KEY`] = simulator.apiKey
+    env[`${prefix}_BASE_URL`] = simulator.url
+  }
+  return env
+}
+
+export interface TestGateway {
+  app: FastifyInstance
+  /** Base URL of the listening gateway, e.g. http://127.0.0.1:12345 */
+  url: string
+  /** Every log line the gateway wrote, raw. */
+  logs: string[]
+}
+
+/** A gateway listening on 127.0.0.1:0, logging at debug into `logs`, closed when the test ends. */
+export async function startGateway (t: Teardown, env: Env): Promise<TestGateway> {
+  const logs: string[] = []
+  const logStream = new Writable({
+    write (chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString().split('\n').filter((line) => line !== ''))
+      callback()
+    }
+  })
+  const app = await buildApp({ env: { LOG_LEVEL: 'debug', ...env }, logStream, upstreamKeepAliveTimeoutMs: 1000 })
+  t.teardown(() => app.close())
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('gateway did not listen on TCP')
+  return { app, url: `http://127.0.0.1:${address.port}`, logs }
+}
+
+export async function collect<T> (iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = []
+  for await (const item of iterable) items.push(item)
+  return items
+}
