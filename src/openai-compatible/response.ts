@@ -25,13 +25,15 @@ export function fromOpenAICompatibleResponse (body: unknown, ctx: CallContext, d
     }))
     const base = dialect.keepUnknownResponseFields ? { ...(wire as Record<string, unknown>) } : {}
     delete base.reasoning
+    const hasToolCalls = toolCalls !== undefined && toolCalls.length > 0
     const message: ResponseMessage = {
       ...base,
       role: 'assistant',
-      content: text ?? null,
+      // OpenAI clients expect null, not "", beside tool calls (Mistral sends "").
+      content: text === undefined || (text === '' && hasToolCalls) ? null : text,
       refusal: wire.refusal ?? null
     }
-    if (toolCalls !== undefined && toolCalls.length > 0) message.tool_calls = toolCalls
+    if (hasToolCalls) message.tool_calls = toolCalls
     else delete message.tool_calls
     const reasoning = wire.reasoning_content ?? wire.reasoning ?? thinking
     if (typeof reasoning === 'string' && reasoning !== '') message.reasoning_content = reasoning

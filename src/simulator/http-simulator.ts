@@ -189,7 +189,11 @@ async function writeEvents (
   res.flushHeaders()
   for (const [position, event] of events.entries()) {
     if (stall !== undefined && position >= stall.events) {
-      if (stall.reset === true) res.destroy()
+      if (stall.reset === true) {
+        // Let what was written reach the client first: the fault is a reset mid-stream, not before it.
+        await sleep(50)
+        res.destroy()
+      }
       return
     }
     if (res.destroyed) return
