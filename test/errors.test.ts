@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { simulatorEnv, startGateway, startSimulators } from './helpers/gateway.ts'
 
 async function post (url: string, body: unknown, headers: Record<string, string> = {}) {
@@ -14,7 +14,7 @@ async function post (url: string, body: unknown, headers: Record<string, string>
 
 const hello = (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] })
 
-function assertOpenAIShape (t: Tap.Test, json: unknown): void {
+function assertOpenAIShape (t: Test, json: unknown): void {
   const error = (json as { error?: Record<string, unknown> }).error
   t.same(Object.keys(error ?? {}).sort(), ['code', 'message', 'param', 'type'], 'OpenAI error shape')
   t.type(error?.message, 'string')

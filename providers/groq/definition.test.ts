@@ -66,8 +66,15 @@ t.test('drops what Groq rejects and refuses n > 1 before calling it', async (t) 
     service_tier: 'on_demand',
     seed: 3
   })
-  t.throws(() => definition.toUpstreamRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], n: 2 }, testContext('groq')),
-    { status: 400, param: 'n' })
+  const refused = (() => {
+    try {
+      definition.toUpstreamRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], n: 2 }, testContext('groq'))
+    } catch (error) {
+      return error
+    }
+  })()
+  t.ok(refused instanceof GatewayError)
+  t.match(refused, { status: 400, param: 'n', message: 'Groq supports n up to 1; got 2.' })
 })
 
 t.test('maps Groq 498 (flex capacity) to a retryable 503', async (t) => {

@@ -8,7 +8,7 @@ t.test('the official Mistral SDK parses the simulator: text, stream, tool calls,
   const client = new Mistral({ apiKey: simulator.apiKey, serverURL: new URL(simulator.url).origin })
 
   const reply = await client.chat.complete({ model: 'mistral-small-latest', messages: [{ role: 'user', content: 'Hi' }] })
-  t.equal(reply.choices[0]?.message.content, 'Hello from the Mistral simulator. You said: Hi')
+  t.equal(reply.choices?.[0]?.message?.content, 'Hello from the Mistral simulator. You said: Hi')
   t.equal(reply.usage.totalTokens, (reply.usage.promptTokens ?? 0) + (reply.usage.completionTokens ?? 0))
 
   const stream = await client.chat.stream({ model: 'mistral-small-latest', messages: [{ role: 'user', content: 'Hi' }] })
