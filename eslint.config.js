@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '.tap', 'coverage', 'test/bench/results'] },
+  { ignores: ['node_modules', 'dist', '.tap', 'coverage'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,7 +14,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['src/server.ts', 'src/demo.ts', 'test/bench/**'],
+    files: ['src/server.ts', 'src/demo.ts'],
     rules: { 'no-console': 'off' }
   }
 )

@@ -87,6 +87,15 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     void reply.code(404).send(renderOpenAIError(notFound(`Unknown route ${request.method} ${request.url.split('?')[0] ?? ''}.`)))
   })
 
+  // Fastify closes idle keep-alive connections once, when closing starts. A connection whose stream finishes during
+  // the drain would then idle for the whole keep-alive timeout and hold shutdown up, so keep closing idle ones.
+  let drainTimer: NodeJS.Timeout | undefined
+  app.addHook('preClose', async () => {
+    drainTimer = setInterval(() => { app.server.closeIdleConnections() }, 100)
+    drainTimer.unref()
+  })
+  app.addHook('onClose', async () => { clearInterval(drainTimer) })
+
   app.addHook('onReady', async () => {
     const enabled = app.providers.enabled().map((provider) => provider.name)
     app.log.info({ providers: enabled }, enabled.length === 0 ? 'no provider is enabled: set a <PROVIDER>_API_KEY' : 'providers enabled')
