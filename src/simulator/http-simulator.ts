@@ -60,7 +60,7 @@ export interface ProviderSimulator {
   readonly requests: RecordedRequest[]
   /** Mutable: what the simulated model answers. */
   script: SimulatorScript
-  /** Queue a fault for the next `times` requests. */
+  /** Queue a fault for the next `times` POST requests. */
   fail: (fault: SimulatorFault, times?: number) => void
   /** Requests whose client went away before the answer was complete. */
   readonly abandoned: number
@@ -115,7 +115,8 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
       return sendJson(res, 404, options.errorBody(404, `Unknown path ${url.pathname}`))
     }
 
-    const fault = faults.shift()
+    // Faults are for model calls; listing models never consumes one.
+    const fault = req.method === 'POST' ? faults.shift() : undefined
     if (fault?.kind === 'status') {
       const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }
       return sendJson(res, fault.status, fault.body ?? options.errorBody(fault.status, `Simulated failure ${fault.status}`), headers)
