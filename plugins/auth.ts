@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { firstHeaderValue } from '../src/http-headers.ts'
 
 export interface ClientAuth {
   /** True when no gateway keys are configured, or the request carries one of them. */
@@ -32,7 +33,7 @@ export function createClientAuth (gatewayKeys: readonly string[]): ClientAuth {
     isAuthorized (request, options = {}) {
       if (!required) return true
       const token = bearerToken(request.headers.authorization) ??
-        (options.allowXApiKey === true ? headerString(request.headers['x-api-key']) : undefined)
+        (options.allowXApiKey === true ? firstHeaderValue(request.headers['x-api-key']) : undefined)
       if (token === undefined) return false
       const candidate = digest(token)
       let matched = false
@@ -46,10 +47,6 @@ function bearerToken (header: string | undefined): string | undefined {
   if (header === undefined) return undefined
   const match = /^Bearer\s+(.+)$/i.exec(header)
   return match?.[1]?.trim()
-}
-
-function headerString (value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value
 }
 
 const auth: FastifyPluginAsync<AuthOptions> = async (app, options) => {

@@ -5,6 +5,7 @@ import {
   upstreamTimeout,
   upstreamUnavailable
 } from './errors.ts'
+import { firstHeaderValue } from './http-headers.ts'
 
 // The only module that talks to providers over HTTP. Keys arrive here in prebuilt headers and go nowhere else.
 
@@ -56,17 +57,13 @@ export function createUpstreamClient (baseUrl: string, options: UpstreamClientOp
 
 /** Seconds from a `retry-after` header (delta-seconds or HTTP date), or `retry-after-ms`. */
 export function parseRetryAfter (headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
-  const ms = headerValue(headers['retry-after-ms'])
+  const ms = firstHeaderValue(headers['retry-after-ms'])
   if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return Math.max(0, Math.ceil(Number(ms) / 1000))
-  const value = headerValue(headers['retry-after'])
+  const value = firstHeaderValue(headers['retry-after'])
   if (value === undefined || value === '') return undefined
   if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value))
   const date = Date.parse(value)
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000))
-}
-
-function headerValue (value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024

@@ -1,6 +1,6 @@
 import t from 'tap'
 import OpenAI from 'openai'
-import { simulatorEnv, startGateway, startSimulators, type SimulatedProvider } from './helpers/gateway.ts'
+import { postChat, simulatorEnv, startGateway, startSimulators, type SimulatedProvider } from './helpers/gateway.ts'
 
 const MODELS: Record<SimulatedProvider, string> = {
   openai: 'openai:gpt-4o-mini',
@@ -132,18 +132,10 @@ t.test('GET /v1/models lists the enabled providers with prefixed ids', async (t)
 t.test('an unprefixed model goes to the provider that owns it', async (t) => {
   const simulators = await startSimulators(t)
   const gateway = await startGateway(t, simulatorEnv(simulators))
-  const response = await fetch(`${gateway.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'mistral-small-latest', messages: [{ role: 'user', content: 'hi' }] })
-  })
+  const response = await postChat(gateway.url, { model: 'mistral-small-latest', messages: [{ role: 'user', content: 'hi' }] })
   t.equal(response.status, 200)
   t.equal(response.headers.get('x-switchyard-provider'), 'mistral')
-  const fineTune = await fetch(`${gateway.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'ft:gpt-4o-mini:org::abc123', messages: [{ role: 'user', content: 'hi' }] })
-  })
+  const fineTune = await postChat(gateway.url, { model: 'ft:gpt-4o-mini:org::abc123', messages: [{ role: 'user', content: 'hi' }] })
   t.equal(fineTune.headers.get('x-switchyard-provider'), 'openai', 'a fine-tune id with colons is a model, not a prefix')
   t.equal((simulators.openai.requests[0]?.body as { model: string }).model, 'ft:gpt-4o-mini:org::abc123')
 })

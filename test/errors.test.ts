@@ -1,12 +1,8 @@
 import t, { type Test } from 'tap'
-import { simulatorEnv, startGateway, startSimulators } from './helpers/gateway.ts'
+import { postChat, simulatorEnv, startGateway, startSimulators } from './helpers/gateway.ts'
 
 async function post (url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body)
-  })
+  const response = await postChat(url, body, { headers })
   const text = await response.text()
   const json = text.startsWith('{') ? JSON.parse(text) as { error: { message: string, type: string, param: string | null, code: string | null } } : undefined
   return { status: response.status, headers: response.headers, text, json: json ?? { error: { message: '', type: '', param: null, code: null } } }

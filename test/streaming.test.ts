@@ -2,13 +2,9 @@ import t from 'tap'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
-import { simulatorEnv, startGateway, startSimulators } from './helpers/gateway.ts'
+import { postChat, readToEnd, simulatorEnv, startGateway, startSimulators } from './helpers/gateway.ts'
 
 const chat = (model: string, stream: boolean) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] })
-
-async function postRaw (url: string, body: string, signal?: AbortSignal) {
-  return await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal })
-}
 
 /** SSE `data:` payloads of a whole response body. */
 function dataLines (text: string): string[] {
@@ -20,7 +16,7 @@ t.test('a client that disconnects mid-stream aborts the upstream request at once
   const gateway = await startGateway(t, simulatorEnv(simulators))
   simulators.groq.script = { chunkCount: 200, chunkDelayMs: 20 }
   const controller = new AbortController()
-  const response = await postRaw(gateway.url, chat('groq:llama-3.3-70b-versatile', true), controller.signal)
+  const response = await postChat(gateway.url, chat('groq:llama-3.3-70b-versatile', true), { signal: controller.signal })
   const reader = response.body?.getReader()
   const first = await reader?.read()
   t.match(Buffer.from(first?.value ?? []).toString(), /^data: /, 'streaming began')
@@ -38,7 +34,7 @@ t.test('a client that disconnects while the provider has not answered aborts it 
   const gateway = await startGateway(t, simulatorEnv(simulators))
   simulators.openai.fail({ kind: 'hang' })
   const controller = new AbortController()
-  const pending = postRaw(gateway.url, chat('openai:gpt-4o-mini', false), controller.signal).catch(() => undefined)
+  const pending = postChat(gateway.url, chat('openai:gpt-4o-mini', false), { signal: controller.signal }).catch(() => undefined)
   while (simulators.openai.requests.length === 0) await new Promise((resolve) => setImmediate(resolve))
   const abandoned = simulators.openai.waitForAbandon()
   controller.abort()
@@ -59,7 +55,7 @@ t.test('timeouts: connect, first byte, stream idle and total each end in 504 or 
 
   // undici checks connect deadlines on a coarse (about 1 s) timer, so this gateway's request deadline is longer.
   const unreachable = await startGateway(t, { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: `https://127.0.0.1:${silentPort}/v1`, CONNECT_TIMEOUT_MS: '200', REQUEST_TIMEOUT_MS: '5000' })
-  const connect = await postRaw(unreachable.url, chat('openai:gpt-4o-mini', false))
+  const connect = await postChat(unreachable.url, chat('openai:gpt-4o-mini', false))
   t.equal(connect.status, 504)
   t.match((await connect.json() as { error: { message: string } }).error.message, /timed out connecting/)
 
@@ -70,17 +66,17 @@ t.test('timeouts: connect, first byte, stream idle and total each end in 504 or 
   })
 
   simulators.groq.fail({ kind: 'hang' })
-  const firstByte = await postRaw(gateway.url, chat('groq:llama-3.3-70b-versatile', false))
+  const firstByte = await postChat(gateway.url, chat('groq:llama-3.3-70b-versatile', false))
   t.equal(firstByte.status, 504)
   t.equal((await firstByte.json() as { error: { type: string } }).error.type, 'timeout_error')
 
   simulators.groq.fail({ kind: 'hang' })
-  const streamFirstByte = await postRaw(gateway.url, chat('groq:llama-3.3-70b-versatile', true))
+  const streamFirstByte = await postChat(gateway.url, chat('groq:llama-3.3-70b-versatile', true))
   t.equal(streamFirstByte.status, 504, 'a stream that never starts is an ordinary JSON error')
   t.match(streamFirstByte.headers.get('content-type'), /application\/json/)
 
   simulators.mistral.fail({ kind: 'stall-after', events: 3 })
-  const idle = await postRaw(gateway.url, chat('mistral:mistral-small-latest', true))
+  const idle = await postChat(gateway.url, chat('mistral:mistral-small-latest', true))
   t.equal(idle.status, 200)
   const idleEvents = dataLines(await idle.text())
   t.ok(idleEvents.length >= 2, 'the chunks sent before the silence reached the client')
@@ -90,29 +86,29 @@ t.test('timeouts: connect, first byte, stream idle and total each end in 504 or 
 
   simulators.together.fail({ kind: 'drip', intervalMs: 50 })
   const started = Date.now()
-  const total = await postRaw(gateway.url, chat('together:meta-llama/Llama-3.3-70B-Instruct-Turbo', false))
+  const total = await postChat(gateway.url, chat('together:meta-llama/Llama-3.3-70B-Instruct-Turbo', false))
   t.equal(total.status, 504, 'a body that drips forever hits the total deadline')
   t.ok(Date.now() - started < 2000)
 
-  t.equal((await postRaw(gateway.url, chat('groq:llama-3.3-70b-versatile', true))).status, 200, 'the gateway serves the next request')
+  t.equal((await postChat(gateway.url, chat('groq:llama-3.3-70b-versatile', true))).status, 200, 'the gateway serves the next request')
 })
 
 t.test('a provider that resets mid-stream ends the stream with a well-formed error event', async (t) => {
   const simulators = await startSimulators(t)
   const gateway = await startGateway(t, simulatorEnv(simulators))
   simulators.openai.fail({ kind: 'stall-after', events: 2, reset: true })
-  const response = await postRaw(gateway.url, chat('openai:gpt-4o-mini', true))
+  const response = await postChat(gateway.url, chat('openai:gpt-4o-mini', true))
   const events = dataLines(await response.text())
   const last = JSON.parse(events[events.length - 1] ?? '{}') as { error?: { message: string, type: string, param: null, code: unknown } }
   t.same(Object.keys(last.error ?? {}).sort(), ['code', 'message', 'param', 'type'])
   t.notOk(events.includes('[DONE]'))
 
   simulators.openai.fail({ kind: 'reset' })
-  const before = await postRaw(gateway.url, chat('openai:gpt-4o-mini', true))
+  const before = await postChat(gateway.url, chat('openai:gpt-4o-mini', true))
   t.equal(before.status, 502, 'a reset before the first byte is a plain 502')
 
   simulators.groq.fail({ kind: 'malformed' })
-  const junk = await postRaw(gateway.url, chat('groq:llama-3.3-70b-versatile', true))
+  const junk = await postChat(gateway.url, chat('groq:llama-3.3-70b-versatile', true))
   const junkEvents = dataLines(await junk.text())
   t.match(junkEvents[junkEvents.length - 1], /"error"/, 'a junk event becomes an error event')
 })
@@ -121,17 +117,12 @@ t.test('a slow reader holds the stream back instead of the gateway buffering it'
   const simulators = await startSimulators(t)
   const gateway = await startGateway(t, simulatorEnv(simulators))
   simulators.openai.script = { text: 'x'.repeat(4 * 1024 * 1024), chunkCount: 4096 }
-  const response = await postRaw(gateway.url, chat('openai:gpt-4o-mini', true))
+  const response = await postChat(gateway.url, chat('openai:gpt-4o-mini', true))
   const reader = response.body?.getReader()
   await reader?.read()
   await new Promise((resolve) => setTimeout(resolve, 300))
   const rss = process.memoryUsage().rss
-  let bytes = 0
-  for (;;) {
-    const { done, value } = await reader?.read() ?? { done: true, value: undefined }
-    if (done === true) break
-    bytes += value?.length ?? 0
-  }
+  const { bytes } = await readToEnd(reader)
   t.ok(bytes > 4 * 1024 * 1024, `the whole stream arrived (${bytes} bytes)`)
   t.ok(process.memoryUsage().rss - rss < 512 * 1024 * 1024, 'memory stayed bounded')
 })

@@ -3,6 +3,7 @@ import { definition } from './definition.ts'
 import { readFixture, readJsonFixture } from '../../test/helpers/fixtures.ts'
 import { testContext, translateFixture } from '../../test/helpers/accumulate.ts'
 import { GatewayError } from '../../src/errors.ts'
+import { caught } from '../../test/helpers/gateway.ts'
 
 t.test('reads usage from x_groq and keeps one value', async (t) => {
   const result = await translateFixture(definition, await readFixture('groq', 'text.stream.sse'))
@@ -66,13 +67,7 @@ t.test('drops what Groq rejects and refuses n > 1 before calling it', async (t) 
     service_tier: 'on_demand',
     seed: 3
   })
-  const refused = (() => {
-    try {
-      definition.toUpstreamRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], n: 2 }, testContext('groq'))
-    } catch (error) {
-      return error
-    }
-  })()
+  const refused = caught(() => definition.toUpstreamRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], n: 2 }, testContext('groq')))
   t.ok(refused instanceof GatewayError)
   t.match(refused, { status: 400, param: 'n', message: 'Groq supports n up to 1; got 2.' })
 })

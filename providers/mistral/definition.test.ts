@@ -4,6 +4,7 @@ import { toMistralToolCallId } from './tool-call-id.ts'
 import { framedAsSse, readFixture, readJsonFixture } from '../../test/helpers/fixtures.ts'
 import { testContext, translateFixture } from '../../test/helpers/accumulate.ts'
 import { GatewayError } from '../../src/errors.ts'
+import { caught } from '../../test/helpers/gateway.ts'
 
 t.test('translates the recorded text stream, dropping the p padding', async (t) => {
   const result = await translateFixture(definition, await readFixture('mistral', 'text.stream.sse'))
@@ -50,13 +51,7 @@ t.test('translates recorded responses and errors', async (t) => {
 t.test('maps model_length to length and an error finish to a failure', async (t) => {
   const length = definition.fromUpstreamResponse({ choices: [{ message: { content: 'cut' }, finish_reason: 'model_length' }] }, testContext('mistral'))
   t.equal(length.choices[0]?.finish_reason, 'length')
-  const failed = (() => {
-    try {
-      definition.fromUpstreamResponse({ choices: [{ message: { content: '' }, finish_reason: 'error' }] }, testContext('mistral'))
-    } catch (error) {
-      return error
-    }
-  })()
+  const failed = caught(() => definition.fromUpstreamResponse({ choices: [{ message: { content: '' }, finish_reason: 'error' }] }, testContext('mistral')))
   t.ok(failed instanceof GatewayError)
   t.match(failed, { status: 502, kind: 'upstream_error' })
 })

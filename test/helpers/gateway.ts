@@ -68,3 +68,41 @@ export async function collect<T> (iterable: AsyncIterable<T>): Promise<T[]> {
   for await (const item of iterable) items.push(item)
   return items
 }
+
+/** POST /v1/chat/completions with a JSON body (a string is sent as it is, to test malformed JSON). */
+export async function postChat (
+  url: string,
+  body: unknown,
+  options: { headers?: Record<string, string>, signal?: AbortSignal } = {}
+): Promise<Response> {
+  return await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: options.signal
+  })
+}
+
+/** Reads a response body reader to its end, returning the number of bytes and the text. */
+export async function readToEnd (reader: ReadableStreamDefaultReader<Uint8Array> | undefined): Promise<{ bytes: number, text: string }> {
+  const decoder = new TextDecoder()
+  let bytes = 0
+  let text = ''
+  for (;;) {
+    const { done, value } = await reader?.read() ?? { done: true, value: undefined }
+    if (done === true) break
+    bytes += value?.length ?? 0
+    text += decoder.decode(value, { stream: true })
+  }
+  return { bytes, text: text + decoder.decode() }
+}
+
+/** What `fn` throws, or undefined when it returns. */
+export function caught (fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (error) {
+    return error
+  }
+  return undefined
+}
