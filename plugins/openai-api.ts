@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream'
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-request.ts'
-import { callProvider, type ProviderTarget } from '../src/chat/call-provider.ts'
 import { encodeOpenAIStream } from '../src/ingress/openai/encode-stream.ts'
 import { asGatewayError, renderOpenAIError } from '../src/ingress/openai/errors.ts'
 import { fromValidationErrors } from '../src/ingress/openai/validation-error.ts'
 import { GatewayError, invalidRequest, notFound, unauthenticated } from '../src/errors.ts'
 import { costOf } from '../src/pricing.ts'
 import type { RegisteredProvider } from './provider-registry.ts'
+import type { AttemptRecord } from './routing/index.ts'
 
 export interface OpenAIApiOptions {
   requestTimeoutMs: number
@@ -17,11 +17,9 @@ export interface OpenAIApiOptions {
 
 /** `/v1/chat/completions` and `/v1/models` in OpenAI's protocol, errors included. Encapsulated: its hooks stay here. */
 const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => {
-  const targets = new Map<string, ProviderTarget>()
   let modelList = ''
 
   app.addHook('onReady', async () => {
-    for (const provider of app.providers.enabled()) targets.set(provider.name, toTarget(provider, app.providers.secrets()))
     modelList = JSON.stringify({ object: 'list', data: listModels(app.providers.enabled()) })
   })
 
@@ -52,30 +50,27 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
 
   app.post('/chat/completions', { schema: { body: ChatRequestSchema }, bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
     const body = request.body as ChatRequest
-    const route = app.router.resolve(body.model)
-    const target = targets.get(route.provider.name)
-    if (target === undefined) throw invalidRequest(`Provider '${route.provider.name}' is not enabled.`, 'model')
-    reply.header('x-switchyard-provider', target.name).header('x-switchyard-model', route.model)
-
-    const clientGone = abortOnClientClose(request, reply)
-    let result
+    const plan = app.router.plan(body.model)
+    const attempts: AttemptRecord[] = []
+    let executed
     try {
-      result = await callProvider(target, { ...body, model: route.model }, {
+      executed = await app.router.execute(plan, body, {
+        attempts,
         requestId: request.id,
         requestTimeoutMs: options.requestTimeoutMs,
         streamIdleTimeoutMs: options.streamIdleTimeoutMs,
-        signal: clientGone
+        signal: abortOnClientClose(request, reply)
       })
-    } catch (error) {
-      const status = error instanceof GatewayError ? (error.upstreamStatus ?? error.status) : 500
-      reply.header('x-switchyard-attempts', `${target.name}:${status}`)
-      throw error
+    } finally {
+      if (attempts.length > 0) reply.header('x-switchyard-attempts', formatAttempts(attempts))
     }
-    reply.header('x-switchyard-attempts', `${target.name}:200`)
+    const { attempt, result } = executed
+    const target = attempt.provider
+    reply.header('x-switchyard-provider', target.name).header('x-switchyard-model', attempt.model)
 
     if (!result.stream) {
       const usage = result.response.usage
-      const price = route.provider.prices.priceOf(route.model)
+      const price = target.prices.priceOf(attempt.model)
       if (usage !== undefined && price !== undefined) reply.header('x-switchyard-cost-usd', costOf(usage, price).toFixed(9))
       return reply.type('application/json').send(JSON.stringify(result.response))
     }
@@ -95,9 +90,9 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
   })
 }
 
-function toTarget (provider: RegisteredProvider, secrets: readonly string[]): ProviderTarget {
-  if (provider.upstream === undefined) throw new Error(`provider ${provider.name} has no upstream client`)
-  return { name: provider.name, definition: provider.definition, upstream: provider.upstream, headers: provider.headers, secrets }
+/** `gemini:503,groq:200` (contract §3). */
+function formatAttempts (attempts: readonly AttemptRecord[]): string {
+  return attempts.map((attempt) => `${attempt.provider}:${attempt.status}`).join(',')
 }
 
 /** An AbortSignal that fires when the client goes away before the response is complete. */

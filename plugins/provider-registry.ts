@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { ProviderManifestSchema, type ProviderDefinition } from '../src/provider.ts'
 import { indexCatalog, type CatalogIndex } from '../src/model-catalog.ts'
 import { ConfigurationError, resolveProviderSettings, type ProviderSettings } from '../src/provider-settings.ts'
-import { createUpstreamClient, type UpstreamClient } from '../src/upstream.ts'
+import { createProxyDispatcher, createUpstreamClient, type ProxySettings, type UpstreamClient } from '../src/upstream.ts'
 import type { Env } from '../src/config.ts'
 import { createPriceLookup, type PriceLookup } from '../src/pricing.ts'
 
@@ -35,6 +35,7 @@ export interface ProviderRegistryOptions {
   env: Env
   connectTimeoutMs: number
   keepAliveTimeoutMs?: number
+  proxy?: ProxySettings
 }
 
 declare module 'fastify' {
@@ -48,6 +49,10 @@ export function createProviderRegistry (options: ProviderRegistryOptions): Provi
   const ordered: RegisteredProvider[] = []
   const enabled: RegisteredProvider[] = []
   const secrets: string[] = []
+  const proxy = createProxyDispatcher(options.proxy ?? {}, {
+    connectTimeoutMs: options.connectTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs
+  })
 
   function add (definition: ProviderDefinition): void {
     const firstError = Value.Errors(ProviderManifestSchema, definition).First()
@@ -73,7 +78,8 @@ export function createProviderRegistry (options: ProviderRegistryOptions): Provi
       upstream: isEnabled
         ? createUpstreamClient(settings.baseUrl, {
           connectTimeoutMs: options.connectTimeoutMs,
-          keepAliveTimeoutMs: options.keepAliveTimeoutMs
+          keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+          proxy
         })
         : undefined,
       headers: Object.freeze(buildHeaders(definition, settings.apiKey))
@@ -92,6 +98,7 @@ export function createProviderRegistry (options: ProviderRegistryOptions): Provi
     secrets: () => secrets,
     close: async () => {
       await Promise.all(ordered.map((provider) => provider.upstream?.close()))
+      await proxy?.close()
     }
   }
 }

@@ -9,7 +9,7 @@ import { findProviderPlugins, loadProviderPlugin } from './provider-discovery.ts
 import { renderOpenAIError } from './ingress/openai/errors.ts'
 import { notFound } from './errors.ts'
 import providerRegistry from '../plugins/provider-registry.ts'
-import routing from '../plugins/routing.ts'
+import routing from '../plugins/routing/index.ts'
 import auth from '../plugins/auth.ts'
 import health from '../plugins/health.ts'
 import openaiApi from '../plugins/openai-api.ts'
@@ -43,6 +43,10 @@ export const LOG_REDACT_PATHS = [
   'apiKey'
 ]
 
+function nonEmpty (value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim()
+}
+
 export async function buildApp (options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
@@ -68,13 +72,23 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(providerRegistry, {
     env: options.env,
     connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
-    keepAliveTimeoutMs: options.upstreamKeepAliveTimeoutMs
+    keepAliveTimeoutMs: options.upstreamKeepAliveTimeoutMs,
+    proxy: {
+      upstreamProxy: nonEmpty(config.UPSTREAM_PROXY),
+      httpsProxy: nonEmpty(config.HTTPS_PROXY ?? options.env.https_proxy),
+      httpProxy: nonEmpty(config.HTTP_PROXY ?? options.env.http_proxy),
+      noProxy: nonEmpty(config.NO_PROXY ?? options.env.no_proxy)
+    }
   })
   const providerFolders = [BUILT_IN_PROVIDERS_DIR, ...(config.PROVIDERS_DIR === undefined ? [] : [config.PROVIDERS_DIR])]
   for (const file of await findProviderPlugins(providerFolders)) {
     await app.register(await loadProviderPlugin(file))
   }
-  await app.register(routing, { defaultProvider: config.DEFAULT_PROVIDER })
+  await app.register(routing, {
+    defaultProvider: config.DEFAULT_PROVIDER,
+    defaultProviderExplicit: options.env.DEFAULT_PROVIDER !== undefined && options.env.DEFAULT_PROVIDER.trim() !== '',
+    health: { cooldownMs: config.CIRCUIT_COOLDOWN_MS, maxRetryAfterMs: config.RETRY_AFTER_MAX_MS }
+  })
   await app.register(auth, { gatewayKeys: splitList(config.GATEWAY_API_KEYS) })
   await app.register(health)
   await app.register(openaiApi, {

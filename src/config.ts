@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 
+const PROXY_URL = '^$|^(https?|socks5?)://\\S+$'
+
 /** Core settings (contract §2), validated once at start-up by @fastify/env; `fastify.config` holds the result. */
 export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8094 }),
@@ -13,12 +15,14 @@ export const ConfigSchema = Type.Object({
   STREAM_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60000 }),
   CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10000 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 33554432 }),
+  CIRCUIT_COOLDOWN_MS: Type.Integer({ minimum: 1, default: 30000 }),
+  RETRY_AFTER_MAX_MS: Type.Integer({ minimum: 0, default: 300000 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 30000 }),
   GATEWAY_API_KEYS: Type.Optional(Type.String()),
   ADMIN_API_KEY: Type.Optional(Type.String()),
-  UPSTREAM_PROXY: Type.Optional(Type.String()),
-  HTTPS_PROXY: Type.Optional(Type.String()),
-  HTTP_PROXY: Type.Optional(Type.String()),
+  UPSTREAM_PROXY: Type.Optional(Type.String({ pattern: PROXY_URL })),
+  HTTPS_PROXY: Type.Optional(Type.String({ pattern: PROXY_URL })),
+  HTTP_PROXY: Type.Optional(Type.String({ pattern: PROXY_URL })),
   NO_PROXY: Type.Optional(Type.String()),
   PROVIDERS_DIR: Type.Optional(Type.String({ minLength: 1 })),
   PRICING_FILE: Type.Optional(Type.String({ minLength: 1 })),

@@ -1,7 +1,6 @@
-import { Pool, type Dispatcher } from 'undici'
+import { EnvHttpProxyAgent, Pool, ProxyAgent, type Dispatcher } from 'undici'
 import {
   GatewayError,
-  clientClosed,
   upstreamTimeout,
   upstreamUnavailable
 } from './errors.ts'
@@ -13,6 +12,8 @@ export interface UpstreamClientOptions {
   connectTimeoutMs: number
   /** Used by tests to keep sockets from outliving a test; production keeps undici's default. */
   keepAliveTimeoutMs?: number
+  /** A shared proxy dispatcher (see `createProxyDispatcher`); without one each origin gets its own pool. */
+  proxy?: Dispatcher
 }
 
 export interface UpstreamClient {
@@ -31,27 +32,58 @@ export interface UpstreamCall {
   bodyTimeoutMs: number
 }
 
-/** One keep-alive pool per provider origin, made at registration and closed with the app. */
+export interface ProxySettings {
+  /** Wins over the standard variables: every provider call goes through it. */
+  upstreamProxy?: string
+  httpsProxy?: string
+  httpProxy?: string
+  noProxy?: string
+}
+
+/**
+ * The outbound proxy of contract §2, or undefined when none is configured. `UPSTREAM_PROXY` sends everything
+ * through one proxy; otherwise `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` apply per origin. The values come from
+ * the gateway's configuration, never straight from `process.env`.
+ */
+export function createProxyDispatcher (settings: ProxySettings, options: UpstreamClientOptions): Dispatcher | undefined {
+  const agentOptions = {
+    connect: { timeout: options.connectTimeoutMs },
+    ...(options.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeoutMs })
+  }
+  if (settings.upstreamProxy !== undefined) return new ProxyAgent({ ...agentOptions, uri: settings.upstreamProxy })
+  if (settings.httpsProxy === undefined && settings.httpProxy === undefined) return undefined
+  return new EnvHttpProxyAgent({
+    ...agentOptions,
+    httpProxy: settings.httpProxy ?? '',
+    httpsProxy: settings.httpsProxy ?? '',
+    noProxy: settings.noProxy ?? ''
+  })
+}
+
+/** One keep-alive pool per provider origin (or the shared proxy), made at registration and closed with the app. */
 export function createUpstreamClient (baseUrl: string, options: UpstreamClientOptions): UpstreamClient {
   const url = new URL(baseUrl)
   const basePath = url.pathname.replace(/\/+$/, '')
-  const pool = new Pool(url.origin, {
+  const dispatcher = options.proxy ?? new Pool(url.origin, {
     connect: { timeout: options.connectTimeoutMs },
     ...(options.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeoutMs })
   })
   return {
     origin: url.origin,
     basePath,
-    send: (call) => pool.request({
+    send: (call) => dispatcher.request({
+      origin: url.origin,
       method: 'POST',
       path: basePath + call.path,
-      headers: call.headers,
+      // undici's proxy agents add `host` to the headers object, and the provider's prebuilt headers are frozen.
+      headers: options.proxy === undefined ? call.headers : { ...call.headers },
       body: call.body,
       signal: call.signal,
       headersTimeout: call.headersTimeoutMs,
       bodyTimeout: call.bodyTimeoutMs
     }),
-    close: () => pool.close()
+    // The shared proxy belongs to the registry, which closes it once.
+    close: async () => { if (dispatcher !== options.proxy) await dispatcher.close() }
   }
 }
 
@@ -107,7 +139,9 @@ export function toGatewayError (error: unknown, provider: string, abortReason: u
       return upstreamTimeout(provider, `the provider sent nothing for ${idleTimeoutMs} ms`)
     case 'UND_ERR_ABORTED':
     case 'ABORT_ERR':
-      return clientClosed()
+      // The gateway aborts only with a reason (handled above); an abort without one is undici's, e.g. a proxy
+      // that refused the CONNECT tunnel.
+      return upstreamUnavailable(provider, 'the upstream request was aborted before an answer (a proxy refusing the tunnel?)', error)
   }
   if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) {
     return upstreamUnavailable(provider, `network error talking to the provider (${code})`, error)

@@ -1,0 +1,127 @@
+import type { ChatRequest } from '../../src/canonical/chat-request.ts'
+import type { ChatChunk } from '../../src/canonical/chat-chunk.ts'
+import { callProvider, type CallOptions, type ProviderResult, type ProviderTarget } from '../../src/chat/call-provider.ts'
+import { GatewayError } from '../../src/errors.ts'
+import { classifyFailure } from './failure-class.ts'
+import type { PlannedAttempt, RoutePlan } from './plan.ts'
+import type { ProviderHealth } from './provider-health.ts'
+
+/** One provider attempt, as the `x-switchyard-attempts` header, the logs and the metrics see it. */
+export interface AttemptRecord {
+  provider: string
+  model: string
+  /** The provider's HTTP status, or the gateway's for network errors and timeouts; 200 once a stream has begun. */
+  status: number
+  success: boolean
+  latencyMs: number
+  errorMessage?: string
+}
+
+export interface ProviderRuntime {
+  target: ProviderTarget
+  health: ProviderHealth
+}
+
+export interface ExecuteOptions extends CallOptions {
+  /** Filled in as attempts finish, so the caller can report them whether the request succeeds or not. */
+  attempts: AttemptRecord[]
+  runtimeOf: (provider: string) => ProviderRuntime
+  clock?: () => number
+}
+
+export interface Executed {
+  attempt: PlannedAttempt
+  result: ProviderResult
+}
+
+/**
+ * Runs a plan: each attempt in order until one answers (contract §3 rule 5). A retryable failure moves on;
+ * anything else returns at once. A stream commits to its provider when the first chunk arrives, so every
+ * failure up to then is still retryable. Providers in cooldown or with an open circuit are skipped unless the
+ * request is pinned. When nothing answers, one error lists every attempt.
+ */
+export async function executePlan (plan: RoutePlan, request: ChatRequest, options: ExecuteOptions): Promise<Executed> {
+  const clock = options.clock ?? Date.now
+  const failures: GatewayError[] = []
+  const skipped: string[] = []
+  for (const attempt of plan.attempts) {
+    const { target, health } = options.runtimeOf(attempt.provider.name)
+    const startedAt = clock()
+    if (!plan.pinned && !health.admit(startedAt)) {
+      const reason = health.unavailable(startedAt)
+      skipped.push(reason === undefined
+        ? `${target.name}: skipped`
+        : `${target.name}: ${reason.reason === 'cooldown' ? 'cooling down after 429' : 'circuit open'} for ${Math.ceil((reason.until - startedAt) / 1000)} s more`)
+      if (reason !== undefined) failures.push(unavailableError(target.name, reason.reason, reason.until - startedAt))
+      continue
+    }
+    const started = performance.now()
+    try {
+      const result = await callProvider(target, { ...request, model: attempt.model }, options)
+      health.succeeded(clock())
+      options.attempts.push({ provider: target.name, model: attempt.model, status: 200, success: true, latencyMs: performance.now() - started })
+      if (result.stream) return { attempt, result: { ...result, rest: watchStream(result.rest, health, clock) } }
+      return { attempt, result }
+    } catch (error) {
+      const failure = error instanceof GatewayError ? error : new GatewayError('internal', 500, 'internal error', { cause: error })
+      const status = failure.upstreamStatus ?? failure.status
+      options.attempts.push({
+        provider: target.name,
+        model: attempt.model,
+        status,
+        success: false,
+        latencyMs: performance.now() - started,
+        errorMessage: failure.message
+      })
+      const kind = classifyFailure(failure)
+      if (kind === 'rate-limited') health.rateLimited(clock(), failure.retryAfterSeconds, failure.message)
+      else if (kind === 'retry') health.failed(clock(), failure.message, status)
+      else if (failure.kind === 'client_closed') health.released()
+      else health.succeeded(clock())
+      if (kind === 'final') throw error
+      failures.push(failure)
+    }
+  }
+  throw allFailed(failures, options.attempts, skipped)
+}
+
+/** A committed stream that later fails for the provider's sake still counts against its health. */
+async function * watchStream (rest: AsyncGenerator<ChatChunk>, health: ProviderHealth, clock: () => number): AsyncGenerator<ChatChunk> {
+  try {
+    yield * rest
+  } catch (error) {
+    if (error instanceof GatewayError && classifyFailure(error) === 'retry') health.failed(clock(), error.message, error.upstreamStatus ?? error.status)
+    throw error
+  }
+}
+
+function unavailableError (provider: string, reason: 'cooldown' | 'open', remainingMs: number): GatewayError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(remainingMs / 1000))
+  return reason === 'cooldown'
+    ? new GatewayError('rate_limited', 429, `${provider} is rate limited`, { provider, retryAfterSeconds, upstreamStatus: 429 })
+    : new GatewayError('overloaded', 503, `${provider} is failing; its circuit is open`, { provider, retryAfterSeconds })
+}
+
+/**
+ * Contract §3: the last provider's status when it is 429 (with the shortest `retry-after`), else 502/503/504,
+ * and a message listing the attempts. A single real attempt keeps its own error, which says more.
+ */
+function allFailed (failures: readonly GatewayError[], attempts: readonly AttemptRecord[], skipped: readonly string[]): GatewayError {
+  const last = failures[failures.length - 1]
+  if (last === undefined) return new GatewayError('overloaded', 503, 'No provider could take the request.', { code: 'no_provider_available' })
+  if (failures.length === 1 && skipped.length === 0) return last
+  const listed = [
+    ...attempts.filter((attempt) => !attempt.success).map((attempt) => `${attempt.provider}: ${attempt.status}`),
+    ...skipped
+  ].join(', ')
+  const lastStatus = last.upstreamStatus ?? last.status
+  if (lastStatus === 429) {
+    const waits = failures.map((failure) => failure.retryAfterSeconds).filter((wait): wait is number => wait !== undefined)
+    const options = waits.length === 0 ? {} : { retryAfterSeconds: Math.min(...waits) }
+    return new GatewayError('rate_limited', 429, `Every provider is rate limited or failing (${listed}).`, { code: 'all_providers_failed', ...options })
+  }
+  const status = last.status === 503 || last.status === 504 ? last.status : 502
+  const kind = status === 503 ? 'overloaded' : status === 504 ? 'upstream_timeout' : 'upstream_error'
+  const retryAfter = status === 503 && last.retryAfterSeconds !== undefined ? { retryAfterSeconds: last.retryAfterSeconds } : {}
+  return new GatewayError(kind, status, `Every provider failed (${listed}).`, { code: 'all_providers_failed', ...retryAfter })
+}

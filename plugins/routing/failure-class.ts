@@ -1,0 +1,26 @@
+import { GatewayError } from '../../src/errors.ts'
+
+/**
+ * How one failed attempt counts (contract §3). `retry`: the next provider may answer instead, and the failure
+ * is the provider's (network, timeout, 5xx, 408/409, and 401/403/404 — its key or model is wrong, not the
+ * client's request). `rate-limited`: retry elsewhere and cool the provider down. `final`: the request
+ * itself is at fault (400, 413, 422…) or the client left; no other provider would do better.
+ */
+export type FailureClass = 'retry' | 'rate-limited' | 'final'
+
+const RETRYABLE_STATUSES = new Set([401, 403, 404, 408, 409])
+
+export function classifyFailure (error: unknown): FailureClass {
+  if (!(error instanceof GatewayError)) return 'retry'
+  if (error.kind === 'client_closed') return 'final'
+  const status = error.upstreamStatus
+  if (status === undefined) {
+    return error.kind === 'upstream_timeout' || error.kind === 'upstream_unavailable' || error.kind === 'upstream_error' ||
+      error.kind === 'overloaded' || error.kind === 'internal'
+      ? 'retry'
+      : 'final'
+  }
+  if (status === 429) return 'rate-limited'
+  if (status >= 500 || RETRYABLE_STATUSES.has(status)) return 'retry'
+  return 'final'
+}

@@ -1,0 +1,79 @@
+import fp from 'fastify-plugin'
+import type { FastifyPluginAsync } from 'fastify'
+import type { RegisteredProvider } from '../provider-registry.ts'
+import type { ChatRequest } from '../../src/canonical/chat-request.ts'
+import type { CallOptions } from '../../src/chat/call-provider.ts'
+import { createPlanner, type Planner, type RoutePlan } from './plan.ts'
+import { executePlan, type AttemptRecord, type Executed, type ProviderRuntime } from './execute.ts'
+import { createProviderHealth, DEFAULT_HEALTH_POLICY, type HealthPolicy, type HealthSnapshot } from './provider-health.ts'
+
+export type { RoutePlan, PlannedAttempt } from './plan.ts'
+export type { AttemptRecord, Executed } from './execute.ts'
+export type { HealthSnapshot } from './provider-health.ts'
+
+export interface Router {
+  /** The ordered attempts for a requested model (contract §3); throws a 400 for unknown or disabled prefixes. */
+  plan: (model: string) => RoutePlan
+  /** Runs a plan with fallback, cooldowns and circuit breakers; attempts are appended to `options.attempts`. */
+  execute: (plan: RoutePlan, request: ChatRequest, options: CallOptions & { attempts: AttemptRecord[] }) => Promise<Executed>
+  /** Circuit and cooldown state of each enabled provider. */
+  health: (provider: string) => HealthSnapshot | undefined
+}
+
+export interface RoutingOptions {
+  defaultProvider: string
+  defaultProviderExplicit: boolean
+  health?: Partial<HealthPolicy>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    router: Router
+  }
+}
+
+/** Builds the routing tables and provider runtimes once, when every provider plugin has registered. */
+const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
+  const policy: HealthPolicy = { ...DEFAULT_HEALTH_POLICY, ...options.health }
+  const runtimes = new Map<string, ProviderRuntime>()
+  let planner: Planner | undefined
+
+  const runtimeOf = (name: string): ProviderRuntime => {
+    const runtime = runtimes.get(name)
+    if (runtime === undefined) throw new Error(`provider ${name} has no runtime: it is not enabled`)
+    return runtime
+  }
+
+  app.decorate('router', {
+    plan: (model: string) => {
+      if (planner === undefined) throw new Error('routing used before the app was ready')
+      return planner.plan(model)
+    },
+    execute: async (plan, request, callOptions) => await executePlan(plan, request, { ...callOptions, runtimeOf }),
+    health: (name) => runtimes.get(name)?.health.snapshot(Date.now())
+  } satisfies Router)
+
+  app.addHook('onReady', async () => {
+    planner = createPlanner(app.providers.all(), options)
+    for (const provider of app.providers.enabled()) {
+      runtimes.set(provider.name, {
+        target: toTarget(provider, app.providers.secrets()),
+        health: createProviderHealth(provider.name, policy, (transition) => {
+          app.log.warn(transition, `provider ${transition.provider}: ${transition.from} → ${transition.to} (${transition.reason})`)
+        })
+      })
+    }
+    if (app.providers.get(options.defaultProvider) === undefined) {
+      app.log.warn({ defaultProvider: options.defaultProvider },
+        'DEFAULT_PROVIDER names no installed provider; unprefixed models go to the pooled and fallback providers')
+    }
+    app.log.info(planner.describe(), 'routing for unprefixed models')
+  })
+}
+
+function toTarget (provider: RegisteredProvider, secrets: readonly string[]): ProviderRuntime['target'] {
+  if (provider.upstream === undefined) throw new Error(`provider ${provider.name} has no upstream client`)
+  return { name: provider.name, definition: provider.definition, upstream: provider.upstream, headers: provider.headers, secrets }
+}
+
+export default fp(routing, { name: 'routing', fastify: '5.x', dependencies: ['provider-registry'] })

@@ -1,0 +1,40 @@
+import { createProviderRegistry } from '../../plugins/provider-registry.ts'
+import { createPlanner } from '../../plugins/routing/plan.ts'
+import { definition as openai } from '../../providers/openai/definition.ts'
+import { definition as groq } from '../../providers/groq/definition.ts'
+import { definition as together } from '../../providers/together/definition.ts'
+import { definition as mistral } from '../../providers/mistral/definition.ts'
+
+// Microbenchmark of the routing decision (issue: routing plugin, target < 5 µs per request). Not a test: run it
+// with `npm run bench:routing`. Every provider enabled, a weighted pool, a fallback chain.
+
+const registry = createProviderRegistry({
+  env: {
+    OPENAI_API_KEY: 'k', GROQ_API_KEY: 'k', TOGETHER_API_KEY: 'k', MISTRAL_API_KEY: 'k',
+    OPENAI_WEIGHT: '9', GROQ_DISPATCH_MODE: 'pooled', MISTRAL_MODEL_MAP: 'gpt-4o=mistral-large-latest'
+  },
+  connectTimeoutMs: 1000
+})
+for (const definition of [openai, groq, together, mistral]) registry.add(definition)
+const planner = createPlanner(registry.all(), { defaultProvider: 'openai', defaultProviderExplicit: true })
+
+const cases = {
+  'prefix pin': 'groq:llama-3.3-70b-versatile',
+  'owned model': 'mistral-large-latest',
+  'weighted pool': 'house-model',
+  'colon model': 'ft:gpt-4o-mini:org::abc'
+}
+const iterations = 1_000_000
+const results: Array<{ case: string, nsPerPlan: number }> = []
+let sink = 0
+for (const [name, model] of Object.entries(cases)) {
+  for (let warm = 0; warm < 50_000; warm++) sink += planner.plan(model).attempts.length
+  const started = process.hrtime.bigint()
+  for (let index = 0; index < iterations; index++) sink += planner.plan(model).attempts.length
+  results.push({ case: name, nsPerPlan: Number(process.hrtime.bigint() - started) / iterations })
+}
+await registry.close()
+
+console.log('| routing case | ns per plan |\n|---|---:|')
+for (const result of results) console.log(`| ${result.case} | ${result.nsPerPlan.toFixed(0)} |`)
+if (sink === 0) console.log('(no attempts planned)')
