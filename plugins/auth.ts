@@ -6,11 +6,18 @@ import { firstHeaderValue } from '../src/http-headers.ts'
 export interface ClientAuth {
   /** True when no gateway keys are configured, or the request carries one of them. */
   isAuthorized: (request: FastifyRequest, options?: { allowXApiKey?: boolean }) => boolean
+  /**
+   * Contract §2 admin rule: `ADMIN_API_KEY` as a Bearer token when it is set; otherwise a gateway key;
+   * otherwise open.
+   */
+  isAdmin: (request: FastifyRequest) => boolean
   readonly required: boolean
+  readonly adminOpen: boolean
 }
 
 export interface AuthOptions {
   gatewayKeys: readonly string[]
+  adminKey?: string
 }
 
 declare module 'fastify' {
@@ -25,22 +32,33 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
  * Keys are compared as SHA-256 digests with `timingSafeEqual`, against every configured key, so neither the
  * length nor the position of a match leaks through timing.
  */
-export function createClientAuth (gatewayKeys: readonly string[]): ClientAuth {
+export function createClientAuth (gatewayKeys: readonly string[], adminKey?: string): ClientAuth {
   const digests = gatewayKeys.map(digest)
+  const adminDigests = adminKey === undefined ? [] : [digest(adminKey)]
   const required = digests.length > 0
+  const isAuthorized: ClientAuth['isAuthorized'] = (request, options = {}) => {
+    if (!required) return true
+    const token = bearerToken(request.headers.authorization) ??
+      (options.allowXApiKey === true ? firstHeaderValue(request.headers['x-api-key']) : undefined)
+    return token !== undefined && matchesAny(digests, token)
+  }
   return {
     required,
-    isAuthorized (request, options = {}) {
-      if (!required) return true
-      const token = bearerToken(request.headers.authorization) ??
-        (options.allowXApiKey === true ? firstHeaderValue(request.headers['x-api-key']) : undefined)
-      if (token === undefined) return false
-      const candidate = digest(token)
-      let matched = false
-      for (const known of digests) matched = timingSafeEqual(known, candidate) || matched
-      return matched
+    adminOpen: adminKey === undefined && !required,
+    isAuthorized,
+    isAdmin (request) {
+      if (adminKey === undefined) return isAuthorized(request)
+      const token = bearerToken(request.headers.authorization)
+      return token !== undefined && matchesAny(adminDigests, token)
     }
   }
+}
+
+function matchesAny (digests: readonly Buffer[], token: string): boolean {
+  const candidate = digest(token)
+  let matched = false
+  for (const known of digests) matched = timingSafeEqual(known, candidate) || matched
+  return matched
 }
 
 function bearerToken (header: string | undefined): string | undefined {
@@ -50,7 +68,7 @@ function bearerToken (header: string | undefined): string | undefined {
 }
 
 const auth: FastifyPluginAsync<AuthOptions> = async (app, options) => {
-  app.decorate('clientAuth', createClientAuth(options.gatewayKeys))
+  app.decorate('clientAuth', createClientAuth(options.gatewayKeys, options.adminKey))
 }
 
 export default fp(auth, { name: 'auth', fastify: '5.x' })

@@ -7,7 +7,8 @@ import { fromValidationErrors } from '../src/ingress/openai/validation-error.ts'
 import { GatewayError, invalidRequest, notFound, unauthenticated } from '../src/errors.ts'
 import { costOf } from '../src/pricing.ts'
 import type { RegisteredProvider } from './provider-registry.ts'
-import type { AttemptRecord } from './routing/index.ts'
+import { createRequestRecord, type AttemptRecord } from '../src/request-record.ts'
+import { promptChars } from '../src/chat/prompt-size.ts'
 
 export interface OpenAIApiOptions {
   requestTimeoutMs: number
@@ -31,6 +32,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
 
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
     const mapped = toClientError(error)
+    if (request.record !== null) request.record.error = mapped
     if (mapped.status >= 500) request.log.error({ err: error, provider: mapped.provider }, 'request failed')
     else if (mapped.provider !== undefined) request.log.warn({ provider: mapped.provider, status: mapped.status, upstreamStatus: mapped.upstreamStatus }, mapped.message)
     if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds))
@@ -50,19 +52,20 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
 
   app.post('/chat/completions', { schema: { body: ChatRequestSchema }, bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
     const body = request.body as ChatRequest
+    const record = createRequestRecord('/v1/chat/completions', body.stream === true, body.model, () => promptChars(body))
+    app.metrics.observe(request, reply, record)
     const plan = app.router.plan(body.model)
-    const attempts: AttemptRecord[] = []
     let executed
     try {
       executed = await app.router.execute(plan, body, {
-        attempts,
+        record,
         requestId: request.id,
         requestTimeoutMs: options.requestTimeoutMs,
         streamIdleTimeoutMs: options.streamIdleTimeoutMs,
         signal: abortOnClientClose(request, reply)
       })
     } finally {
-      if (attempts.length > 0) reply.header('x-switchyard-attempts', formatAttempts(attempts))
+      if (record.attempts.length > 0) reply.header('x-switchyard-attempts', formatAttempts(record.attempts))
     }
     const { attempt, result } = executed
     const target = attempt.provider
@@ -70,16 +73,19 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
 
     if (!result.stream) {
       const usage = result.response.usage
-      const price = target.prices.priceOf(attempt.model)
-      if (usage !== undefined && price !== undefined) reply.header('x-switchyard-cost-usd', costOf(usage, price).toFixed(9))
+      const priced = target.prices.priceOf(attempt.model)
+      if (usage !== undefined && priced !== undefined) reply.header('x-switchyard-cost-usd', costOf(usage, priced.price).toFixed(9))
       return reply.type('application/json').send(JSON.stringify(result.response))
     }
 
+    record.firstChunkAt = performance.now()
     const includeUsage = body.stream_options?.include_usage === true
     const events = encodeOpenAIStream(result.first, result.rest, {
       includeUsage,
       onEnd: ({ error }) => {
-        if (error !== undefined) request.log.warn({ provider: target.name, err: asGatewayError(error).message }, 'stream ended with an error')
+        if (error === undefined) return
+        record.error = asGatewayError(error)
+        request.log.warn({ provider: target.name, err: record.error.message }, 'stream ended with an error')
       }
     })
     return reply
@@ -139,7 +145,7 @@ const LISTED_AT = Math.floor(Date.now() / 1000)
 
 function listModels (providers: readonly RegisteredProvider[]): ListedModel[] {
   return providers.flatMap((provider) => provider.definition.catalog.models.map((model) => {
-    const price = provider.prices.priceOf(model.id)
+    const price = provider.prices.priceOf(model.id)?.price
     const entry: ListedModel = {
       id: `${provider.name}:${model.id}`,
       object: 'model',

@@ -6,7 +6,7 @@ import { indexCatalog, type CatalogIndex } from '../src/model-catalog.ts'
 import { ConfigurationError, resolveProviderSettings, type ProviderSettings } from '../src/provider-settings.ts'
 import { createProxyDispatcher, createUpstreamClient, type ProxySettings, type UpstreamClient } from '../src/upstream.ts'
 import type { Env } from '../src/config.ts'
-import { createPriceLookup, type PriceLookup } from '../src/pricing.ts'
+import { createPriceLookup, type PriceLookup, type PriceOverrides } from '../src/pricing.ts'
 
 export interface RegisteredProvider {
   readonly name: string
@@ -36,6 +36,8 @@ export interface ProviderRegistryOptions {
   connectTimeoutMs: number
   keepAliveTimeoutMs?: number
   proxy?: ProxySettings
+  /** `PRICING_FILE`, by provider name, merged over each plugin's table. */
+  priceOverrides?: PriceOverrides
 }
 
 declare module 'fastify' {
@@ -74,7 +76,7 @@ export function createProviderRegistry (options: ProviderRegistryOptions): Provi
       settings: Object.freeze(settings),
       enabled: isEnabled,
       catalog: indexCatalog(definition.catalog),
-      prices: createPriceLookup(definition.pricing),
+      prices: createPriceLookup(definition.pricing, options.priceOverrides?.[definition.name]),
       upstream: isEnabled
         ? createUpstreamClient(settings.baseUrl, {
           connectTimeoutMs: options.connectTimeoutMs,

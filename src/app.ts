@@ -13,6 +13,9 @@ import routing from '../plugins/routing/index.ts'
 import auth from '../plugins/auth.ts'
 import health from '../plugins/health.ts'
 import openaiApi from '../plugins/openai-api.ts'
+import metrics from '../plugins/metrics/index.ts'
+import adminApi from '../plugins/admin-api.ts'
+import { loadPriceOverrides } from './pricing.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,6 +46,10 @@ export const LOG_REDACT_PATHS = [
   'apiKey'
 ]
 
+function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
+}
+
 function nonEmpty (value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim()
 }
@@ -71,6 +78,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
 
   await app.register(providerRegistry, {
     env: options.env,
+    priceOverrides: await loadPriceOverrides(config.PRICING_FILE),
     connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
     keepAliveTimeoutMs: options.upstreamKeepAliveTimeoutMs,
     proxy: {
@@ -89,8 +97,11 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     defaultProviderExplicit: options.env.DEFAULT_PROVIDER !== undefined && options.env.DEFAULT_PROVIDER.trim() !== '',
     health: { cooldownMs: config.CIRCUIT_COOLDOWN_MS, maxRetryAfterMs: config.RETRY_AFTER_MAX_MS }
   })
-  await app.register(auth, { gatewayKeys: splitList(config.GATEWAY_API_KEYS) })
+  const adminKey = nonEmpty(config.ADMIN_API_KEY)
+  await app.register(auth, { gatewayKeys: splitList(config.GATEWAY_API_KEYS), ...(adminKey === undefined ? {} : { adminKey }) })
+  await app.register(metrics, { logBufferSize: config.LOG_BUFFER_SIZE, enabled: config.METRICS === 'on' })
   await app.register(health)
+  await app.register(adminApi, { logBufferSize: config.LOG_BUFFER_SIZE })
   await app.register(openaiApi, {
     prefix: '/v1',
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
@@ -111,6 +122,9 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   app.addHook('onClose', async () => { clearInterval(drainTimer) })
 
   app.addHook('onReady', async () => {
+    if (app.clientAuth.adminOpen && !isLoopback(config.HOST)) {
+      app.log.warn({ host: config.HOST }, 'the admin endpoints (/providers/*, /metrics) are open to anyone who can reach this host: set ADMIN_API_KEY or GATEWAY_API_KEYS')
+    }
     const enabled = app.providers.enabled().map((provider) => provider.name)
     app.log.info({ providers: enabled }, enabled.length === 0 ? 'no provider is enabled: set a <PROVIDER>_API_KEY' : 'providers enabled')
   })

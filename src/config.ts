@@ -26,7 +26,8 @@ export const ConfigSchema = Type.Object({
   NO_PROXY: Type.Optional(Type.String()),
   PROVIDERS_DIR: Type.Optional(Type.String({ minLength: 1 })),
   PRICING_FILE: Type.Optional(Type.String({ minLength: 1 })),
-  LOG_BUFFER_SIZE: Type.Integer({ minimum: 1, default: 1000 })
+  LOG_BUFFER_SIZE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
+  METRICS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

@@ -1,21 +1,11 @@
 import type { ChatRequest } from '../../src/canonical/chat-request.ts'
 import type { ChatChunk } from '../../src/canonical/chat-chunk.ts'
+import type { AttemptRecord, RequestRecord } from '../../src/request-record.ts'
 import { callProvider, type CallOptions, type ProviderResult, type ProviderTarget } from '../../src/chat/call-provider.ts'
 import { GatewayError } from '../../src/errors.ts'
 import { classifyFailure } from './failure-class.ts'
 import type { PlannedAttempt, RoutePlan } from './plan.ts'
 import type { ProviderHealth } from './provider-health.ts'
-
-/** One provider attempt, as the `x-switchyard-attempts` header, the logs and the metrics see it. */
-export interface AttemptRecord {
-  provider: string
-  model: string
-  /** The provider's HTTP status, or the gateway's for network errors and timeouts; 200 once a stream has begun. */
-  status: number
-  success: boolean
-  latencyMs: number
-  errorMessage?: string
-}
 
 export interface ProviderRuntime {
   target: ProviderTarget
@@ -23,8 +13,8 @@ export interface ProviderRuntime {
 }
 
 export interface ExecuteOptions extends CallOptions {
-  /** Filled in as attempts finish, so the caller can report them whether the request succeeds or not. */
-  attempts: AttemptRecord[]
+  /** Attempts are appended as they finish, and a stream's usage and size as it flows. */
+  record: RequestRecord
   runtimeOf: (provider: string) => ProviderRuntime
   clock?: () => number
 }
@@ -42,6 +32,7 @@ export interface Executed {
  */
 export async function executePlan (plan: RoutePlan, request: ChatRequest, options: ExecuteOptions): Promise<Executed> {
   const clock = options.clock ?? Date.now
+  const attempts = options.record.attempts
   const failures: GatewayError[] = []
   const skipped: string[] = []
   for (const attempt of plan.attempts) {
@@ -59,17 +50,22 @@ export async function executePlan (plan: RoutePlan, request: ChatRequest, option
     try {
       const result = await callProvider(target, { ...request, model: attempt.model }, options)
       health.succeeded(clock())
-      options.attempts.push({ provider: target.name, model: attempt.model, status: 200, success: true, latencyMs: performance.now() - started })
-      if (result.stream) return { attempt, result: { ...result, rest: watchStream(result.rest, health, clock) } }
-      return { attempt, result }
+      attempts.push({ provider: target.name, model: attempt.model, status: 200, success: true, startedAt: started, latencyMs: performance.now() - started })
+      if (!result.stream) {
+        if (result.response.usage !== undefined) options.record.usage = result.response.usage
+        return { attempt, result }
+      }
+      if (result.first !== undefined) tally(options.record, result.first)
+      return { attempt, result: { ...result, rest: watchStream(result.rest, health, clock, options.record) } }
     } catch (error) {
       const failure = error instanceof GatewayError ? error : new GatewayError('internal', 500, 'internal error', { cause: error })
       const status = failure.upstreamStatus ?? failure.status
-      options.attempts.push({
+      attempts.push({
         provider: target.name,
         model: attempt.model,
         status,
         success: false,
+        startedAt: started,
         latencyMs: performance.now() - started,
         errorMessage: failure.message
       })
@@ -82,16 +78,39 @@ export async function executePlan (plan: RoutePlan, request: ChatRequest, option
       failures.push(failure)
     }
   }
-  throw allFailed(failures, options.attempts, skipped)
+  throw allFailed(failures, attempts, skipped)
 }
 
-/** A committed stream that later fails for the provider's sake still counts against its health. */
-async function * watchStream (rest: AsyncGenerator<ChatChunk>, health: ProviderHealth, clock: () => number): AsyncGenerator<ChatChunk> {
+/**
+ * Passes a committed stream through, noting its usage and size for the metrics. A stream that later fails for
+ * the provider's sake still counts against its health.
+ */
+async function * watchStream (
+  rest: AsyncGenerator<ChatChunk>,
+  health: ProviderHealth,
+  clock: () => number,
+  record: RequestRecord
+): AsyncGenerator<ChatChunk> {
   try {
-    yield * rest
+    for await (const chunk of rest) {
+      tally(record, chunk)
+      yield chunk
+    }
   } catch (error) {
     if (error instanceof GatewayError && classifyFailure(error) === 'retry') health.failed(clock(), error.message, error.upstreamStatus ?? error.status)
     throw error
+  }
+}
+
+function tally (record: RequestRecord, chunk: ChatChunk): void {
+  if (chunk.usage != null) record.usage = chunk.usage
+  for (const choice of chunk.choices) {
+    const delta = choice.delta
+    if (typeof delta.content === 'string') record.outputChars += delta.content.length
+    if (delta.reasoning_content !== undefined) record.outputChars += delta.reasoning_content.length
+    if (delta.tool_calls !== undefined) {
+      for (const call of delta.tool_calls) record.outputChars += (call.function?.arguments?.length ?? 0) + (call.function?.name?.length ?? 0)
+    }
   }
 }
 

@@ -20,6 +20,11 @@ export function classifyFailure (error: unknown): FailureClass {
       ? 'retry'
       : 'final'
   }
+  return classifyFailureStatus(status)
+}
+
+/** The same rule for a bare status, as the metrics see finished attempts. */
+export function classifyFailureStatus (status: number): FailureClass {
   if (status === 429) return 'rate-limited'
   if (status >= 500 || RETRYABLE_STATUSES.has(status)) return 'retry'
   return 'final'

@@ -4,18 +4,19 @@ import type { RegisteredProvider } from '../provider-registry.ts'
 import type { ChatRequest } from '../../src/canonical/chat-request.ts'
 import type { CallOptions } from '../../src/chat/call-provider.ts'
 import { createPlanner, type Planner, type RoutePlan } from './plan.ts'
-import { executePlan, type AttemptRecord, type Executed, type ProviderRuntime } from './execute.ts'
+import { executePlan, type Executed, type ProviderRuntime } from './execute.ts'
+import type { RequestRecord } from '../../src/request-record.ts'
 import { createProviderHealth, DEFAULT_HEALTH_POLICY, type HealthPolicy, type HealthSnapshot } from './provider-health.ts'
 
 export type { RoutePlan, PlannedAttempt } from './plan.ts'
-export type { AttemptRecord, Executed } from './execute.ts'
-export type { HealthSnapshot } from './provider-health.ts'
+export type { Executed } from './execute.ts'
+export type { CircuitState, HealthSnapshot } from './provider-health.ts'
 
 export interface Router {
   /** The ordered attempts for a requested model (contract §3); throws a 400 for unknown or disabled prefixes. */
   plan: (model: string) => RoutePlan
-  /** Runs a plan with fallback, cooldowns and circuit breakers; attempts are appended to `options.attempts`. */
-  execute: (plan: RoutePlan, request: ChatRequest, options: CallOptions & { attempts: AttemptRecord[] }) => Promise<Executed>
+  /** Runs a plan with fallback, cooldowns and circuit breakers; attempts are appended to `options.record`. */
+  execute: (plan: RoutePlan, request: ChatRequest, options: CallOptions & { record: RequestRecord }) => Promise<Executed>
   /** Circuit and cooldown state of each enabled provider. */
   health: (provider: string) => HealthSnapshot | undefined
 }

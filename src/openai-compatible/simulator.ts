@@ -125,6 +125,15 @@ export function chunkEnvelope (shape: ChatCompletionShape, idPrefix = 'chatcmpl-
   return { id: `${idPrefix}${shape.id}`, object: 'chat.completion.chunk', created: shape.created, model: shape.model }
 }
 
+/** OpenAI's usage object, with its token details. */
+function openAIUsage (plan: ReplyPlan) {
+  return {
+    ...usageOf(plan),
+    prompt_tokens_details: { cached_tokens: plan.usage.cached, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
+  }
+}
+
 /** OpenAI's own wire format (also the default for the others). */
 export const openAIWire = {
   errorBody: (status: number, message: string) => ({
@@ -155,18 +164,14 @@ export const openAIWire = {
       logprobs: null,
       finish_reason: finishReasonOf(shape.plan)
     }],
-    usage: {
-      ...usageOf(shape.plan),
-      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
-    },
+    usage: openAIUsage(shape.plan),
     service_tier: 'default',
     system_fingerprint: 'fp_simulator'
   }),
 
   renderStream (shape: ChatCompletionShape): unknown[] {
     const options = shape.request.stream_options as { include_usage?: boolean } | undefined
-    const withUsage = options?.include_usage === true
+    const withUsage = options?.include_usage === true && shape.plan.usage.inStream
     const envelope = { ...chunkEnvelope(shape), system_fingerprint: 'fp_simulator', ...(withUsage ? { usage: null } : {}) }
     const choice = (delta: Record<string, unknown>, finish: string | null = null) =>
       ({ ...envelope, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
@@ -184,7 +189,7 @@ export const openAIWire = {
       }
     }
     chunks.push(choice({}, finishReasonOf(shape.plan)))
-    if (withUsage) chunks.push({ ...chunkEnvelope(shape), system_fingerprint: 'fp_simulator', choices: [], usage: usageOf(shape.plan) })
+    if (withUsage) chunks.push({ ...chunkEnvelope(shape), system_fingerprint: 'fp_simulator', choices: [], usage: openAIUsage(shape.plan) })
     return chunks
   }
 }

@@ -23,6 +23,10 @@ export interface SimulatorScript {
   chunkCount?: number
   /** Pause before each stream delta. */
   chunkDelayMs?: number
+  /** Prompt tokens reported as served from the prompt cache (where the wire format has the field). */
+  cachedPromptTokens?: number
+  /** Stream without a usage chunk even when asked for one, as some providers and proxies do. */
+  omitStreamUsage?: boolean
 }
 
 export interface PlannedToolCall {
@@ -30,26 +34,36 @@ export interface PlannedToolCall {
   arguments: string
 }
 
+export interface PlannedUsage {
+  prompt: number
+  completion: number
+  cached: number
+  /** False when the script says to leave usage out of streams. */
+  inStream: boolean
+}
+
 export type ReplyPlan =
-  | { kind: 'text', text: string, pieces: string[], usage: { prompt: number, completion: number } }
-  | { kind: 'tool', calls: PlannedToolCall[], usage: { prompt: number, completion: number } }
+  | { kind: 'text', text: string, pieces: string[], usage: PlannedUsage }
+  | { kind: 'tool', calls: PlannedToolCall[], usage: PlannedUsage }
 
 export function planReply (conversation: SimulatedConversation, script: SimulatorScript, displayName: string): ReplyPlan {
   const prompt = Math.max(1, Math.ceil(conversation.promptChars / 4))
+  const usage = (completion: number): PlannedUsage =>
+    ({ prompt, completion, cached: Math.min(prompt, script.cachedPromptTokens ?? 0), inStream: script.omitStreamUsage !== true })
   const wantsTool = conversation.tools.length > 0 && conversation.toolChoice !== 'none' && conversation.lastRole === 'user'
   if (wantsTool) {
     const forced = typeof conversation.toolChoice === 'object' ? conversation.toolChoice.name : undefined
     const tool = conversation.tools.find((candidate) => candidate.name === forced) ?? conversation.tools[0]
     if (tool !== undefined) {
       const args = JSON.stringify(sampleArguments(tool.parameters))
-      return { kind: 'tool', calls: [{ name: tool.name, arguments: args }], usage: { prompt, completion: Math.max(1, Math.ceil(args.length / 4)) } }
+      return { kind: 'tool', calls: [{ name: tool.name, arguments: args }], usage: usage(Math.max(1, Math.ceil(args.length / 4))) }
     }
   }
   const text = script.text ?? (conversation.lastRole === 'tool'
     ? `The tool answered: ${conversation.lastText}`
     : `Hello from the ${displayName} simulator. You said: ${conversation.lastText}`)
   const pieces = splitText(text, script.chunkCount)
-  return { kind: 'text', text, pieces, usage: { prompt, completion: Math.max(1, pieces.length) } }
+  return { kind: 'text', text, pieces, usage: usage(Math.max(1, pieces.length)) }
 }
 
 function splitText (text: string, count: number | undefined): string[] {

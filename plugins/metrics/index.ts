@@ -1,0 +1,192 @@
+import fp from 'fastify-plugin'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { RegisteredProvider } from '../provider-registry.ts'
+import { answeringAttempt, type AttemptRecord, type RequestRecord } from '../../src/request-record.ts'
+import { costOf, type CostSource } from '../../src/pricing.ts'
+import { classifyFailureStatus } from '../routing/failure-class.ts'
+import { estimateUsage } from './estimate-usage.ts'
+import { createProviderStats, type ProviderCosts, type ProviderMetrics, type ProviderStats } from './provider-stats.ts'
+import { createRequestLog, type LogFilter, type RequestLogEntry } from './request-log.ts'
+import { createPrometheusSeries, type PrometheusSeries } from './prometheus.ts'
+
+export { ProviderMetricsSchema, ProviderCostsSchema } from './provider-stats.ts'
+export { RequestLogSchema } from './request-log.ts'
+
+export interface Metrics {
+  /**
+   * Attaches `record` to the request (`request.record`, where error handlers fill in the failure) and accounts
+   * it once the response is over: finished, failed, or abandoned by the client (499).
+   */
+  observe: (request: FastifyRequest, reply: FastifyReply, record: RequestRecord) => void
+  providerMetrics: (provider: string) => ProviderMetrics | undefined
+  allProviderMetrics: () => ProviderMetrics[]
+  logs: (filter: LogFilter) => RequestLogEntry[]
+  costs: () => ProviderCosts[]
+  reset: () => void
+  prometheus: () => PrometheusSeries
+}
+
+export interface MetricsOptions {
+  logBufferSize: number
+  /** `METRICS=off`: requests are not accounted (the benchmark measures what accounting costs). */
+  enabled: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics
+  }
+  interface FastifyRequest {
+    /** The request's record, for requests that reach a provider route; null elsewhere. */
+    record: RequestRecord | null
+  }
+}
+
+/**
+ * Times, counts, prices and logs every request and every provider attempt. All work happens once per request,
+ * after the response is over, in O(attempts): counters, two histogram writes and a ring-buffer slot.
+ */
+const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) => {
+  const stats = new Map<string, ProviderStats>()
+  const log = createRequestLog(options.logBufferSize)
+  const unpricedWarned = new Set<string>()
+  let providersByName = new Map<string, RegisteredProvider>()
+  const series = createPrometheusSeries(
+    () => [...providersByName.keys()],
+    (provider) => app.router.health(provider))
+
+  app.decorateRequest('record', null)
+  app.addHook('onReady', async () => {
+    providersByName = new Map(app.providers.all().map((provider) => [provider.name, provider]))
+    for (const provider of app.providers.all()) stats.set(provider.name, createProviderStats(provider.name))
+  })
+
+  function statsOf (provider: string): ProviderStats {
+    let found = stats.get(provider)
+    if (found === undefined) {
+      found = createProviderStats(provider)
+      stats.set(provider, found)
+    }
+    return found
+  }
+
+  /** Catalog ids label themselves; anything else is `other`, so clients cannot mint Prometheus series. */
+  function modelLabel (provider: string, model: string): string {
+    return providersByName.get(provider)?.catalog.find(model)?.id ?? 'other'
+  }
+
+  function priceFor (provider: string, model: string): { source: CostSource, cost: (usage: RequestRecord['usage']) => number } {
+    const priced = providersByName.get(provider)?.prices.priceOf(model)
+    if (priced === undefined) {
+      const key = `${provider}:${model}`
+      if (!unpricedWarned.has(key) && unpricedWarned.size < 1000) {
+        unpricedWarned.add(key)
+        app.log.warn({ provider, model }, 'no price known for this model: its cost is recorded as 0 with costSource "unknown"')
+      }
+      return { source: 'unknown', cost: () => 0 }
+    }
+    return { source: priced.source, cost: (usage) => usage === undefined ? 0 : costOf(usage, priced.price) }
+  }
+
+  function account (request: FastifyRequest, record: RequestRecord, statusCode: number, abandoned: boolean): void {
+    const endedAt = performance.now()
+    const endedAtEpochMs = Date.now()
+    const answered = answeringAttempt(record)
+    const status = abandoned ? 499 : record.error?.status ?? statusCode
+    const success = status < 400
+    let usage = record.usage
+    let usageSource: RequestLogEntry['usageSource'] = usage === undefined ? 'none' : 'provider'
+    if (usage === undefined && answered !== undefined && (record.outputChars > 0 || success)) {
+      usage = estimateUsage(record.promptChars(), record.outputChars)
+      usageSource = 'estimated'
+    }
+    const tokensIn = usage?.prompt_tokens ?? 0
+    const tokensOut = usage?.completion_tokens ?? 0
+    const cachedTokensIn = usage?.prompt_tokens_details?.cached_tokens ?? 0
+    const last: AttemptRecord | undefined = record.attempts[record.attempts.length - 1]
+    const provider = last?.provider ?? 'none'
+    const model = last?.model ?? record.requestedModel
+    const price = last === undefined ? { source: 'unknown' as const, cost: () => 0 } : priceFor(provider, model)
+    const cost = answered === undefined ? 0 : price.cost(usage)
+    const ttftMs = record.firstChunkAt === undefined ? null : record.firstChunkAt - record.startedAt
+
+    for (const attempt of record.attempts) {
+      const isAnswer = attempt === answered
+      const attemptSuccess = isAnswer ? success : false
+      statsOf(attempt.provider).add({
+        success: attemptSuccess,
+        latencyMs: isAnswer ? endedAt - attempt.startedAt : attempt.latencyMs,
+        ...(isAnswer && record.firstChunkAt !== undefined ? { timeToFirstTokenMs: record.firstChunkAt - attempt.startedAt } : {}),
+        model: attempt.model,
+        tokensIn: isAnswer ? tokensIn : 0,
+        tokensOut: isAnswer ? tokensOut : 0,
+        cachedTokensIn: isAnswer ? cachedTokensIn : 0,
+        cost: isAnswer ? cost : 0,
+        endedAtEpochMs
+      })
+      const attemptStatus = isAnswer && !success ? status : attempt.status
+      series.attempt(attempt.provider, attemptSuccess ? 'success' : classifyFailureStatus(attemptStatus) === 'rate-limited' ? 'rate_limited' : 'error', attemptStatus)
+    }
+
+    const latencyMs = endedAt - record.startedAt
+    const label = last === undefined ? 'none' : modelLabel(provider, model)
+    series.request({ endpoint: record.endpoint, provider, model: label, status, stream: record.stream }, latencyMs / 1000)
+    if (answered !== undefined) {
+      if (record.firstChunkAt !== undefined) series.timeToFirstToken(provider, (record.firstChunkAt - answered.startedAt) / 1000)
+      series.tokens(provider, label, tokensIn, tokensOut, cachedTokensIn)
+      series.cost(provider, label, cost)
+    }
+
+    const entry: RequestLogEntry = {
+      id: request.id,
+      timestamp: new Date(record.startedAtEpochMs).toISOString(),
+      provider,
+      model,
+      endpoint: record.endpoint,
+      stream: record.stream,
+      tokensIn,
+      tokensOut,
+      cachedTokensIn,
+      latencyMs,
+      timeToFirstTokenMs: ttftMs,
+      cost,
+      costSource: price.source,
+      usageSource,
+      success,
+      statusCode: status,
+      attempts: record.attempts.map((attempt) => ({
+        provider: attempt.provider,
+        model: attempt.model,
+        status: attempt === answered && !success ? status : attempt.status,
+        latencyMs: attempt === answered ? endedAt - attempt.startedAt : attempt.latencyMs
+      }))
+    }
+    if (!success) entry.errorMessage = abandoned ? 'client closed the connection before the response was complete' : record.error?.message ?? `status ${status}`
+    log.push(entry)
+  }
+
+  app.decorate('metrics', {
+    observe (request, reply, record) {
+      request.record = record
+      if (!options.enabled) return
+      reply.raw.once('close', () => {
+        try {
+          account(request, record, reply.raw.statusCode, !reply.raw.writableFinished)
+        } catch (error) {
+          request.log.error({ err: error }, 'metrics: could not account a request')
+        }
+      })
+    },
+    providerMetrics: (provider) => providersByName.has(provider) ? statsOf(provider).metrics() : undefined,
+    allProviderMetrics: () => [...providersByName.keys()].map((provider) => statsOf(provider).metrics()),
+    logs: (filter) => log.list(filter),
+    costs: () => [...providersByName.keys()].map((provider) => statsOf(provider).costs()),
+    reset () {
+      for (const entry of stats.values()) entry.reset()
+      log.clear()
+    },
+    prometheus: () => series
+  } satisfies Metrics)
+}
+
+export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['provider-registry', 'routing'] })

@@ -1,0 +1,141 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Nullable } from '../../src/canonical/nullable.ts'
+import { createLatencyHistogram, type LatencyHistogram } from './latency-histogram.ts'
+
+/** Contract §6 `ProviderMetrics`. Averages and percentiles are null until there is a sample. */
+export const ProviderMetricsSchema = Type.Object({
+  provider: Type.String(),
+  requestCount: Type.Integer(),
+  successCount: Type.Integer(),
+  errorCount: Type.Integer(),
+  totalTokensIn: Type.Integer(),
+  totalTokensOut: Type.Integer(),
+  totalCachedTokensIn: Type.Integer(),
+  totalCost: Type.Number(),
+  avgLatencyMs: Nullable(Type.Number()),
+  p50LatencyMs: Nullable(Type.Number()),
+  p95LatencyMs: Nullable(Type.Number()),
+  p99LatencyMs: Nullable(Type.Number()),
+  avgTimeToFirstTokenMs: Nullable(Type.Number()),
+  p50TimeToFirstTokenMs: Nullable(Type.Number()),
+  p99TimeToFirstTokenMs: Nullable(Type.Number()),
+  lastUsed: Nullable(Type.String({ description: 'ISO-8601' })),
+  errorRate: Type.Number({ description: 'percent of attempts that failed, 0–100' })
+})
+export type ProviderMetrics = Static<typeof ProviderMetricsSchema>
+
+export const ModelCostSchema = Type.Object({
+  model: Type.String(),
+  requests: Type.Integer(),
+  tokensIn: Type.Integer(),
+  tokensOut: Type.Integer(),
+  cost: Type.Number()
+})
+export type ModelCost = Static<typeof ModelCostSchema>
+
+export const ProviderCostsSchema = Type.Object({
+  provider: Type.String(),
+  totalCost: Type.Number(),
+  tokensIn: Type.Integer(),
+  tokensOut: Type.Integer(),
+  models: Type.Array(ModelCostSchema)
+})
+export type ProviderCosts = Static<typeof ProviderCostsSchema>
+
+/** Models beyond this many per provider share one `other` row, so clients cannot grow memory with model names. */
+export const MODELS_PER_PROVIDER = 200
+
+export interface AttemptOutcome {
+  success: boolean
+  latencyMs: number
+  timeToFirstTokenMs?: number
+  model: string
+  tokensIn: number
+  tokensOut: number
+  cachedTokensIn: number
+  cost: number
+  endedAtEpochMs: number
+}
+
+export interface ProviderStats {
+  add: (outcome: AttemptOutcome) => void
+  metrics: () => ProviderMetrics
+  costs: () => ProviderCosts
+  reset: () => void
+}
+
+export function createProviderStats (provider: string): ProviderStats {
+  let requestCount = 0
+  let successCount = 0
+  let tokensIn = 0
+  let tokensOut = 0
+  let cachedTokensIn = 0
+  let cost = 0
+  let latencySumMs = 0
+  let ttftSumMs = 0
+  let lastUsed: number | undefined
+  const latency: LatencyHistogram = createLatencyHistogram()
+  const ttft: LatencyHistogram = createLatencyHistogram()
+  const models = new Map<string, ModelCost>()
+
+  return {
+    add (outcome) {
+      requestCount++
+      if (outcome.success) successCount++
+      tokensIn += outcome.tokensIn
+      tokensOut += outcome.tokensOut
+      cachedTokensIn += outcome.cachedTokensIn
+      cost += outcome.cost
+      latencySumMs += outcome.latencyMs
+      latency.record(outcome.latencyMs)
+      if (outcome.timeToFirstTokenMs !== undefined) {
+        ttftSumMs += outcome.timeToFirstTokenMs
+        ttft.record(outcome.timeToFirstTokenMs)
+      }
+      lastUsed = outcome.endedAtEpochMs
+      const key = models.has(outcome.model) || models.size < MODELS_PER_PROVIDER ? outcome.model : 'other'
+      let row = models.get(key)
+      if (row === undefined) {
+        row = { model: key, requests: 0, tokensIn: 0, tokensOut: 0, cost: 0 }
+        models.set(key, row)
+      }
+      row.requests++
+      row.tokensIn += outcome.tokensIn
+      row.tokensOut += outcome.tokensOut
+      row.cost += outcome.cost
+    },
+    metrics: () => ({
+      provider,
+      requestCount,
+      successCount,
+      errorCount: requestCount - successCount,
+      totalTokensIn: tokensIn,
+      totalTokensOut: tokensOut,
+      totalCachedTokensIn: cachedTokensIn,
+      totalCost: cost,
+      avgLatencyMs: requestCount === 0 ? null : latencySumMs / requestCount,
+      p50LatencyMs: latency.percentile(50),
+      p95LatencyMs: latency.percentile(95),
+      p99LatencyMs: latency.percentile(99),
+      avgTimeToFirstTokenMs: ttft.count === 0 ? null : ttftSumMs / ttft.count,
+      p50TimeToFirstTokenMs: ttft.percentile(50),
+      p99TimeToFirstTokenMs: ttft.percentile(99),
+      lastUsed: lastUsed === undefined ? null : new Date(lastUsed).toISOString(),
+      errorRate: requestCount === 0 ? 0 : ((requestCount - successCount) / requestCount) * 100
+    }),
+    costs: () => ({
+      provider,
+      totalCost: cost,
+      tokensIn,
+      tokensOut,
+      models: [...models.values()].map((row) => ({ ...row })).sort((a, b) => b.cost - a.cost || a.model.localeCompare(b.model))
+    }),
+    reset () {
+      requestCount = successCount = tokensIn = tokensOut = cachedTokensIn = cost = latencySumMs = ttftSumMs = 0
+      lastUsed = undefined
+      latency.reset()
+      ttft.reset()
+      models.clear()
+    }
+  }
+}

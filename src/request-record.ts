@@ -1,0 +1,59 @@
+import type { Usage } from './canonical/usage.ts'
+import type { GatewayError } from './errors.ts'
+
+/** One provider attempt, as the `x-switchyard-attempts` header, the logs and the metrics see it. */
+export interface AttemptRecord {
+  provider: string
+  model: string
+  /** The provider's HTTP status, or the gateway's for network errors and timeouts; 200 once a stream has begun. */
+  status: number
+  success: boolean
+  /** `performance.now()` when the attempt began. */
+  startedAt: number
+  /** Until the provider answered (or failed); the metrics extend the answering attempt to the end of its stream. */
+  latencyMs: number
+  errorMessage?: string
+}
+
+/**
+ * What one client request did, filled in by the ingress and the router as it goes and read by the metrics once
+ * the response is over. Holds no text from the prompt or the completion: only sizes and counts.
+ */
+export interface RequestRecord {
+  readonly endpoint: string
+  readonly stream: boolean
+  readonly requestedModel: string
+  /** `performance.now()` and epoch ms at the start. */
+  readonly startedAt: number
+  readonly startedAtEpochMs: number
+  readonly attempts: AttemptRecord[]
+  /** Usage the provider reported (the last one seen on a stream). */
+  usage?: Usage
+  /** Characters of content, reasoning and tool arguments the client was sent: the basis of an estimate. */
+  outputChars: number
+  /** Rough size of the prompt in characters, for an estimate when the provider reports no usage. */
+  promptChars: () => number
+  /** `performance.now()` when the first chunk of a stream was ready for the client. */
+  firstChunkAt?: number
+  /** The failure the client saw: an error response, or the error event that ended a stream. */
+  error?: GatewayError
+}
+
+export function createRequestRecord (endpoint: string, stream: boolean, requestedModel: string, promptChars: () => number): RequestRecord {
+  return {
+    endpoint,
+    stream,
+    requestedModel,
+    startedAt: performance.now(),
+    startedAtEpochMs: Date.now(),
+    attempts: [],
+    outputChars: 0,
+    promptChars
+  }
+}
+
+/** The attempt that answered, if any: the last successful one. */
+export function answeringAttempt (record: RequestRecord): AttemptRecord | undefined {
+  const last = record.attempts[record.attempts.length - 1]
+  return last?.success === true ? last : undefined
+}
