@@ -167,7 +167,7 @@ function healthOf (provider: RegisteredProvider, snapshot: HealthSnapshot | unde
     }
   }
   const down = snapshot.openUntil !== undefined || snapshot.cooldownUntil !== undefined
-  const degraded = snapshot.circuit !== 'closed' || snapshot.recentFailures > 0
+  const degraded = snapshot.circuit !== 'closed' || snapshot.consecutiveFailures > 0
   return {
     provider: provider.name,
     status: down ? 'down' as const : degraded ? 'degraded' as const : 'healthy' as const,

@@ -5,6 +5,7 @@ import { answeringAttempt, type AttemptRecord, type RequestRecord } from '../../
 import { costOf, type CostSource } from '../../src/pricing.ts'
 import { classifyFailureStatus } from '../routing/failure-class.ts'
 import { estimateUsage } from './estimate-usage.ts'
+import { roundMs } from './latency-histogram.ts'
 import { createProviderStats, type ProviderCosts, type ProviderMetrics, type ProviderStats } from './provider-stats.ts'
 import { createRequestLog, type LogFilter, type RequestLogEntry } from './request-log.ts'
 import { createPrometheusSeries, type PrometheusSeries } from './prometheus.ts'
@@ -147,8 +148,8 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       tokensIn,
       tokensOut,
       cachedTokensIn,
-      latencyMs,
-      timeToFirstTokenMs: ttftMs,
+      latencyMs: roundMs(latencyMs),
+      timeToFirstTokenMs: ttftMs === null ? null : roundMs(ttftMs),
       cost,
       costSource: price.source,
       usageSource,
@@ -158,7 +159,7 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
         provider: attempt.provider,
         model: attempt.model,
         status: attempt === answered && !success ? status : attempt.status,
-        latencyMs: attempt === answered ? endedAt - attempt.startedAt : attempt.latencyMs
+        latencyMs: roundMs(attempt === answered ? endedAt - attempt.startedAt : attempt.latencyMs)
       }))
     }
     if (!success) entry.errorMessage = abandoned ? 'client closed the connection before the response was complete' : record.error?.message ?? `status ${status}`

@@ -34,3 +34,8 @@ export function createLatencyHistogram (): LatencyHistogram {
     reset () { histogram.reset() }
   }
 }
+
+/** Milliseconds to the microsecond: more digits are timer noise. */
+export function roundMs (ms: number): number {
+  return Math.round(ms * 1000) / 1000
+}

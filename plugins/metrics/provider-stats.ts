@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Nullable } from '../../src/canonical/nullable.ts'
-import { createLatencyHistogram, type LatencyHistogram } from './latency-histogram.ts'
+import { createLatencyHistogram, roundMs, type LatencyHistogram } from './latency-histogram.ts'
 
 /** Contract §6 `ProviderMetrics`. Averages and percentiles are null until there is a sample. */
 export const ProviderMetricsSchema = Type.Object({
@@ -113,11 +113,11 @@ export function createProviderStats (provider: string): ProviderStats {
       totalTokensOut: tokensOut,
       totalCachedTokensIn: cachedTokensIn,
       totalCost: cost,
-      avgLatencyMs: requestCount === 0 ? null : latencySumMs / requestCount,
+      avgLatencyMs: requestCount === 0 ? null : roundMs(latencySumMs / requestCount),
       p50LatencyMs: latency.percentile(50),
       p95LatencyMs: latency.percentile(95),
       p99LatencyMs: latency.percentile(99),
-      avgTimeToFirstTokenMs: ttft.count === 0 ? null : ttftSumMs / ttft.count,
+      avgTimeToFirstTokenMs: ttft.count === 0 ? null : roundMs(ttftSumMs / ttft.count),
       p50TimeToFirstTokenMs: ttft.percentile(50),
       p99TimeToFirstTokenMs: ttft.percentile(99),
       lastUsed: lastUsed === undefined ? null : new Date(lastUsed).toISOString(),
