@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-request.ts'
 import { encodeOpenAIStream } from '../src/ingress/openai/encode-stream.ts'
 import { asGatewayError, renderOpenAIError } from '../src/ingress/openai/errors.ts'
@@ -9,6 +9,7 @@ import { costOf } from '../src/pricing.ts'
 import type { RegisteredProvider } from './provider-registry.ts'
 import { createRequestRecord, type AttemptRecord } from '../src/request-record.ts'
 import { promptChars } from '../src/chat/prompt-size.ts'
+import { watchClient } from '../src/chat/client-presence.ts'
 
 export interface OpenAIApiOptions {
   requestTimeoutMs: number
@@ -24,10 +25,11 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
     modelList = JSON.stringify({ object: 'list', data: listModels(app.providers.enabled()) })
   })
 
-  app.addHook('onRequest', async (request) => {
-    if (!app.clientAuth.isAuthorized(request)) {
-      throw unauthenticated('Missing or invalid gateway API key. Send it as `Authorization: Bearer <key>`.')
-    }
+  // Callback-style hooks: an async one costs a promise per request on the hot path.
+  app.addHook('onRequest', (request, _reply, done) => {
+    done(app.clientAuth.isAuthorized(request)
+      ? undefined
+      : unauthenticated('Missing or invalid gateway API key. Send it as `Authorization: Bearer <key>`.'))
   })
 
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
@@ -62,7 +64,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
         requestId: request.id,
         requestTimeoutMs: options.requestTimeoutMs,
         streamIdleTimeoutMs: options.streamIdleTimeoutMs,
-        signal: abortOnClientClose(request, reply)
+        client: watchClient(reply.raw, () => { request.log.info('client closed the connection before the response was complete') })
       })
     } finally {
       if (record.attempts.length > 0) reply.header('x-switchyard-attempts', formatAttempts(record.attempts))
@@ -99,18 +101,6 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
 /** `gemini:503,groq:200` (contract §3). */
 function formatAttempts (attempts: readonly AttemptRecord[]): string {
   return attempts.map((attempt) => `${attempt.provider}:${attempt.status}`).join(',')
-}
-
-/** An AbortSignal that fires when the client goes away before the response is complete. */
-function abortOnClientClose (request: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) {
-      request.log.info('client closed the connection before the response was complete')
-      controller.abort()
-    }
-  })
-  return controller.signal
 }
 
 function toClientError (error: FastifyError | GatewayError): GatewayError {

@@ -72,8 +72,9 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   app.log.level = config.LOG_LEVEL
 
   await app.register(sensible)
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
 
   await app.register(providerRegistry, {

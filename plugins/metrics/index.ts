@@ -2,12 +2,11 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { RegisteredProvider } from '../provider-registry.ts'
 import { answeringAttempt, type AttemptRecord, type RequestRecord } from '../../src/request-record.ts'
-import { costOf, type CostSource } from '../../src/pricing.ts'
+import { costOf, type ModelPrice } from '../../src/pricing.ts'
 import { classifyFailureStatus } from '../routing/failure-class.ts'
 import { estimateUsage } from './estimate-usage.ts'
-import { roundMs } from './latency-histogram.ts'
 import { createProviderStats, type ProviderCosts, type ProviderMetrics, type ProviderStats } from './provider-stats.ts'
-import { createRequestLog, type LogFilter, type RequestLogEntry } from './request-log.ts'
+import { createRequestLog, type LogFilter, type RequestLogEntry, type StoredLogEntry } from './request-log.ts'
 import { createPrometheusSeries, type PrometheusSeries } from './prometheus.ts'
 
 export { ProviderMetricsSchema, ProviderCostsSchema } from './provider-stats.ts'
@@ -76,7 +75,8 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
     return providersByName.get(provider)?.catalog.find(model)?.id ?? 'other'
   }
 
-  function priceFor (provider: string, model: string): { source: CostSource, cost: (usage: RequestRecord['usage']) => number } {
+  /** The model's price, or undefined with one warning per unpriced model. */
+  function priceFor (provider: string, model: string): ModelPrice | undefined {
     const priced = providersByName.get(provider)?.prices.priceOf(model)
     if (priced === undefined) {
       const key = `${provider}:${model}`
@@ -84,9 +84,8 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
         unpricedWarned.add(key)
         app.log.warn({ provider, model }, 'no price known for this model: its cost is recorded as 0 with costSource "unknown"')
       }
-      return { source: 'unknown', cost: () => 0 }
     }
-    return { source: priced.source, cost: (usage) => usage === undefined ? 0 : costOf(usage, priced.price) }
+    return priced
   }
 
   function account (request: FastifyRequest, record: RequestRecord, statusCode: number, abandoned: boolean): void {
@@ -96,7 +95,7 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
     const status = abandoned ? 499 : record.error?.status ?? statusCode
     const success = status < 400
     let usage = record.usage
-    let usageSource: RequestLogEntry['usageSource'] = usage === undefined ? 'none' : 'provider'
+    let usageSource: StoredLogEntry['usageSource'] = usage === undefined ? 'none' : 'provider'
     if (usage === undefined && answered !== undefined && (record.outputChars > 0 || success)) {
       usage = estimateUsage(record.promptChars(), record.outputChars)
       usageSource = 'estimated'
@@ -107,40 +106,44 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
     const last: AttemptRecord | undefined = record.attempts[record.attempts.length - 1]
     const provider = last?.provider ?? 'none'
     const model = last?.model ?? record.requestedModel
-    const price = last === undefined ? { source: 'unknown' as const, cost: () => 0 } : priceFor(provider, model)
-    const cost = answered === undefined ? 0 : price.cost(usage)
-    const ttftMs = record.firstChunkAt === undefined ? null : record.firstChunkAt - record.startedAt
+    const priced = last === undefined ? undefined : priceFor(provider, model)
+    const cost = answered === undefined || usage === undefined || priced === undefined ? 0 : costOf(usage, priced.price)
+    if (answered !== undefined) {
+      // The answering attempt lasts until the response is over, and carries the request's final outcome.
+      answered.latencyMs = endedAt - answered.startedAt
+      if (!success) {
+        answered.status = status
+        answered.success = false
+      }
+    }
 
     for (const attempt of record.attempts) {
       const isAnswer = attempt === answered
-      const attemptSuccess = isAnswer ? success : false
-      statsOf(attempt.provider).add({
-        success: attemptSuccess,
-        latencyMs: isAnswer ? endedAt - attempt.startedAt : attempt.latencyMs,
-        ...(isAnswer && record.firstChunkAt !== undefined ? { timeToFirstTokenMs: record.firstChunkAt - attempt.startedAt } : {}),
-        model: attempt.model,
-        tokensIn: isAnswer ? tokensIn : 0,
-        tokensOut: isAnswer ? tokensOut : 0,
-        cachedTokensIn: isAnswer ? cachedTokensIn : 0,
-        cost: isAnswer ? cost : 0,
-        endedAtEpochMs
-      })
-      const attemptStatus = isAnswer && !success ? status : attempt.status
-      series.attempt(attempt.provider, attemptSuccess ? 'success' : classifyFailureStatus(attemptStatus) === 'rate-limited' ? 'rate_limited' : 'error', attemptStatus)
+      statsOf(attempt.provider).add(
+        attempt.success,
+        attempt.latencyMs,
+        isAnswer && record.firstChunkAt !== undefined ? record.firstChunkAt - attempt.startedAt : undefined,
+        attempt.model,
+        isAnswer ? tokensIn : 0,
+        isAnswer ? tokensOut : 0,
+        isAnswer ? cachedTokensIn : 0,
+        isAnswer ? cost : 0,
+        endedAtEpochMs)
+      series.attempt(attempt.provider, attempt.success ? 'success' : classifyFailureStatus(attempt.status) === 'rate-limited' ? 'rate_limited' : 'error', attempt.status)
     }
 
     const latencyMs = endedAt - record.startedAt
     const label = last === undefined ? 'none' : modelLabel(provider, model)
-    series.request({ endpoint: record.endpoint, provider, model: label, status, stream: record.stream }, latencyMs / 1000)
+    series.request(record.endpoint, provider, label, status, record.stream, latencyMs / 1000)
     if (answered !== undefined) {
       if (record.firstChunkAt !== undefined) series.timeToFirstToken(provider, (record.firstChunkAt - answered.startedAt) / 1000)
       series.tokens(provider, label, tokensIn, tokensOut, cachedTokensIn)
       series.cost(provider, label, cost)
     }
 
-    const entry: RequestLogEntry = {
+    log.push({
       id: request.id,
-      timestamp: new Date(record.startedAtEpochMs).toISOString(),
+      timestampMs: record.startedAtEpochMs,
       provider,
       model,
       endpoint: record.endpoint,
@@ -148,22 +151,16 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       tokensIn,
       tokensOut,
       cachedTokensIn,
-      latencyMs: roundMs(latencyMs),
-      timeToFirstTokenMs: ttftMs === null ? null : roundMs(ttftMs),
+      latencyMs,
+      timeToFirstTokenMs: record.firstChunkAt === undefined ? null : record.firstChunkAt - record.startedAt,
       cost,
-      costSource: price.source,
+      costSource: priced?.source ?? 'unknown',
       usageSource,
       success,
       statusCode: status,
-      attempts: record.attempts.map((attempt) => ({
-        provider: attempt.provider,
-        model: attempt.model,
-        status: attempt === answered && !success ? status : attempt.status,
-        latencyMs: roundMs(attempt === answered ? endedAt - attempt.startedAt : attempt.latencyMs)
-      }))
-    }
-    if (!success) entry.errorMessage = abandoned ? 'client closed the connection before the response was complete' : record.error?.message ?? `status ${status}`
-    log.push(entry)
+      errorMessage: success ? undefined : abandoned ? 'client closed the connection before the response was complete' : record.error?.message ?? `status ${status}`,
+      attempts: record.attempts
+    })
   }
 
   app.decorate('metrics', {

@@ -1,9 +1,10 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { CounterFamily, HistogramFamily } from './families.ts'
 import type { CircuitState, HealthSnapshot } from '../routing/index.ts'
 
 export interface PrometheusSeries {
   registry: Registry
-  request: (labels: { endpoint: string, provider: string, model: string, status: number, stream: boolean }, seconds: number) => void
+  request: (endpoint: string, provider: string, model: string, status: number, stream: boolean, seconds: number) => void
   attempt: (provider: string, outcome: AttemptOutcomeLabel, status: number) => void
   timeToFirstToken: (provider: string, seconds: number) => void
   tokens: (provider: string, model: string, input: number, output: number, cachedInput: number) => void
@@ -23,44 +24,21 @@ export function createPrometheusSeries (providers: () => readonly string[], heal
   collectDefaultMetrics({ register: registry })
   const registers = [registry]
 
-  const requests = new Counter({
-    name: 'switchyard_requests_total',
-    help: 'Client requests by endpoint, provider that answered (or last tried, or "none"), model, status and streaming',
-    labelNames: ['endpoint', 'provider', 'model', 'status', 'stream'] as const,
-    registers
-  })
-  const duration = new Histogram({
-    name: 'switchyard_request_duration_seconds',
-    help: 'Client request latency, to the end of the response (the whole stream for streams)',
-    labelNames: ['endpoint', 'provider', 'stream'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
-    registers
-  })
-  const ttft = new Histogram({
-    name: 'switchyard_time_to_first_token_seconds',
-    help: 'Streams: time from the start of the answering attempt to its first chunk',
-    labelNames: ['provider'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
-    registers
-  })
-  const attempts = new Counter({
-    name: 'switchyard_provider_attempts_total',
-    help: 'Provider attempts by outcome (success, error, rate_limited) and status',
-    labelNames: ['provider', 'outcome', 'status'] as const,
-    registers
-  })
-  const tokens = new Counter({
-    name: 'switchyard_tokens_total',
-    help: 'Tokens by provider, model and kind (input includes cached_input)',
-    labelNames: ['provider', 'model', 'kind'] as const,
-    registers
-  })
-  const cost = new Counter({
-    name: 'switchyard_cost_usd_total',
-    help: 'Cost in USD by provider and model, from the price tables',
-    labelNames: ['provider', 'model'] as const,
-    registers
-  })
+  const requests = new CounterFamily('switchyard_requests_total',
+    'Client requests by endpoint, provider that answered (or last tried, or "none"), model, status and streaming',
+    ['endpoint', 'provider', 'model', 'status', 'stream'], registry)
+  const duration = new HistogramFamily('switchyard_request_duration_seconds',
+    'Client request latency, to the end of the response (the whole stream for streams)',
+    ['endpoint', 'provider', 'stream'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], registry)
+  const ttft = new HistogramFamily('switchyard_time_to_first_token_seconds',
+    'Streams: time from the start of the answering attempt to its first chunk',
+    ['provider'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registry)
+  const attempts = new CounterFamily('switchyard_provider_attempts_total',
+    'Provider attempts by outcome (success, error, rate_limited) and status', ['provider', 'outcome', 'status'], registry)
+  const tokens = new CounterFamily('switchyard_tokens_total',
+    'Tokens by provider, model and kind (input includes cached_input)', ['provider', 'model', 'kind'], registry)
+  const cost = new CounterFamily('switchyard_cost_usd_total',
+    'Cost in USD by provider and model, from the price tables', ['provider', 'model'], registry)
   // Read at scrape time, so the hot path pays nothing for them.
   const circuit = new Gauge({
     name: 'switchyard_circuit_state',
@@ -90,24 +68,24 @@ export function createPrometheusSeries (providers: () => readonly string[], heal
 
   return {
     registry,
-    request (labels, seconds) {
-      const stream = String(labels.stream)
-      requests.inc({ endpoint: labels.endpoint, provider: labels.provider, model: labels.model, status: String(labels.status), stream })
-      duration.observe({ endpoint: labels.endpoint, provider: labels.provider, stream }, seconds)
+    request (endpoint, provider, model, status, stream, seconds) {
+      const streamed = stream ? 'true' : 'false'
+      requests.cell([endpoint, provider, model, String(status), streamed]).value++
+      duration.cell([endpoint, provider, streamed]).observe(seconds)
     },
     attempt (provider, outcome, status) {
-      attempts.inc({ provider, outcome, status: String(status) })
+      attempts.cell([provider, outcome, String(status)]).value++
     },
     timeToFirstToken (provider, seconds) {
-      ttft.observe({ provider }, seconds)
+      ttft.cell([provider]).observe(seconds)
     },
     tokens (provider, model, input, output, cachedInput) {
-      if (input > 0) tokens.inc({ provider, model, kind: 'input' }, input)
-      if (output > 0) tokens.inc({ provider, model, kind: 'output' }, output)
-      if (cachedInput > 0) tokens.inc({ provider, model, kind: 'cached_input' }, cachedInput)
+      if (input > 0) tokens.cell([provider, model, 'input']).value += input
+      if (output > 0) tokens.cell([provider, model, 'output']).value += output
+      if (cachedInput > 0) tokens.cell([provider, model, 'cached_input']).value += cachedInput
     },
     cost (provider, model, usd) {
-      if (usd > 0) cost.inc({ provider, model }, usd)
+      if (usd > 0) cost.cell([provider, model]).value += usd
     }
   }
 }

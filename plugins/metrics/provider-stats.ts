@@ -45,20 +45,19 @@ export type ProviderCosts = Static<typeof ProviderCostsSchema>
 /** Models beyond this many per provider share one `other` row, so clients cannot grow memory with model names. */
 export const MODELS_PER_PROVIDER = 200
 
-export interface AttemptOutcome {
-  success: boolean
-  latencyMs: number
-  timeToFirstTokenMs?: number
-  model: string
-  tokensIn: number
-  tokensOut: number
-  cachedTokensIn: number
-  cost: number
-  endedAtEpochMs: number
-}
-
 export interface ProviderStats {
-  add: (outcome: AttemptOutcome) => void
+  /** One attempt. Positional, because it runs per attempt and an options object would be garbage. */
+  add: (
+    success: boolean,
+    latencyMs: number,
+    timeToFirstTokenMs: number | undefined,
+    model: string,
+    tokensIn: number,
+    tokensOut: number,
+    cachedTokensIn: number,
+    cost: number,
+    endedAtEpochMs: number
+  ) => void
   metrics: () => ProviderMetrics
   costs: () => ProviderCosts
   reset: () => void
@@ -79,30 +78,30 @@ export function createProviderStats (provider: string): ProviderStats {
   const models = new Map<string, ModelCost>()
 
   return {
-    add (outcome) {
+    add (success, latencyMs, timeToFirstTokenMs, model, attemptTokensIn, attemptTokensOut, attemptCachedTokensIn, attemptCost, endedAtEpochMs) {
       requestCount++
-      if (outcome.success) successCount++
-      tokensIn += outcome.tokensIn
-      tokensOut += outcome.tokensOut
-      cachedTokensIn += outcome.cachedTokensIn
-      cost += outcome.cost
-      latencySumMs += outcome.latencyMs
-      latency.record(outcome.latencyMs)
-      if (outcome.timeToFirstTokenMs !== undefined) {
-        ttftSumMs += outcome.timeToFirstTokenMs
-        ttft.record(outcome.timeToFirstTokenMs)
+      if (success) successCount++
+      tokensIn += attemptTokensIn
+      tokensOut += attemptTokensOut
+      cachedTokensIn += attemptCachedTokensIn
+      cost += attemptCost
+      latencySumMs += latencyMs
+      latency.record(latencyMs)
+      if (timeToFirstTokenMs !== undefined) {
+        ttftSumMs += timeToFirstTokenMs
+        ttft.record(timeToFirstTokenMs)
       }
-      lastUsed = outcome.endedAtEpochMs
-      const key = models.has(outcome.model) || models.size < MODELS_PER_PROVIDER ? outcome.model : 'other'
-      let row = models.get(key)
+      lastUsed = endedAtEpochMs
+      let row = models.get(model)
       if (row === undefined) {
-        row = { model: key, requests: 0, tokensIn: 0, tokensOut: 0, cost: 0 }
+        const key = models.size < MODELS_PER_PROVIDER ? model : 'other'
+        row = models.get(key) ?? { model: key, requests: 0, tokensIn: 0, tokensOut: 0, cost: 0 }
         models.set(key, row)
       }
       row.requests++
-      row.tokensIn += outcome.tokensIn
-      row.tokensOut += outcome.tokensOut
-      row.cost += outcome.cost
+      row.tokensIn += attemptTokensIn
+      row.tokensOut += attemptTokensOut
+      row.cost += attemptCost
     },
     metrics: () => ({
       provider,

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Nullable } from '../../src/canonical/nullable.ts'
+import { roundMs } from './latency-histogram.ts'
 
 export const LoggedAttemptSchema = Type.Object({
   provider: Type.String(),
@@ -32,6 +33,16 @@ export const RequestLogSchema = Type.Object({
 
 export type RequestLogEntry = Static<typeof RequestLogSchema>
 
+/**
+ * What the ring buffer holds: the record's own values, unrounded, with its attempts array as it was. Turned into
+ * the API's shape (ISO time, rounded milliseconds) only when read, so logging a request allocates one object.
+ */
+export interface StoredLogEntry extends Omit<RequestLogEntry, 'timestamp' | 'attempts' | 'errorMessage'> {
+  timestampMs: number
+  errorMessage: string | undefined
+  attempts: ReadonlyArray<{ provider: string, model: string, status: number, latencyMs: number }>
+}
+
 export interface LogFilter {
   limit: number
   provider?: string
@@ -39,7 +50,7 @@ export interface LogFilter {
 }
 
 export interface RequestLog {
-  push: (entry: RequestLogEntry) => void
+  push: (entry: StoredLogEntry) => void
   /** Newest first. */
   list: (filter: LogFilter) => RequestLogEntry[]
   clear: () => void
@@ -47,7 +58,7 @@ export interface RequestLog {
 
 /** A ring buffer of the last `capacity` records: bounded memory, O(1) to add. */
 export function createRequestLog (capacity: number): RequestLog {
-  const entries = new Array<RequestLogEntry | undefined>(capacity)
+  const entries = new Array<StoredLogEntry | undefined>(capacity)
   let next = 0
   let size = 0
   return {
@@ -63,7 +74,7 @@ export function createRequestLog (capacity: number): RequestLog {
         if (entry === undefined) continue
         if (filter.provider !== undefined && entry.provider !== filter.provider) continue
         if (filter.success !== undefined && entry.success !== filter.success) continue
-        found.push(entry)
+        found.push(toApiShape(entry))
       }
       return found
     },
@@ -73,4 +84,17 @@ export function createRequestLog (capacity: number): RequestLog {
       size = 0
     }
   }
+}
+
+function toApiShape (stored: StoredLogEntry): RequestLogEntry {
+  const { timestampMs, errorMessage, attempts, ...rest } = stored
+  const entry: RequestLogEntry = {
+    ...rest,
+    timestamp: new Date(timestampMs).toISOString(),
+    latencyMs: roundMs(stored.latencyMs),
+    timeToFirstTokenMs: stored.timeToFirstTokenMs === null ? null : roundMs(stored.timeToFirstTokenMs),
+    attempts: attempts.map((attempt) => ({ provider: attempt.provider, model: attempt.model, status: attempt.status, latencyMs: roundMs(attempt.latencyMs) }))
+  }
+  if (errorMessage !== undefined) entry.errorMessage = errorMessage
+  return entry
 }

@@ -15,7 +15,6 @@ export interface ProviderRuntime {
 export interface ExecuteOptions extends CallOptions {
   /** Attempts are appended as they finish, and a stream's usage and size as it flows. */
   record: RequestRecord
-  runtimeOf: (provider: string) => ProviderRuntime
   clock?: () => number
 }
 
@@ -30,13 +29,18 @@ export interface Executed {
  * failure up to then is still retryable. Providers in cooldown or with an open circuit are skipped unless the
  * request is pinned. When nothing answers, one error lists every attempt.
  */
-export async function executePlan (plan: RoutePlan, request: ChatRequest, options: ExecuteOptions): Promise<Executed> {
+export async function executePlan (
+  plan: RoutePlan,
+  request: ChatRequest,
+  options: ExecuteOptions,
+  runtimeOf: (provider: string) => ProviderRuntime
+): Promise<Executed> {
   const clock = options.clock ?? Date.now
   const attempts = options.record.attempts
   const failures: GatewayError[] = []
   const skipped: string[] = []
   for (const attempt of plan.attempts) {
-    const { target, health } = options.runtimeOf(attempt.provider.name)
+    const { target, health } = runtimeOf(attempt.provider.name)
     const startedAt = clock()
     if (!plan.pinned && !health.admit(startedAt)) {
       const reason = health.unavailable(startedAt)

@@ -50,7 +50,7 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
       if (planner === undefined) throw new Error('routing used before the app was ready')
       return planner.plan(model)
     },
-    execute: async (plan, request, callOptions) => await executePlan(plan, request, { ...callOptions, runtimeOf }),
+    execute: (plan, request, callOptions) => executePlan(plan, request, callOptions, runtimeOf),
     health: (name) => runtimes.get(name)?.health.snapshot(Date.now())
   } satisfies Router)
 

@@ -8,6 +8,7 @@ import { clientClosed, upstreamProtocolError, upstreamTimeout } from '../errors.
 import { parseRetryAfter, readErrorBody, toGatewayError } from '../upstream.ts'
 import { parseSse } from '../sse.ts'
 import { scrubSecrets } from './scrub-secrets.ts'
+import type { ClientPresence } from './client-presence.ts'
 
 export interface ProviderTarget {
   name: string
@@ -22,8 +23,8 @@ export interface CallOptions {
   /** Total time for a non-streaming call; time to the first chunk for a stream. */
   requestTimeoutMs: number
   streamIdleTimeoutMs: number
-  /** Fires when the client has gone away. */
-  signal: AbortSignal
+  /** Whether the client is still there; its leaving aborts the upstream call. */
+  client: ClientPresence
 }
 
 export type ProviderResult =
@@ -32,15 +33,13 @@ export type ProviderResult =
 
 let idCounter = 0
 
+// Shared by every context: a context is made per attempt, and these need no per-call state.
+const unixNow = (): number => Math.floor(Date.now() / 1000)
+const newId = (prefix: string): string =>
+  `${prefix}${randomUUID().replace(/-/g, '').slice(0, 20)}${(idCounter++ % 1296).toString(36).padStart(2, '0')}`
+
 export function createCallContext (provider: string, model: string, requestId: string, stream: boolean): CallContext {
-  return {
-    provider,
-    model,
-    requestId,
-    stream,
-    now: () => Math.floor(Date.now() / 1000),
-    newId: (prefix) => `${prefix}${randomUUID().replace(/-/g, '').slice(0, 20)}${(idCounter++ % 1296).toString(36).padStart(2, '0')}`
-  }
+  return { provider, model, requestId, stream, now: unixNow, newId }
 }
 
 /**
@@ -56,15 +55,15 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
 
   const controller = new AbortController()
   const onClientGone = (): void => { controller.abort(clientClosed()) }
-  if (options.signal.aborted) throw clientClosed()
-  options.signal.addEventListener('abort', onClientGone, { once: true })
+  if (options.client.gone) throw clientClosed()
+  const stopWatching = options.client.onGone(onClientGone)
   const deadline = setTimeout(() => {
     controller.abort(upstreamTimeout(target.name,
       `no ${stream ? 'first chunk' : 'complete answer'} within ${options.requestTimeoutMs} ms`))
   }, options.requestTimeoutMs)
   const release = (): void => {
     clearTimeout(deadline)
-    options.signal.removeEventListener('abort', onClientGone)
+    stopWatching()
   }
   const fail = (error: unknown): never => {
     throw scrubSecrets(toGatewayError(error, target.name, controller.signal.reason, options.streamIdleTimeoutMs), target.secrets)
