@@ -1,0 +1,78 @@
+import { Pool } from 'undici'
+
+// The load driver: undici pools, one request per connection at a time, each timed with process.hrtime.bigint()
+// (autocannon rounds to whole milliseconds, and the differences measured here are fractions of one).
+
+export interface Target {
+  name: string
+  origin: string
+  path: string
+  headers: Record<string, string>
+  /** The gateway's (or floor's, or peer's) process, for CPU and memory; absent for direct calls. */
+  pid?: number
+}
+
+export interface Segment {
+  /** Per request, nanoseconds: total time, and for streams time to the first body bytes. */
+  latencies: number[]
+  ttfts: number[]
+  wallNs: number
+  errors: number
+  /** Streams whose body did not end in `[DONE]`. */
+  incomplete: number
+}
+
+const pools = new Map<string, Pool>()
+
+function poolFor (target: Target): Pool {
+  let pool = pools.get(target.origin)
+  if (pool === undefined) {
+    pool = new Pool(target.origin, { connections: 512, pipelining: 1, keepAliveTimeout: 30_000 })
+    pools.set(target.origin, pool)
+  }
+  return pool
+}
+
+export async function closePools (): Promise<void> {
+  await Promise.all([...pools.values()].map((pool) => pool.close()))
+  pools.clear()
+}
+
+/** Sends `total` requests, `concurrency` at a time. */
+export async function drive (target: Target, body: string, concurrency: number, total: number, stream: boolean): Promise<Segment> {
+  const pool = poolFor(target)
+  const segment: Segment = { latencies: [], ttfts: [], wallNs: 0, errors: 0, incomplete: 0 }
+  let started = 0
+  const headers = { 'content-type': 'application/json', ...target.headers }
+  const worker = async (): Promise<void> => {
+    while (started < total) {
+      started++
+      const begin = process.hrtime.bigint()
+      try {
+        const response = await pool.request({ method: 'POST', path: target.path, headers, body })
+        if (!stream) {
+          await response.body.text()
+        } else {
+          let first = true
+          let tail = ''
+          for await (const chunk of response.body) {
+            if (first) {
+              segment.ttfts.push(Number(process.hrtime.bigint() - begin))
+              first = false
+            }
+            tail = (tail + String(chunk)).slice(-32)
+          }
+          if (!tail.includes('[DONE]')) segment.incomplete++
+        }
+        if (response.statusCode !== 200) segment.errors++
+        segment.latencies.push(Number(process.hrtime.bigint() - begin))
+      } catch {
+        segment.errors++
+      }
+    }
+  }
+  const wallStart = process.hrtime.bigint()
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  segment.wallNs = Number(process.hrtime.bigint() - wallStart)
+  return segment
+}

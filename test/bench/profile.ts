@@ -1,0 +1,47 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, readdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { closePools, drive } from './load.ts'
+import { firstLine, freePort, startNode, waitForPort } from './processes.ts'
+
+// `npm run bench:profile [-- stream]`: the compiled gateway under load with `--cpu-prof`, then the functions
+// that took the most CPU. The .cpuprofile is kept for a flame graph (Chrome DevTools, speedscope).
+
+interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const stream = process.argv.includes('stream')
+execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' })
+const folder = await mkdtemp(join(tmpdir(), 'switchyard-profile-'))
+const simulator = startNode('simulator', ['--import', 'tsx', 'test/bench/simulator-process.ts'],
+  { SIM_SCRIPT: JSON.stringify({ text: 'one two three four five six seven eight', chunkCount: 64, chunkDelayMs: 2 }) }, ROOT)
+const { url, apiKey } = await firstLine<{ url: string, apiKey: string }>(simulator)
+const port = await freePort()
+const gateway = startNode('gateway', ['--cpu-prof', `--cpu-prof-dir=${folder}`, 'dist/src/server.js'], {
+  PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production', DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url
+}, ROOT)
+await waitForPort(port)
+const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }], ...(stream ? { stream: true } : {}) })
+const segment = await drive({ name: 'gateway', origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', headers: {} }, body, stream ? 16 : 32, stream ? 800 : 20_000, stream)
+await closePools()
+await gateway.stop()
+await simulator.stop()
+
+const file = (await readdir(folder)).find((name) => name.endsWith('.cpuprofile'))
+if (file === undefined) throw new Error('no profile was written')
+const profile = JSON.parse(await readFile(join(folder, file), 'utf8')) as { nodes: ProfileNode[], samples: number[], timeDeltas: number[] }
+const selfTime = new Map<number, number>()
+profile.samples.forEach((id, index) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)))
+const byFunction = new Map<string, number>()
+let total = 0
+for (const node of profile.nodes) {
+  const time = selfTime.get(node.id) ?? 0
+  total += time
+  const where = node.callFrame.url.replace(/^.*node_modules\//, '').replace(`file://${ROOT}`, '')
+  const key = `${node.callFrame.functionName || '(anonymous)'} ${where}:${node.callFrame.lineNumber + 1}`
+  byFunction.set(key, (byFunction.get(key) ?? 0) + time)
+}
+console.log(`${segment.latencies.length} requests, ${segment.errors} errors; profile: ${join(folder, file)}\n`)
+for (const [key, time] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${(time / total * 100).toFixed(1).padStart(5)} %  ${key}`)

@@ -1,0 +1,261 @@
+import { execFileSync } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { availableParallelism, cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { closePools, drive, type Segment, type Target } from './load.ts'
+import { cpuMicros, firstLine, freePort, rssBytes, startNode, waitForPort, type BenchProcess } from './processes.ts'
+import { startPortkey } from './portkey.ts'
+import { summarize, type Summary } from './stats.ts'
+
+// `npm run bench [-- --peer portkey] [-- --rounds N]`: the simulator, the floor, Switchyard (metrics on and off)
+// and optionally Portkey as separate processes, driven in interleaved rounds so machine noise hits all alike.
+
+const { values: options } = parseArgs({
+  options: {
+    peer: { type: 'string' },
+    rounds: { type: 'string', default: '5' },
+    out: { type: 'string' },
+    /** Only the c=32 chat scenario with metrics on and off: a quick check while optimising. */
+    quick: { type: 'boolean', default: false }
+  }
+})
+const ROUNDS = Number(options.rounds)
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const TSX = ['--import', 'tsx']
+const STREAM_DELTAS = 64
+const words = (count: number): string => Array.from({ length: count }, (_, index) => `w${index}`).join(' ')
+
+const processes: BenchProcess[] = []
+async function stopAll (): Promise<void> {
+  await closePools()
+  await Promise.all(processes.splice(0).map((process) => process.stop()))
+}
+
+async function startSimulator (script: Record<string, unknown>): Promise<{ url: string, apiKey: string, process: BenchProcess }> {
+  const process = startNode('simulator', [...TSX, 'test/bench/simulator-process.ts'], { SIM_SCRIPT: JSON.stringify(script) }, ROOT)
+  processes.push(process)
+  return { ...await firstLine<{ url: string, apiKey: string }>(process), process }
+}
+
+async function startGateway (name: string, simulatorUrl: string, simulatorKey: string, env: Record<string, string> = {}): Promise<{ process: BenchProcess, port: number }> {
+  const port = await freePort()
+  const process = startNode(name, ['dist/src/server.js'], {
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    DEFAULT_PROVIDER: 'openai',
+    OPENAI_API_KEY: simulatorKey,
+    OPENAI_BASE_URL: simulatorUrl,
+    ...env
+  }, ROOT)
+  processes.push(process)
+  await waitForPort(port)
+  return { process, port }
+}
+
+interface Measured { summary: Summary, segments: Segment[] }
+
+/** Runs every target once per round, in a rotating order; round 0 is warm-up and discarded. */
+async function interleaved (targets: Target[], body: string, concurrency: number, perSegment: number, stream: boolean): Promise<Map<string, Measured>> {
+  const segments = new Map<string, Segment[]>(targets.map((target) => [target.name, []]))
+  const cpu = new Map<string, number>(targets.map((target) => [target.name, 0]))
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (let offset = 0; offset < targets.length; offset++) {
+      const target = targets[(round + offset) % targets.length] as Target
+      const before = target.pid === undefined ? 0 : await cpuMicros(target.pid)
+      const segment = await drive(target, body, concurrency, perSegment, stream)
+      const after = target.pid === undefined ? 0 : await cpuMicros(target.pid)
+      if (round === 0) continue
+      segments.get(target.name)?.push(segment)
+      cpu.set(target.name, (cpu.get(target.name) ?? 0) + after - before)
+    }
+  }
+  return new Map(targets.map((target) => {
+    const list = segments.get(target.name) ?? []
+    return [target.name, { segments: list, summary: summarize(list, target.pid === undefined ? null : cpu.get(target.name) ?? 0) }]
+  }))
+}
+
+function chatBody (stream: boolean): string {
+  return JSON.stringify({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Say hello in a few words, please.' }],
+    temperature: 0.2,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {})
+  })
+}
+
+async function main (): Promise<void> {
+  const started = Date.now()
+  // Production mode: the compiled JavaScript, not the TypeScript loader the tests use.
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' })
+  const simulator = await startSimulator({ text: words(STREAM_DELTAS), chunkCount: STREAM_DELTAS, chunkDelayMs: 2 })
+  const simulatorOrigin = new URL(simulator.url).origin
+  const floorPort = await freePort()
+  const floor = startNode('floor', [...TSX, 'test/bench/floor.ts'], { PORT: String(floorPort), UPSTREAM_URL: simulator.url, UPSTREAM_KEY: simulator.apiKey }, ROOT)
+  processes.push(floor)
+  await waitForPort(floorPort)
+  const gateway = await startGateway('switchyard', simulator.url, simulator.apiKey)
+  const bare = await startGateway('switchyard-metrics-off', simulator.url, simulator.apiKey, { METRICS: 'off' })
+
+  const direct: Target = { name: 'direct', origin: simulatorOrigin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${simulator.apiKey}` } }
+  const floorTarget: Target = { name: 'floor', origin: `http://127.0.0.1:${floorPort}`, path: '/v1/chat/completions', headers: {}, pid: floor.pid }
+  const switchyard: Target = { name: 'switchyard', origin: `http://127.0.0.1:${gateway.port}`, path: '/v1/chat/completions', headers: {}, pid: gateway.process.pid }
+  const metricsOff: Target = { name: 'switchyard (metrics off)', origin: `http://127.0.0.1:${bare.port}`, path: '/v1/chat/completions', headers: {}, pid: bare.process.pid }
+  const peers: Target[] = []
+  if (options.peer === 'portkey') {
+    const port = await freePort()
+    const portkey = await startPortkey(port)
+    processes.push(portkey)
+    peers.push({
+      name: 'portkey',
+      origin: `http://127.0.0.1:${port}`,
+      path: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${simulator.apiKey}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': simulator.url },
+      pid: portkey.pid
+    })
+  } else if (options.peer !== undefined) {
+    throw new Error(`unknown peer ${options.peer}: only portkey is supported`)
+  }
+  await sleep(1000)
+  const rssIdle = await rssBytes(gateway.process.pid)
+
+  const results: Record<string, Record<string, Summary>> = {}
+  const record = (scenario: string, measured: Map<string, Measured>): void => {
+    results[scenario] = Object.fromEntries([...measured].map(([name, value]) => [name, value.summary]))
+    process.stderr.write(`done: ${scenario}\n`)
+  }
+
+  const nonStream = chatBody(false)
+  if (options.quick) {
+    record('a: chat, c=32', await interleaved([direct, floorTarget, switchyard, metricsOff], nonStream, 32, 2000, false))
+    for (const [scenario, byTarget] of Object.entries(results)) {
+      process.stdout.write(`${scenario}\n`)
+      for (const [name, summary] of Object.entries(byTarget)) process.stdout.write(`  ${name.padEnd(26)} ${summary.rps.toFixed(0).padStart(6)} req/s  ${summary.cpuPerRequestUs?.toFixed(0) ?? '—'} µs CPU/req  p50 ${summary.p50.toFixed(3)} ms\n`)
+    }
+    return
+  }
+  record('a: chat, c=1', await interleaved([direct, floorTarget, switchyard, ...peers], nonStream, 1, 300, false))
+  record('a: chat, c=32', await interleaved([direct, floorTarget, switchyard, metricsOff, ...peers], nonStream, 32, 2000, false))
+  record('a: chat, c=64', await interleaved([direct, floorTarget, switchyard, metricsOff, ...peers], nonStream, 64, 2000, false))
+  record(`b: stream ${STREAM_DELTAS} deltas 2 ms apart, c=16`, await interleaved([direct, floorTarget, switchyard, ...peers], chatBody(true), 16, 48, true))
+  await stopAll()
+
+  const longStreams = await scenarioLongStreams()
+  const report = buildReport(results, rssIdle, longStreams, peers.length > 0)
+  process.stdout.write(report.markdown)
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
+  const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: process.platform }
+  const file = options.out ?? `test/bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}-${commit}.json`
+  await mkdir(new URL('results/', import.meta.url), { recursive: true })
+  await writeFile(new URL(`../../${file}`, import.meta.url), `${JSON.stringify({ commit, machine, rounds: ROUNDS, durationS: (Date.now() - started) / 1000, results, rssIdle, longStreams, targets: report.targets }, null, 2)}\n`)
+  process.stdout.write(`\nJSON: ${file}\n`)
+}
+
+interface LongStreams { streams: number, maxOpen: number, errors: number, incomplete: number, rssPeak: number, seconds: number }
+
+/** Scenario (c): 256 streams held open at once through Switchyard, each about 1.6 s long. */
+async function scenarioLongStreams (): Promise<LongStreams> {
+  const streams = 256
+  const simulator = await startSimulator({ text: words(STREAM_DELTAS), chunkCount: STREAM_DELTAS, chunkDelayMs: 25 })
+  const gateway = await startGateway('switchyard', simulator.url, simulator.apiKey)
+  const target: Target = { name: 'switchyard', origin: `http://127.0.0.1:${gateway.port}`, path: '/v1/chat/completions', headers: {} }
+  await drive(target, chatBody(false), 4, 20, false)
+  let rssPeak = 0
+  let sampling = true
+  const sampler = (async () => {
+    while (sampling) {
+      rssPeak = Math.max(rssPeak, await rssBytes(gateway.process.pid))
+      await sleep(100)
+    }
+  })()
+  const begin = process.hrtime.bigint()
+  const results = await Promise.all(Array.from({ length: streams }, async () => await drive(target, chatBody(true), 1, 1, true)))
+  const seconds = Number(process.hrtime.bigint() - begin) / 1e9
+  sampling = false
+  await sampler
+  // Every stream is open from its start to its end; the most open at once is where those intervals overlap most.
+  const firstEnd = Math.min(...results.map((segment) => segment.latencies[0] ?? Number.POSITIVE_INFINITY))
+  const lastFirstByte = Math.max(...results.map((segment) => segment.ttfts[0] ?? 0))
+  const maxOpen = lastFirstByte < firstEnd ? streams : results.filter((segment) => (segment.ttfts[0] ?? Infinity) < firstEnd).length
+  await stopAll()
+  return {
+    streams,
+    maxOpen,
+    errors: results.reduce((sum, segment) => sum + segment.errors, 0),
+    incomplete: results.reduce((sum, segment) => sum + segment.incomplete, 0),
+    rssPeak,
+    seconds
+  }
+}
+
+interface TargetCheck { target: string, measured: string, pass: boolean | null }
+
+function buildReport (results: Record<string, Record<string, Summary>>, rssIdle: number, longStreams: LongStreams, withPeer: boolean): { markdown: string, targets: TargetCheck[] } {
+  const lines: string[] = []
+  const fmt = (value: number | null | undefined, digits = 3): string => value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits)
+  for (const [scenario, byTarget] of Object.entries(results)) {
+    const direct = byTarget.direct
+    const stream = scenario.startsWith('b')
+    lines.push(`\n### ${scenario}\n`)
+    lines.push(stream
+      ? '| target | added TTFT p50 ms | added TTFT p99 ms | added total p50 ms | added total p99 ms | CPU µs/stream | CPU µs/chunk | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|'
+      : '| target | added p50 ms | added p90 ms | added p99 ms | req/s | CPU µs/req | errors |\n|---|---:|---:|---:|---:|---:|---:|')
+    for (const [name, summary] of Object.entries(byTarget)) {
+      const added = (value: number | null, base: number | null | undefined): string => name === 'direct' ? fmt(value) + ' (abs)' : fmt(value === null || base === null || base === undefined ? null : value - base)
+      lines.push(stream
+        ? `| ${name} | ${added(summary.ttftP50, direct?.ttftP50)} | ${added(summary.ttftP99, direct?.ttftP99)} | ${added(summary.p50, direct?.p50)} | ${added(summary.p99, direct?.p99)} | ${fmt(summary.cpuPerRequestUs, 0)} | ${fmt(summary.cpuPerRequestUs === null ? null : summary.cpuPerRequestUs / (STREAM_DELTAS + 3), 1)} | ${summary.errors + summary.incomplete} |`
+        : `| ${name} | ${added(summary.p50, direct?.p50)} | ${added(summary.p90, direct?.p90)} | ${added(summary.p99, direct?.p99)} | ${fmt(summary.rps, 0)} | ${fmt(summary.cpuPerRequestUs, 0)} | ${summary.errors} |`)
+    }
+  }
+  lines.push('\n### c: 256 concurrent long streams through Switchyard\n')
+  lines.push(`| streams | most open at once | errors | incomplete | RSS idle MB | RSS peak MB | seconds |\n|---:|---:|---:|---:|---:|---:|---:|`)
+  lines.push(`| ${longStreams.streams} | ${longStreams.maxOpen} | ${longStreams.errors} | ${longStreams.incomplete} | ${fmt(rssIdle / 2 ** 20, 1)} | ${fmt(longStreams.rssPeak / 2 ** 20, 1)} | ${fmt(longStreams.seconds, 2)} |`)
+  lines.push('\n### d: Anthropic-native request translated to Gemini\n\nNot measurable yet: `/v1/messages` and the Gemini provider are not built.')
+
+  const targets = checkTargets(results, rssIdle, longStreams, withPeer)
+  lines.push('\n### Targets (ratios within this run)\n\n| target | measured | pass |\n|---|---|---|')
+  for (const check of targets) lines.push(`| ${check.target} | ${check.measured} | ${check.pass === null ? 'n/a' : check.pass ? 'yes' : '**no**'} |`)
+  return { markdown: `${lines.join('\n')}\n`, targets }
+}
+
+function checkTargets (results: Record<string, Record<string, Summary>>, rssIdle: number, longStreams: LongStreams, withPeer: boolean): TargetCheck[] {
+  const checks: TargetCheck[] = []
+  const ratio = (value: number, base: number): string => `${(value / base).toFixed(2)}×`
+  const c1 = results['a: chat, c=1'] ?? {}
+  const c32 = results['a: chat, c=32'] ?? {}
+  const c64 = results['a: chat, c=64'] ?? {}
+  const streams = Object.entries(results).find(([name]) => name.startsWith('b'))?.[1] ?? {}
+  const added = (set: Record<string, Summary>, name: string, key: 'p50' | 'p99' | 'ttftP99'): number => (set[name]?.[key] ?? NaN) - (set.direct?.[key] ?? NaN)
+  const addedP50 = added(c1, 'switchyard', 'p50') / added(c1, 'floor', 'p50')
+  checks.push({ target: 'c=1 added p50 ≤ 1.25× floor', measured: `${ratio(added(c1, 'switchyard', 'p50'), added(c1, 'floor', 'p50'))} (${(added(c1, 'switchyard', 'p50') * 1000).toFixed(0)} vs ${(added(c1, 'floor', 'p50') * 1000).toFixed(0)} µs)`, pass: addedP50 <= 1.25 })
+  const addedP99 = added(c1, 'switchyard', 'p99') / added(c1, 'floor', 'p99')
+  checks.push({ target: 'c=1 added p99 ≤ 1.5× floor', measured: `${ratio(added(c1, 'switchyard', 'p99'), added(c1, 'floor', 'p99'))}`, pass: addedP99 <= 1.5 })
+  const rps = (c32.switchyard?.rps ?? 0) / (c32.floor?.rps ?? 1)
+  checks.push({ target: 'c=32 req/s ≥ 0.75× floor', measured: `${rps.toFixed(2)}× (${(c32.switchyard?.rps ?? 0).toFixed(0)} vs ${(c32.floor?.rps ?? 0).toFixed(0)})`, pass: rps >= 0.75 })
+  const peerRps = (c32.switchyard?.rps ?? 0) / (c32.portkey?.rps ?? NaN)
+  checks.push({ target: 'c=32 req/s ≥ 5× Portkey', measured: withPeer ? `${peerRps.toFixed(2)}×` : 'run with --peer portkey', pass: withPeer ? peerRps >= 5 : null })
+  const cpu = (c32.switchyard?.cpuPerRequestUs ?? 0) / (c32.floor?.cpuPerRequestUs ?? 1)
+  checks.push({ target: 'c=32 CPU/request ≤ 1.5× floor', measured: `${cpu.toFixed(2)}× (${(c32.switchyard?.cpuPerRequestUs ?? 0).toFixed(0)} vs ${(c32.floor?.cpuPerRequestUs ?? 0).toFixed(0)} µs)`, pass: cpu <= 1.5 })
+  const ttft = added(streams, 'switchyard', 'ttftP99') / added(streams, 'floor', 'ttftP99')
+  checks.push({ target: 'streams added TTFT p99 ≤ 1.5× floor', measured: `${ttft.toFixed(2)}×`, pass: ttft <= 1.5 })
+  const chunkCpu = (streams.switchyard?.cpuPerRequestUs ?? 0) / (streams.floor?.cpuPerRequestUs ?? 1)
+  checks.push({ target: 'CPU per streamed chunk ≤ 2× floor', measured: `${chunkCpu.toFixed(2)}×`, pass: chunkCpu <= 2 })
+  checks.push({ target: '≥ 256 concurrent streams, no error, no stall', measured: `${longStreams.maxOpen} open at once, ${longStreams.errors} errors, ${longStreams.incomplete} incomplete`, pass: longStreams.maxOpen >= 256 && longStreams.errors === 0 && longStreams.incomplete === 0 })
+  checks.push({ target: 'RSS idle ≤ 80 MB', measured: `${(rssIdle / 2 ** 20).toFixed(1)} MB`, pass: rssIdle <= 80 * 2 ** 20 })
+  checks.push({ target: 'RSS under (c) ≤ 150 MB', measured: `${(longStreams.rssPeak / 2 ** 20).toFixed(1)} MB`, pass: longStreams.rssPeak <= 150 * 2 ** 20 })
+  const shares = [c32, c64].map((set) => 1 - (set['switchyard (metrics off)']?.cpuPerRequestUs ?? NaN) / (set.switchyard?.cpuPerRequestUs ?? NaN))
+  const share = shares.reduce((sum, value) => sum + value, 0) / shares.length
+  checks.push({ target: 'metrics plugin < 5 % of gateway CPU', measured: `${(share * 100).toFixed(1)} % (c=32 ${(shares[0] ?? NaN) * 100 > 0 ? '' : ''}${((shares[0] ?? NaN) * 100).toFixed(1)} %, c=64 ${((shares[1] ?? NaN) * 100).toFixed(1)} %)`, pass: share < 0.05 })
+  checks.push({ target: 'Anthropic→Gemini ≤ 1.5× CPU of OpenAI pass-through', measured: 'not built yet', pass: null })
+  return checks
+}
+
+try {
+  await main()
+} finally {
+  await stopAll()
+}
