@@ -52,15 +52,22 @@ export async function executePlan (
     }
     const started = performance.now()
     try {
-      const result = await callProvider(target, { ...request, model: attempt.model }, options)
+      const result = await callProvider(target, { ...request, model: attempt.model }, {
+        ...options,
+        onChunk: (chunk) => { tally(options.record, chunk) },
+        onStreamError: (error) => {
+          // A committed stream that later fails for the provider's sake still counts against its health.
+          if (classifyFailure(error) === 'retry') health.failed(clock(), error.message, error.upstreamStatus ?? error.status)
+        }
+      })
       health.succeeded(clock())
       attempts.push({ provider: target.name, model: attempt.model, status: 200, success: true, startedAt: started, latencyMs: performance.now() - started })
       if (!result.stream) {
         if (result.response.usage !== undefined) options.record.usage = result.response.usage
-        return { attempt, result }
+      } else if (result.first !== undefined) {
+        tally(options.record, result.first)
       }
-      if (result.first !== undefined) tally(options.record, result.first)
-      return { attempt, result: { ...result, rest: watchStream(result.rest, health, clock, options.record) } }
+      return { attempt, result }
     } catch (error) {
       const failure = error instanceof GatewayError ? error : new GatewayError('internal', 500, 'internal error', { cause: error })
       const status = failure.upstreamStatus ?? failure.status
@@ -83,27 +90,6 @@ export async function executePlan (
     }
   }
   throw allFailed(failures, attempts, skipped)
-}
-
-/**
- * Passes a committed stream through, noting its usage and size for the metrics. A stream that later fails for
- * the provider's sake still counts against its health.
- */
-async function * watchStream (
-  rest: AsyncGenerator<ChatChunk>,
-  health: ProviderHealth,
-  clock: () => number,
-  record: RequestRecord
-): AsyncGenerator<ChatChunk> {
-  try {
-    for await (const chunk of rest) {
-      tally(record, chunk)
-      yield chunk
-    }
-  } catch (error) {
-    if (error instanceof GatewayError && classifyFailure(error) === 'retry') health.failed(clock(), error.message, error.upstreamStatus ?? error.status)
-    throw error
-  }
 }
 
 function tally (record: RequestRecord, chunk: ChatChunk): void {

@@ -4,7 +4,7 @@ import type { ChatResponse } from '../canonical/chat-response.ts'
 import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CallContext, ProviderDefinition } from '../provider.ts'
 import type { UpstreamClient } from '../upstream.ts'
-import { clientClosed, upstreamProtocolError, upstreamTimeout } from '../errors.ts'
+import { clientClosed, upstreamProtocolError, upstreamTimeout, type GatewayError } from '../errors.ts'
 import { parseRetryAfter, readErrorBody, toGatewayError } from '../upstream.ts'
 import { parseSse } from '../sse.ts'
 import { scrubSecrets } from './scrub-secrets.ts'
@@ -25,6 +25,10 @@ export interface CallOptions {
   streamIdleTimeoutMs: number
   /** Whether the client is still there; its leaving aborts the upstream call. */
   client: ClientPresence
+  /** Sees every chunk of a stream after the first, as it passes (for usage and size accounting). */
+  onChunk?: (chunk: ChatChunk) => void
+  /** Sees the error that ends a stream after its first chunk, before the consumer does. */
+  onStreamError?: (error: GatewayError) => void
 }
 
 export type ProviderResult =
@@ -120,11 +124,23 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
   clearTimeout(deadline)
   return { stream: true, first: first.done === true ? undefined : first.value, rest: guardStream(chunks) }
 
+  // The one wrapper a stream's chunks pass through after the translator: callers observe through the hooks
+  // rather than adding generator layers, each of which costs a promise per chunk.
   async function * guardStream (rest: AsyncGenerator<ChatChunk>): AsyncGenerator<ChatChunk> {
+    const onChunk = options.onChunk
     try {
-      yield * rest
+      if (onChunk === undefined) {
+        yield * rest
+      } else {
+        for await (const chunk of rest) {
+          onChunk(chunk)
+          yield chunk
+        }
+      }
     } catch (error) {
-      fail(error)
+      const failure = scrubSecrets(toGatewayError(error, target.name, controller.signal.reason, options.streamIdleTimeoutMs), target.secrets)
+      options.onStreamError?.(failure)
+      throw failure
     } finally {
       release()
       if (!body.destroyed) body.destroy()

@@ -27,7 +27,8 @@ const pools = new Map<string, Pool>()
 function poolFor (target: Target): Pool {
   let pool = pools.get(target.origin)
   if (pool === undefined) {
-    pool = new Pool(target.origin, { connections: 512, pipelining: 1, keepAliveTimeout: 30_000 })
+    // A request that hangs counts as an error after 30 s instead of holding the whole run up.
+    pool = new Pool(target.origin, { connections: 512, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 30_000, bodyTimeout: 30_000 })
     pools.set(target.origin, pool)
   }
   return pool

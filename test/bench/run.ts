@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { closePools, drive, type Segment, type Target } from './load.ts'
 import { cpuMicros, firstLine, freePort, rssBytes, startNode, waitForPort, type BenchProcess } from './processes.ts'
 import { startPortkey } from './portkey.ts'
-import { summarize, type Summary } from './stats.ts'
+import { percentile, summarize, type Summary } from './stats.ts'
 
 // `npm run bench [-- --peer portkey] [-- --rounds N]`: the simulator, the floor, Switchyard (metrics on and off)
 // and optionally Portkey as separate processes, driven in interleaved rounds so machine noise hits all alike.
@@ -56,12 +56,13 @@ async function startGateway (name: string, simulatorUrl: string, simulatorKey: s
   return { process, port }
 }
 
-interface Measured { summary: Summary, segments: Segment[] }
+interface Measured { summary: Summary, segments: Segment[], cpuPerRequestByRound: number[] }
 
 /** Runs every target once per round, in a rotating order; round 0 is warm-up and discarded. */
 async function interleaved (targets: Target[], body: string, concurrency: number, perSegment: number, stream: boolean): Promise<Map<string, Measured>> {
   const segments = new Map<string, Segment[]>(targets.map((target) => [target.name, []]))
   const cpu = new Map<string, number>(targets.map((target) => [target.name, 0]))
+  const cpuByRound = new Map<string, number[]>(targets.map((target) => [target.name, []]))
   for (let round = 0; round <= ROUNDS; round++) {
     for (let offset = 0; offset < targets.length; offset++) {
       const target = targets[(round + offset) % targets.length] as Target
@@ -71,11 +72,16 @@ async function interleaved (targets: Target[], body: string, concurrency: number
       if (round === 0) continue
       segments.get(target.name)?.push(segment)
       cpu.set(target.name, (cpu.get(target.name) ?? 0) + after - before)
+      cpuByRound.get(target.name)?.push((after - before) / Math.max(1, segment.latencies.length))
     }
   }
   return new Map(targets.map((target) => {
     const list = segments.get(target.name) ?? []
-    return [target.name, { segments: list, summary: summarize(list, target.pid === undefined ? null : cpu.get(target.name) ?? 0) }]
+    return [target.name, {
+      segments: list,
+      summary: summarize(list, target.pid === undefined ? null : cpu.get(target.name) ?? 0),
+      cpuPerRequestByRound: cpuByRound.get(target.name) ?? []
+    }]
   }))
 }
 
@@ -124,8 +130,14 @@ async function main (): Promise<void> {
   const rssIdle = await rssBytes(gateway.process.pid)
 
   const results: Record<string, Record<string, Summary>> = {}
+  // The metrics plugin's share of CPU, one paired figure per round (on and off ran back to back), so that
+  // machine noise between rounds cancels out; the report takes the median.
+  const metricsShares: number[] = []
   const record = (scenario: string, measured: Map<string, Measured>): void => {
     results[scenario] = Object.fromEntries([...measured].map(([name, value]) => [name, value.summary]))
+    const on = measured.get(switchyard.name)?.cpuPerRequestByRound ?? []
+    const off = measured.get(metricsOff.name)?.cpuPerRequestByRound
+    if (off !== undefined) on.forEach((value, round) => metricsShares.push(1 - (off[round] ?? NaN) / value))
     process.stderr.write(`done: ${scenario}\n`)
   }
 
@@ -145,7 +157,7 @@ async function main (): Promise<void> {
   await stopAll()
 
   const longStreams = await scenarioLongStreams()
-  const report = buildReport(results, rssIdle, longStreams, peers.length > 0)
+  const report = buildReport(results, rssIdle, longStreams, peers.length > 0, metricsShares)
   process.stdout.write(report.markdown)
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
   const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: process.platform }
@@ -194,7 +206,7 @@ async function scenarioLongStreams (): Promise<LongStreams> {
 
 interface TargetCheck { target: string, measured: string, pass: boolean | null }
 
-function buildReport (results: Record<string, Record<string, Summary>>, rssIdle: number, longStreams: LongStreams, withPeer: boolean): { markdown: string, targets: TargetCheck[] } {
+function buildReport (results: Record<string, Record<string, Summary>>, rssIdle: number, longStreams: LongStreams, withPeer: boolean, metricsShares: number[]): { markdown: string, targets: TargetCheck[] } {
   const lines: string[] = []
   const fmt = (value: number | null | undefined, digits = 3): string => value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits)
   for (const [scenario, byTarget] of Object.entries(results)) {
@@ -205,6 +217,10 @@ function buildReport (results: Record<string, Record<string, Summary>>, rssIdle:
       ? '| target | added TTFT p50 ms | added TTFT p99 ms | added total p50 ms | added total p99 ms | CPU µs/stream | CPU µs/chunk | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|'
       : '| target | added p50 ms | added p90 ms | added p99 ms | req/s | CPU µs/req | errors |\n|---|---:|---:|---:|---:|---:|---:|')
     for (const [name, summary] of Object.entries(byTarget)) {
+      if (summary.errors + summary.incomplete >= summary.requests) {
+        lines.push(`| ${name} | every request failed (${summary.errors} errors) |${' |'.repeat(stream ? 6 : 5)}`)
+        continue
+      }
       const added = (value: number | null, base: number | null | undefined): string => name === 'direct' ? fmt(value) + ' (abs)' : fmt(value === null || base === null || base === undefined ? null : value - base)
       lines.push(stream
         ? `| ${name} | ${added(summary.ttftP50, direct?.ttftP50)} | ${added(summary.ttftP99, direct?.ttftP99)} | ${added(summary.p50, direct?.p50)} | ${added(summary.p99, direct?.p99)} | ${fmt(summary.cpuPerRequestUs, 0)} | ${fmt(summary.cpuPerRequestUs === null ? null : summary.cpuPerRequestUs / (STREAM_DELTAS + 3), 1)} | ${summary.errors + summary.incomplete} |`
@@ -216,13 +232,13 @@ function buildReport (results: Record<string, Record<string, Summary>>, rssIdle:
   lines.push(`| ${longStreams.streams} | ${longStreams.maxOpen} | ${longStreams.errors} | ${longStreams.incomplete} | ${fmt(rssIdle / 2 ** 20, 1)} | ${fmt(longStreams.rssPeak / 2 ** 20, 1)} | ${fmt(longStreams.seconds, 2)} |`)
   lines.push('\n### d: Anthropic-native request translated to Gemini\n\nNot measurable yet: `/v1/messages` and the Gemini provider are not built.')
 
-  const targets = checkTargets(results, rssIdle, longStreams, withPeer)
+  const targets = checkTargets(results, rssIdle, longStreams, withPeer, metricsShares)
   lines.push('\n### Targets (ratios within this run)\n\n| target | measured | pass |\n|---|---|---|')
   for (const check of targets) lines.push(`| ${check.target} | ${check.measured} | ${check.pass === null ? 'n/a' : check.pass ? 'yes' : '**no**'} |`)
   return { markdown: `${lines.join('\n')}\n`, targets }
 }
 
-function checkTargets (results: Record<string, Record<string, Summary>>, rssIdle: number, longStreams: LongStreams, withPeer: boolean): TargetCheck[] {
+function checkTargets (results: Record<string, Record<string, Summary>>, rssIdle: number, longStreams: LongStreams, withPeer: boolean, metricsShares: number[]): TargetCheck[] {
   const checks: TargetCheck[] = []
   const ratio = (value: number, base: number): string => `${(value / base).toFixed(2)}×`
   const c1 = results['a: chat, c=1'] ?? {}
@@ -247,9 +263,13 @@ function checkTargets (results: Record<string, Record<string, Summary>>, rssIdle
   checks.push({ target: '≥ 256 concurrent streams, no error, no stall', measured: `${longStreams.maxOpen} open at once, ${longStreams.errors} errors, ${longStreams.incomplete} incomplete`, pass: longStreams.maxOpen >= 256 && longStreams.errors === 0 && longStreams.incomplete === 0 })
   checks.push({ target: 'RSS idle ≤ 80 MB', measured: `${(rssIdle / 2 ** 20).toFixed(1)} MB`, pass: rssIdle <= 80 * 2 ** 20 })
   checks.push({ target: 'RSS under (c) ≤ 150 MB', measured: `${(longStreams.rssPeak / 2 ** 20).toFixed(1)} MB`, pass: longStreams.rssPeak <= 150 * 2 ** 20 })
-  const shares = [c32, c64].map((set) => 1 - (set['switchyard (metrics off)']?.cpuPerRequestUs ?? NaN) / (set.switchyard?.cpuPerRequestUs ?? NaN))
-  const share = shares.reduce((sum, value) => sum + value, 0) / shares.length
-  checks.push({ target: 'metrics plugin < 5 % of gateway CPU', measured: `${(share * 100).toFixed(1)} % (c=32 ${(shares[0] ?? NaN) * 100 > 0 ? '' : ''}${((shares[0] ?? NaN) * 100).toFixed(1)} %, c=64 ${((shares[1] ?? NaN) * 100).toFixed(1)} %)`, pass: share < 0.05 })
+  const pooled = [c32, c64].map((set) => 1 - (set['switchyard (metrics off)']?.cpuPerRequestUs ?? NaN) / (set.switchyard?.cpuPerRequestUs ?? NaN))
+  const share = percentile([...metricsShares].sort((a, b) => a - b), 50)
+  checks.push({
+    target: 'metrics plugin < 5 % of gateway CPU',
+    measured: `${(share * 100).toFixed(1)} % (median of ${metricsShares.length} paired rounds; pooled c=32 ${((pooled[0] ?? NaN) * 100).toFixed(1)} %, c=64 ${((pooled[1] ?? NaN) * 100).toFixed(1)} %)`,
+    pass: share < 0.05
+  })
   checks.push({ target: 'Anthropic→Gemini ≤ 1.5× CPU of OpenAI pass-through', measured: 'not built yet', pass: null })
   return checks
 }
