@@ -50,6 +50,8 @@ export interface HttpSimulatorOptions {
   readKey: (request: IncomingMessage, url: URL) => string | undefined
   /** The provider's own error body for a status. */
   errorBody: (status: number, message: string) => unknown
+  /** How the provider refuses a bad key, when it is not a plain 401 (Gemini answers 400). */
+  unauthorized?: { status: number, body: unknown }
   handle: (context: SimulatorContext) => SimulatorReply
 }
 
@@ -109,7 +111,8 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
     })
 
     if (options.readKey(req, url) !== options.apiKey) {
-      return sendJson(res, 401, options.errorBody(401, 'Invalid API key provided.'))
+      const refusal = options.unauthorized ?? { status: 401, body: options.errorBody(401, 'Invalid API key provided.') }
+      return sendJson(res, refusal.status, refusal.body)
     }
     if (!url.pathname.startsWith(options.basePath)) {
       return sendJson(res, 404, options.errorBody(404, `Unknown path ${url.pathname}`))

@@ -1,0 +1,21 @@
+import type { ProviderDefinition } from '../../src/provider.ts'
+import { catalog, defaultModel } from './models.ts'
+import { pricing } from './pricing.ts'
+import { toGeminiRequest } from './request.ts'
+import { fromGeminiResponse } from './response.ts'
+import { translateGeminiStream } from './stream.ts'
+import { parseGeminiError } from './errors.ts'
+
+export const definition: ProviderDefinition = {
+  name: 'gemini',
+  displayName: 'Google Gemini',
+  defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta',
+  auth: { scheme: 'header', header: 'x-goog-api-key' },
+  defaultModel,
+  catalog,
+  pricing,
+  toUpstreamRequest: (request) => toGeminiRequest(request),
+  fromUpstreamResponse: fromGeminiResponse,
+  translateStream: translateGeminiStream,
+  parseUpstreamError: (status, body, retryAfter) => parseGeminiError(status, body, retryAfter)
+}

@@ -1,0 +1,37 @@
+import { GatewayError, errorKindForStatus } from '../../src/errors.ts'
+import { isWireError } from './wire.ts'
+
+const MESSAGE_LIMIT = 500
+
+/**
+ * A Gemini error body (`{error:{code,message,status,details}}`, or that wrapped in an array) -> GatewayError.
+ * A bad key is a 400 INVALID_ARGUMENT with reason API_KEY_INVALID: it becomes a 401 (the provider's key, so
+ * routing may try another provider). RetryInfo.retryDelay stands in for a missing retry-after header.
+ */
+export function parseGeminiError (status: number, body: unknown, retryAfterSeconds: number | undefined, provider = 'gemini'): GatewayError {
+  const unwrapped = Array.isArray(body) ? body[0] : body
+  const error = isWireError.Check(unwrapped) ? unwrapped.error : undefined
+  const details = error?.details ?? []
+  const keyInvalid = details.some((detail) => detail.reason === 'API_KEY_INVALID')
+  const effective = keyInvalid ? 401 : status
+  const retryDelay = details.map((detail) => detail.retryDelay).find((delay): delay is string => typeof delay === 'string')
+  const retryAfter = retryAfterSeconds ?? (retryDelay === undefined ? undefined : parseDuration(retryDelay))
+  const message = keyInvalid
+    ? 'invalid provider key (Gemini: API key not valid)'
+    : error?.message === undefined || error.message === ''
+      ? `the provider answered ${status}`
+      : error.message.length > MESSAGE_LIMIT ? `${error.message.slice(0, MESSAGE_LIMIT)}…` : error.message
+  const clientStatus = effective >= 500 && ![500, 502, 503, 504].includes(effective) ? 502 : effective < 400 || effective > 599 ? 502 : effective
+  return new GatewayError(errorKindForStatus(effective), clientStatus, `Gemini error (${status}${error?.status === undefined ? '' : ` ${error.status}`}): ${message}`, {
+    provider,
+    code: keyInvalid ? 'invalid_provider_key' : error?.status ?? null,
+    retryAfterSeconds: retryAfter,
+    upstreamStatus: effective
+  })
+}
+
+/** `"15s"` or `"1.5s"` (protobuf Duration in JSON) -> whole seconds. */
+function parseDuration (text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)s$/.exec(text)
+  return match === null ? undefined : Math.ceil(Number(match[1]))
+}

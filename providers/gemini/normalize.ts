@@ -1,0 +1,45 @@
+import type { FinishReason } from '../../src/canonical/finish-reason.ts'
+import type { Usage } from '../../src/canonical/usage.ts'
+import type { WireUsage } from './wire.ts'
+
+// Every documented Gemini finishReason (wire notes §3). STOP becomes tool_calls when the candidate called a
+// function; anything not listed becomes stop.
+const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
+  STOP: 'stop',
+  MAX_TOKENS: 'length',
+  SAFETY: 'content_filter',
+  RECITATION: 'content_filter',
+  LANGUAGE: 'content_filter',
+  BLOCKLIST: 'content_filter',
+  PROHIBITED_CONTENT: 'content_filter',
+  SPII: 'content_filter',
+  IMAGE_SAFETY: 'content_filter',
+  IMAGE_PROHIBITED_CONTENT: 'content_filter',
+  IMAGE_RECITATION: 'content_filter',
+  MALFORMED_FUNCTION_CALL: 'stop',
+  UNEXPECTED_TOOL_CALL: 'stop',
+  TOO_MANY_TOOL_CALLS: 'stop',
+  NO_IMAGE: 'stop',
+  IMAGE_OTHER: 'stop',
+  OTHER: 'stop',
+  FINISH_REASON_UNSPECIFIED: 'stop'
+}
+
+export function mapFinishReason (reason: string, calledFunction: boolean): FinishReason {
+  const mapped = FINISH_REASONS[reason] ?? 'stop'
+  return mapped === 'stop' && calledFunction ? 'tool_calls' : mapped
+}
+
+/**
+ * Gemini usage in OpenAI's terms: prompt tokens include cached ones (as in OpenAI) and tool-use prompt tokens;
+ * completion tokens include thinking tokens, which Gemini bills as output.
+ */
+export function toUsage (usage: WireUsage): Usage {
+  const prompt = (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0)
+  const thoughts = usage.thoughtsTokenCount ?? 0
+  const completion = (usage.candidatesTokenCount ?? 0) + thoughts
+  const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.totalTokenCount ?? prompt + completion }
+  if (usage.cachedContentTokenCount !== undefined) out.prompt_tokens_details = { cached_tokens: usage.cachedContentTokenCount }
+  if (usage.thoughtsTokenCount !== undefined) out.completion_tokens_details = { reasoning_tokens: thoughts }
+  return out
+}

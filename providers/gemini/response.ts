@@ -1,0 +1,59 @@
+import type { ChatResponse, ResponseMessage } from '../../src/canonical/chat-response.ts'
+import type { ToolCall } from '../../src/canonical/chat-request.ts'
+import type { CallContext } from '../../src/provider.ts'
+import { upstreamProtocolError } from '../../src/errors.ts'
+import { isWireResponse, type WireCandidate } from './wire.ts'
+import { mapFinishReason, toUsage } from './normalize.ts'
+import { encodeToolCallId } from './tool-call-id.ts'
+
+/** Gemini GenerateContentResponse -> canonical response (wire notes §8). */
+export function fromGeminiResponse (body: unknown, ctx: CallContext): ChatResponse {
+  if (!isWireResponse.Check(body)) {
+    throw upstreamProtocolError(ctx.provider, 'Gemini answered with a response of an unexpected shape')
+  }
+  const candidates = body.candidates ?? []
+  const choices: ChatResponse['choices'] = candidates.length > 0
+    ? candidates.map((candidate, position) => toChoice(candidate, position, ctx))
+    // A blocked prompt is a 200 with no candidates: an empty answer, filtered.
+    : [{ index: 0, message: { role: 'assistant', content: null, refusal: null }, finish_reason: 'content_filter', logprobs: null }]
+  const response: ChatResponse = {
+    id: body.responseId === undefined ? ctx.newId('chatcmpl-') : `chatcmpl-${body.responseId}`,
+    object: 'chat.completion',
+    created: ctx.now(),
+    model: body.modelVersion ?? ctx.model,
+    choices
+  }
+  if (body.usageMetadata !== undefined) response.usage = toUsage(body.usageMetadata)
+  return response
+}
+
+function toChoice (candidate: WireCandidate, position: number, ctx: CallContext): ChatResponse['choices'][number] {
+  let text = ''
+  let reasoning = ''
+  const toolCalls: ToolCall[] = []
+  for (const part of candidate.content?.parts ?? []) {
+    if (part.functionCall !== undefined) {
+      toolCalls.push({
+        id: encodeToolCallId(part.functionCall.id ?? ctx.newId('call_'), part.thoughtSignature),
+        type: 'function',
+        function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) }
+      })
+    } else if (part.text !== undefined) {
+      if (part.thought === true) reasoning += part.text
+      else text += part.text
+    }
+  }
+  const message: ResponseMessage = {
+    role: 'assistant',
+    content: text === '' && (toolCalls.length > 0 || candidate.finishReason !== 'STOP') ? null : text,
+    refusal: null
+  }
+  if (toolCalls.length > 0) message.tool_calls = toolCalls
+  if (reasoning !== '') message.reasoning_content = reasoning
+  return {
+    index: candidate.index ?? position,
+    message,
+    finish_reason: mapFinishReason(candidate.finishReason ?? 'STOP', toolCalls.length > 0),
+    logprobs: null
+  }
+}

@@ -1,0 +1,199 @@
+import type { IncomingMessage } from 'node:http'
+import { startHttpSimulator, type ProviderSimulator, type SimulatorReply } from '../../src/simulator/http-simulator.ts'
+import { createIdSequence, planReply, type ReplyPlan, type SimulatedConversation, type SimulatedTool } from '../../src/simulator/reply-plan.ts'
+import { catalog } from './models.ts'
+
+// Gemini's Developer API as the wire notes describe it: `x-goog-api-key` (or `?key=`), camelCase bodies,
+// `?alt=sse` streams with CRLF separators and no [DONE], a bad key as 400 API_KEY_INVALID, and the checks that
+// trip gateways: thought signatures on Gemini 3 function calls, one response per call, JSON-Schema keywords
+// in function parameters, empty parts.
+
+const API_KEY = 'AIzaSimulatedGeminiKey000000000000000000'
+const SIGNATURE = 'CpYCAdHtim9xqSimulatedThoughtSignature'
+const UNSUPPORTED_SCHEMA_KEYWORDS = ['additionalProperties', '$schema', '$ref', '$defs', 'definitions', 'const', 'examples', 'oneOf', 'allOf', 'not', 'exclusiveMinimum', 'exclusiveMaximum']
+
+type Part = Record<string, unknown> & { text?: string, thought?: boolean, functionCall?: { name?: string }, functionResponse?: { name?: string, response?: unknown }, thoughtSignature?: string }
+interface Content { role?: string, parts?: Part[] }
+
+export function errorBody (status: number, message: string): unknown {
+  const statuses: Record<number, string> = { 400: 'INVALID_ARGUMENT', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED' }
+  return { error: { code: status, message, status: statuses[status] ?? 'UNKNOWN' } }
+}
+
+export function startSimulator (port = 0): Promise<ProviderSimulator> {
+  const nextId = createIdSequence()
+  return startHttpSimulator({
+    basePath: '/v1beta',
+    apiKey: API_KEY,
+    readKey: (request: IncomingMessage, url: URL) => {
+      const header = request.headers['x-goog-api-key']
+      return (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('key') ?? undefined
+    },
+    errorBody,
+    unauthorized: {
+      status: 400,
+      body: {
+        error: {
+          code: 400,
+          message: 'API key not valid. Please pass a valid API key.',
+          status: 'INVALID_ARGUMENT',
+          details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } }]
+        }
+      }
+    },
+    handle ({ request, script }) {
+      const url = new URL(request.path, 'http://simulator')
+      if (request.method === 'GET' && url.pathname === '/models') {
+        return {
+          json: {
+            models: catalog.models.map((model) => ({
+              name: `models/${model.id}`,
+              displayName: model.id,
+              inputTokenLimit: model.contextWindow,
+              outputTokenLimit: model.maxOutputTokens,
+              supportedGenerationMethods: ['generateContent', 'countTokens']
+            }))
+          }
+        }
+      }
+      const route = /^\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(url.pathname)
+      if (request.method !== 'POST' || route === null) return { status: 404, json: errorBody(404, `Unknown route ${request.method} ${url.pathname}`) }
+      const model = decodeURIComponent(route[1] ?? '')
+      const body = request.body as Record<string, unknown>
+      const rejected = validate(body, model)
+      if (rejected !== undefined) return rejected
+      const plan = planReply(readConversation(body), script, 'Gemini')
+      const responseId = nextId(22)
+      const signed = model.startsWith('gemini-3')
+      if (route[2] === 'generateContent') return { json: renderResponse(plan, model, responseId, signed) }
+      const chunks = renderStream(plan, model, responseId, signed)
+      // Without alt=sse the stream is one JSON array, not SSE (wire notes §1).
+      if (url.searchParams.get('alt') !== 'sse') return { json: chunks }
+      return { headers: { 'content-type': 'text/event-stream' }, events: chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\r\n\r\n`) }
+    }
+  }, port)
+}
+
+function invalid (message: string): SimulatorReply {
+  return { status: 400, json: errorBody(400, message) }
+}
+
+function validate (body: Record<string, unknown>, model: string): SimulatorReply | undefined {
+  const contents = body.contents
+  if (!Array.isArray(contents) || contents.length === 0) return invalid('* GenerateContentRequest.contents: contents is not specified')
+  for (const [index, content] of (contents as Content[]).entries()) {
+    if (!Array.isArray(content.parts) || content.parts.length === 0) return invalid(`* GenerateContentRequest.contents[${index}].parts: contents.parts must not be empty.`)
+    if (content.role !== undefined && content.role !== 'user' && content.role !== 'model') {
+      return invalid(`Please use a valid role: user, model.`)
+    }
+    for (const part of content.parts) {
+      if (part.functionResponse !== undefined && (typeof part.functionResponse.name !== 'string' || typeof part.functionResponse.response !== 'object')) {
+        return invalid(`* GenerateContentRequest.contents[${index}].parts: function_response.name and response are required`)
+      }
+    }
+    const previous = (contents as Content[])[index - 1]
+    const responses = content.parts.filter((part) => part.functionResponse !== undefined).length
+    if (responses > 0) {
+      const calls = previous?.parts?.filter((part) => part.functionCall !== undefined).length ?? 0
+      if (calls !== responses) {
+        return invalid('Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.')
+      }
+    }
+  }
+  if (model.startsWith('gemini-3')) {
+    const currentTurn = (contents as Content[]).findLastIndex((content) => content.role !== 'model' && content.parts?.some((part) => part.text !== undefined))
+    for (const [index, content] of (contents as Content[]).entries()) {
+      if (index <= currentTurn || content.role !== 'model') continue
+      const firstCall = content.parts?.find((part) => part.functionCall !== undefined)
+      if (firstCall !== undefined && typeof firstCall.thoughtSignature !== 'string') {
+        return invalid(`Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${firstCall.functionCall?.name ?? ''}\` , position ${index + 1}.`)
+      }
+    }
+  }
+  const tools = (body.tools as Array<{ functionDeclarations?: Array<{ name?: string, parameters?: unknown }> }> | undefined) ?? []
+  for (const [toolIndex, tool] of tools.entries()) {
+    for (const [index, declaration] of (tool.functionDeclarations ?? []).entries()) {
+      const keyword = findKeyword(declaration.parameters, UNSUPPORTED_SCHEMA_KEYWORDS)
+      if (keyword !== undefined) {
+        return invalid(`Invalid JSON payload received. Unknown name "${keyword}" at 'tools[${toolIndex}].function_declarations[${index}].parameters': Cannot find field.`)
+      }
+    }
+  }
+  return undefined
+}
+
+function findKeyword (schema: unknown, keywords: readonly string[]): string | undefined {
+  if (typeof schema !== 'object' || schema === null) return undefined
+  for (const [key, value] of Object.entries(schema)) {
+    if (keywords.includes(key)) return key
+    const nested = findKeyword(value, keywords)
+    if (nested !== undefined) return nested
+  }
+  return undefined
+}
+
+function textOf (content: Content | undefined): string {
+  return (content?.parts ?? []).map((part) => part.thought === true ? '' : part.text ?? '').join('')
+}
+
+function readConversation (body: Record<string, unknown>): SimulatedConversation {
+  const contents = body.contents as Content[]
+  const last = contents[contents.length - 1]
+  const lastIsResponse = last?.parts?.some((part) => part.functionResponse !== undefined) === true
+  const declarations = ((body.tools as Array<{ functionDeclarations?: Array<{ name: string, parameters?: Record<string, unknown> }> }> | undefined) ?? [])
+    .flatMap((tool) => tool.functionDeclarations ?? [])
+  const tools: SimulatedTool[] = declarations.map((declaration) => ({ name: declaration.name, parameters: declaration.parameters }))
+  const config = (body.toolConfig as { functionCallingConfig?: { mode?: string, allowedFunctionNames?: string[] } } | undefined)?.functionCallingConfig
+  const forced = config?.mode === 'ANY' ? config.allowedFunctionNames?.[0] : undefined
+  const toolChoice: SimulatedConversation['toolChoice'] = forced !== undefined ? { name: forced } : config?.mode === 'ANY' ? 'required' : config?.mode === 'NONE' ? 'none' : 'auto'
+  const lastResponse = last?.parts?.find((part) => part.functionResponse !== undefined)?.functionResponse?.response
+  const system = textOf(body.systemInstruction as Content | undefined)
+  return {
+    lastRole: lastIsResponse ? 'tool' : last?.role === 'model' ? 'assistant' : 'user',
+    lastText: lastIsResponse ? JSON.stringify(lastResponse) : textOf(last),
+    promptChars: system.length + contents.reduce((sum, content) => sum + textOf(content).length, 0),
+    tools,
+    toolChoice
+  }
+}
+
+function usageOf (plan: ReplyPlan, complete: boolean): Record<string, number> {
+  const usage: Record<string, number> = { promptTokenCount: plan.usage.prompt, totalTokenCount: plan.usage.prompt + (complete ? plan.usage.completion : 0) }
+  if (complete) usage.candidatesTokenCount = plan.usage.completion
+  if (plan.usage.cached > 0) usage.cachedContentTokenCount = plan.usage.cached
+  return usage
+}
+
+function callParts (plan: ReplyPlan, signed: boolean): Part[] {
+  if (plan.kind !== 'tool') return []
+  // Gemini 3 signs only the first function call of a step (wire notes §7).
+  return plan.calls.map((call, index) => ({
+    functionCall: { name: call.name, args: JSON.parse(call.arguments) as Record<string, unknown> },
+    ...(signed && index === 0 ? { thoughtSignature: SIGNATURE } : {})
+  }))
+}
+
+function renderResponse (plan: ReplyPlan, model: string, responseId: string, signed: boolean): unknown {
+  const parts = plan.kind === 'text' ? [{ text: plan.text }] : callParts(plan, signed)
+  return {
+    candidates: [{ content: { parts, role: 'model' }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: usageOf(plan, true),
+    modelVersion: model,
+    responseId
+  }
+}
+
+function renderStream (plan: ReplyPlan, model: string, responseId: string, signed: boolean): unknown[] {
+  const envelope = { modelVersion: model, responseId }
+  if (plan.kind === 'tool') {
+    return [{ candidates: [{ content: { parts: callParts(plan, signed), role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: usageOf(plan, true), ...envelope }]
+  }
+  return plan.pieces.map((piece, index) => {
+    const last = index === plan.pieces.length - 1
+    return {
+      candidates: [{ content: { parts: [{ text: piece }], role: 'model' }, ...(last ? { finishReason: 'STOP' } : {}), index: 0 }],
+      usageMetadata: usageOf(plan, last),
+      ...envelope
+    }
+  })
+}

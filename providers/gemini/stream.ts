@@ -1,0 +1,86 @@
+import type { ChatChunk, ChunkChoice, ChunkDelta, ToolCallDelta } from '../../src/canonical/chat-chunk.ts'
+import type { Usage } from '../../src/canonical/usage.ts'
+import type { CallContext } from '../../src/provider.ts'
+import type { SseEvent } from '../../src/sse.ts'
+import { upstreamProtocolError } from '../../src/errors.ts'
+import { isWireResponse } from './wire.ts'
+import { mapFinishReason, toUsage } from './normalize.ts'
+import { encodeToolCallId } from './tool-call-id.ts'
+import { parseGeminiError } from './errors.ts'
+
+/**
+ * Gemini `?alt=sse` events -> canonical chunks, one event at a time (wire notes §4). Gemini sends no [DONE]:
+ * the stream is over when the body ends. Usage is cumulative and repeated, so only the last one counts, and it
+ * goes out once, after the last choice chunk. A function call arrives whole and leaves as one tool-call delta.
+ */
+export async function * translateGeminiStream (events: AsyncIterable<SseEvent>, ctx: CallContext): AsyncGenerator<ChatChunk> {
+  let envelope: { id: string, created: number, model: string } | undefined
+  let usage: Usage | undefined
+  let finished = false
+  const started = new Set<number>()
+  const toolCounts = new Map<number, number>()
+
+  for await (const event of events) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(event.data)
+    } catch {
+      throw upstreamProtocolError(ctx.provider, 'Gemini sent a stream event that is not JSON')
+    }
+    const wrapped = Array.isArray(parsed) ? parsed[0] : parsed
+    if (typeof wrapped === 'object' && wrapped !== null && 'error' in wrapped) {
+      const code = (wrapped as { error?: { code?: unknown } }).error?.code
+      throw parseGeminiError(typeof code === 'number' ? code : 500, wrapped, undefined, ctx.provider)
+    }
+    if (!isWireResponse.Check(parsed)) throw upstreamProtocolError(ctx.provider, 'Gemini sent a stream event of an unexpected shape')
+    envelope ??= {
+      id: parsed.responseId === undefined ? ctx.newId('chatcmpl-') : `chatcmpl-${parsed.responseId}`,
+      created: ctx.now(),
+      model: parsed.modelVersion ?? ctx.model
+    }
+    if (parsed.usageMetadata !== undefined) usage = toUsage(parsed.usageMetadata)
+
+    const choices: ChunkChoice[] = []
+    const candidates = parsed.candidates ?? []
+    if (candidates.length === 0 && parsed.promptFeedback?.blockReason !== undefined) {
+      choices.push({ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: 'content_filter' })
+      finished = true
+    }
+    candidates.forEach((candidate, position) => {
+      const index = candidate.index ?? position
+      const delta: ChunkDelta = {}
+      if (!started.has(index)) {
+        started.add(index)
+        delta.role = 'assistant'
+      }
+      let text = ''
+      let reasoning = ''
+      const calls: ToolCallDelta[] = []
+      for (const part of candidate.content?.parts ?? []) {
+        if (part.functionCall !== undefined) {
+          const callIndex = toolCounts.get(index) ?? 0
+          toolCounts.set(index, callIndex + 1)
+          calls.push({
+            index: callIndex,
+            id: encodeToolCallId(part.functionCall.id ?? ctx.newId('call_'), part.thoughtSignature),
+            type: 'function',
+            function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) }
+          })
+        } else if (part.text !== undefined) {
+          if (part.thought === true) reasoning += part.text
+          else text += part.text
+        }
+      }
+      if (text !== '' || (delta.role !== undefined && calls.length === 0)) delta.content = text
+      if (reasoning !== '') delta.reasoning_content = reasoning
+      if (calls.length > 0) delta.tool_calls = calls
+      const finish = candidate.finishReason === undefined ? null : mapFinishReason(candidate.finishReason, (toolCounts.get(index) ?? 0) > 0)
+      if (finish !== null) finished = true
+      if (Object.keys(delta).length > 0 || finish !== null) choices.push({ index, delta, finish_reason: finish })
+    })
+    if (choices.length > 0) yield { ...envelope, object: 'chat.completion.chunk', choices }
+  }
+
+  if (!finished) throw upstreamProtocolError(ctx.provider, 'the Gemini stream ended before a finish reason')
+  if (usage !== undefined && envelope !== undefined) yield { ...envelope, object: 'chat.completion.chunk', choices: [], usage }
+}
