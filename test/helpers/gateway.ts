@@ -28,7 +28,7 @@ export async function startSimulators (t: Teardown): Promise<Simulators> {
 }
 
 /** Env that enables each given simulator as its provider. */
-export function simulatorEnv (simulators: Partial<Simulators> & Partial<Record<'gemini', ProviderSimulator>>): Env {
+export function simulatorEnv (simulators: Partial<Record<SimulatedProvider | 'gemini' | 'anthropic' | 'cohere', ProviderSimulator>>): Env {
   const env: Env = {}
   for (const [name, simulator] of Object.entries(simulators)) {
     const prefix = name.toUpperCase()

@@ -1,0 +1,25 @@
+import type { ProviderDefinition } from '../../src/provider.ts'
+import { indexCatalog } from '../../src/model-catalog.ts'
+import { catalog, defaultModel, FALLBACK_MAX_TOKENS } from './models.ts'
+import { pricing } from './pricing.ts'
+import { toAnthropicRequest } from './request.ts'
+import { fromAnthropicResponse } from './response.ts'
+import { translateAnthropicStream } from './stream.ts'
+import { parseAnthropicError } from './errors.ts'
+
+const models = indexCatalog(catalog)
+
+export const definition: ProviderDefinition = {
+  name: 'anthropic',
+  displayName: 'Anthropic',
+  defaultBaseUrl: 'https://api.anthropic.com/v1',
+  auth: { scheme: 'header', header: 'x-api-key' },
+  staticHeaders: { 'anthropic-version': '2023-06-01' },
+  defaultModel,
+  catalog,
+  pricing,
+  toUpstreamRequest: (request) => toAnthropicRequest(request, models.find(request.model)?.maxOutputTokens ?? FALLBACK_MAX_TOKENS),
+  fromUpstreamResponse: fromAnthropicResponse,
+  translateStream: translateAnthropicStream,
+  parseUpstreamError: (status, body, retryAfter) => parseAnthropicError(status, body, retryAfter)
+}
