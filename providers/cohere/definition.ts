@@ -1,0 +1,21 @@
+import type { ProviderDefinition } from '../../src/provider.ts'
+import { catalog, defaultModel } from './models.ts'
+import { pricing } from './pricing.ts'
+import { toCohereRequest } from './request.ts'
+import { fromCohereResponse } from './response.ts'
+import { translateCohereStream } from './stream.ts'
+import { parseCohereError } from './errors.ts'
+
+export const definition: ProviderDefinition = {
+  name: 'cohere',
+  displayName: 'Cohere',
+  defaultBaseUrl: 'https://api.cohere.com/v2',
+  auth: { scheme: 'bearer' },
+  defaultModel,
+  catalog,
+  pricing,
+  toUpstreamRequest: (request) => toCohereRequest(request),
+  fromUpstreamResponse: fromCohereResponse,
+  translateStream: translateCohereStream,
+  parseUpstreamError: (status, body, retryAfter) => parseCohereError(status, body, retryAfter)
+}

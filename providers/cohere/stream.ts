@@ -1,0 +1,101 @@
+import type { ChatChunk, ChunkDelta } from '../../src/canonical/chat-chunk.ts'
+import type { CallContext } from '../../src/provider.ts'
+import type { SseEvent } from '../../src/sse.ts'
+import { upstreamProtocolError, upstreamTimeout } from '../../src/errors.ts'
+import { mapFinishReason, toUsage, type WireUsage } from './normalize.ts'
+
+interface WireEvent {
+  id?: string
+  type?: string
+  index?: number
+  delta?: {
+    message?: {
+      content?: { type?: string, text?: string, thinking?: string }
+      tool_calls?: { id?: string, function?: { name?: string, arguments?: string } }
+    }
+    finish_reason?: string
+    usage?: WireUsage
+    error?: string
+  }
+}
+
+/**
+ * Cohere v2 typed events -> canonical chunks (wire notes §4). Tool calls take the gateway's own ordinal index;
+ * a zero-argument call (no argument fragments) gets "{}". Planning text, citations and debug events are not
+ * sent. The stream must end with message-end; ERROR and TIMEOUT there are failures.
+ */
+export async function * translateCohereStream (events: AsyncIterable<SseEvent>, ctx: CallContext): AsyncGenerator<ChatChunk> {
+  let envelope: { id: string, created: number, model: string } | undefined
+  let roleSent = false
+  let usage: WireUsage | undefined
+  let ended = false
+  const toolIndexes = new Map<number, { index: number, sawArguments: boolean }>()
+
+  const chunk = (delta: ChunkDelta, finish: ChatChunk['choices'][number]['finish_reason'] = null): ChatChunk => {
+    envelope ??= { id: ctx.newId('chatcmpl-'), created: ctx.now(), model: ctx.model }
+    if (!roleSent) {
+      roleSent = true
+      delta = { role: 'assistant', ...delta }
+    }
+    return { ...envelope, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] }
+  }
+
+  for await (const event of events) {
+    if (event.data === '[DONE]') break
+    let data: WireEvent
+    try {
+      data = JSON.parse(event.data) as WireEvent
+    } catch {
+      throw upstreamProtocolError(ctx.provider, 'Cohere sent a stream event that is not JSON')
+    }
+    const message = data.delta?.message
+    switch (data.type ?? event.event) {
+      case 'message-start':
+        envelope = { id: data.id ?? ctx.newId('chatcmpl-'), created: ctx.now(), model: ctx.model }
+        yield chunk({ content: '' })
+        break
+      case 'content-delta': {
+        const content = message?.content
+        if (content?.thinking !== undefined && content.thinking !== '') yield chunk({ reasoning_content: content.thinking })
+        else if (content?.text !== undefined && content.text !== '') yield chunk({ content: content.text })
+        break
+      }
+      case 'tool-call-start': {
+        const index = toolIndexes.size
+        const call = message?.tool_calls
+        const fragment = call?.function?.arguments ?? ''
+        toolIndexes.set(data.index ?? index, { index, sawArguments: fragment !== '' })
+        yield chunk({ tool_calls: [{ index, id: call?.id ?? ctx.newId('call_'), type: 'function', function: { name: call?.function?.name ?? '', arguments: fragment } }] })
+        break
+      }
+      case 'tool-call-delta': {
+        const tool = toolIndexes.get(data.index ?? -1)
+        const fragment = message?.tool_calls?.function?.arguments
+        if (tool !== undefined && fragment !== undefined && fragment !== '') {
+          tool.sawArguments = true
+          yield chunk({ tool_calls: [{ index: tool.index, function: { arguments: fragment } }] })
+        }
+        break
+      }
+      case 'tool-call-end': {
+        const tool = toolIndexes.get(data.index ?? -1)
+        if (tool !== undefined && !tool.sawArguments) yield chunk({ tool_calls: [{ index: tool.index, function: { arguments: '{}' } }] })
+        break
+      }
+      case 'message-end': {
+        const finish = mapFinishReason(data.delta?.finish_reason)
+        if (finish === 'error') throw upstreamProtocolError(ctx.provider, `Cohere stopped with an error: ${data.delta?.error ?? 'no detail'}`)
+        if (finish === 'timeout') throw upstreamTimeout(ctx.provider, 'Cohere stopped with finish_reason TIMEOUT')
+        usage = data.delta?.usage
+        yield chunk({}, finish)
+        ended = true
+        break
+      }
+      default:
+        // content-start/end, tool-plan-delta, citation-*, debug: nothing for an OpenAI client.
+        break
+    }
+  }
+  if (!ended) throw upstreamProtocolError(ctx.provider, 'the Cohere stream ended before message-end')
+  if (usage !== undefined && envelope !== undefined) yield { ...envelope, object: 'chat.completion.chunk', choices: [], usage: toUsage(usage) }
+}

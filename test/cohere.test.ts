@@ -1,0 +1,55 @@
+import t from 'tap'
+import OpenAI from 'openai'
+import { startSimulator } from '../providers/cohere/simulator.ts'
+import { simulatorEnv, startGateway } from './helpers/gateway.ts'
+
+// Cohere end to end: the official openai SDK against the gateway, the gateway against the Cohere simulator.
+
+const cohere = await startSimulator()
+t.teardown(() => cohere.close())
+const gateway = await startGateway(t, simulatorEnv({ cohere }))
+const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 })
+const weather: OpenAI.ChatCompletionTool = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }
+t.beforeEach(() => { cohere.reset() })
+
+t.test('text, a stream with usage, and tool calls streamed and not', async (t) => {
+  const { data, response } = await client.chat.completions.create({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Hello' }], top_p: 1 }).withResponse()
+  t.equal(response.headers.get('x-switchyard-provider'), 'cohere', 'command-* is owned by Cohere')
+  t.match(data, { object: 'chat.completion', model: 'command-a-03-2025', choices: [{ finish_reason: 'stop', message: { content: /You said: Hello/ } }] })
+  t.match(cohere.requests.at(-1)?.body, { p: 0.99 }, 'top_p clamped into Cohere\'s range')
+
+  let text = ''
+  let usage: OpenAI.CompletionUsage | undefined | null
+  for await (const chunk of await client.chat.completions.create({ model: 'cohere:command-r-08-2024', messages: [{ role: 'user', content: 'Stream please' }], stream: true, stream_options: { include_usage: true } })) {
+    text += chunk.choices[0]?.delta.content ?? ''
+    usage = chunk.usage ?? usage
+  }
+  t.match(text, /You said: Stream please/)
+  t.ok((usage?.prompt_tokens ?? 0) > 0)
+
+  const called = await client.chat.completions.create({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [weather] })
+  t.match(called.choices[0], { finish_reason: 'tool_calls', message: { content: null, tool_calls: [{ id: /^get_weather_/, function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] } })
+  const streamed = await client.chat.completions.stream({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [weather] }).finalChatCompletion()
+  t.match(streamed.choices[0], { finish_reason: 'tool_calls', message: { content: null, tool_calls: [{ function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] } })
+})
+
+t.test('a multi-turn conversation arrives in native form and the answer comes back', async (t) => {
+  const image = 'data:image/png;base64,iVBORw0KGgo='
+  const messages: OpenAI.ChatCompletionMessageParam[] = [
+    { role: 'system', content: 'You are a weather bot.' },
+    { role: 'user', content: [{ type: 'text', text: 'Where is this?' }, { type: 'image_url', image_url: { url: image } }] },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'get_weather_abc', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+    { role: 'tool', tool_call_id: 'get_weather_abc', content: '21 °C' },
+    { role: 'user', content: 'Thanks!' }
+  ]
+  const answer = await client.chat.completions.create({ model: 'command-a-03-2025', messages, tools: [weather], tool_choice: 'none' })
+  t.match(answer.choices[0], { finish_reason: 'stop', message: { content: /You said: Thanks!/ } })
+  t.same((cohere.requests.at(-1)?.body as { messages: unknown }).messages, [
+    { role: 'system', content: 'You are a weather bot.' },
+    { role: 'user', content: [{ type: 'text', text: 'Where is this?' }, { type: 'image_url', image_url: { url: image } }] },
+    { role: 'assistant', tool_calls: [{ id: 'get_weather_abc', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+    { role: 'tool', tool_call_id: 'get_weather_abc', content: '21 °C' },
+    { role: 'user', content: 'Thanks!' }
+  ])
+  t.match(cohere.requests.at(-1)?.body, { tool_choice: 'NONE' })
+})
