@@ -13,6 +13,7 @@ import routing from '../plugins/routing/index.ts'
 import auth from '../plugins/auth.ts'
 import health from '../plugins/health.ts'
 import openaiApi from '../plugins/openai-api.ts'
+import anthropicApi from '../plugins/anthropic-api.ts'
 import metrics from '../plugins/metrics/index.ts'
 import adminApi from '../plugins/admin-api.ts'
 import { loadPriceOverrides } from './pricing.ts'
@@ -104,6 +105,12 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(health)
   await app.register(adminApi, { logBufferSize: config.LOG_BUFFER_SIZE })
   await app.register(openaiApi, {
+    prefix: '/v1',
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    streamIdleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES
+  })
+  await app.register(anthropicApi, {
     prefix: '/v1',
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     streamIdleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,

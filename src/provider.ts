@@ -56,7 +56,12 @@ export const ProviderManifestSchema = Type.Object({
   staticHeaders: Type.Optional(Type.Record(Type.String(), Type.String())),
   defaultModel: Type.String({ minLength: 1 }),
   catalog: ModelCatalogSchema,
-  pricing: PriceTableSchema
+  pricing: PriceTableSchema,
+  /**
+   * Ingress protocols this provider speaks natively, so requests in them are passed through untranslated
+   * (`anthropic-messages`: `/v1/messages` bodies and streams go as they are).
+   */
+  nativeProtocols: Type.Optional(Type.Array(Type.Literal('anthropic-messages')))
 })
 
 export type ModelCapabilities = Static<typeof ModelCapabilitiesSchema>

@@ -18,9 +18,29 @@ export interface ExecuteOptions extends CallOptions {
   clock?: () => number
 }
 
-export interface Executed {
+export interface Executed<T = ProviderResult> {
   attempt: PlannedAttempt
-  result: ProviderResult
+  result: T
+}
+
+/**
+ * One attempt's call to a provider. It gets the call options with the accounting hooks already set, and must
+ * resolve only once the provider has answered (or a stream has produced its first event), so that any failure
+ * before that can move on to the next attempt.
+ */
+export type AttemptCall<T> = (attempt: PlannedAttempt, target: ProviderTarget, options: CallOptions) => Promise<T>
+
+/** The canonical call: the provider's translators, with usage and stream size noted in the record. */
+export function canonicalCall (request: ChatRequest, record: RequestRecord): AttemptCall<ProviderResult> {
+  return async (attempt, target, options) => {
+    const result = await callProvider(target, { ...request, model: attempt.model }, options)
+    if (!result.stream) {
+      if (result.response.usage !== undefined) record.usage = result.response.usage
+    } else if (result.first !== undefined) {
+      tally(record, result.first)
+    }
+    return result
+  }
 }
 
 /**
@@ -29,12 +49,12 @@ export interface Executed {
  * failure up to then is still retryable. Providers in cooldown or with an open circuit are skipped unless the
  * request is pinned. When nothing answers, one error lists every attempt.
  */
-export async function executePlan (
+export async function executePlan<T> (
   plan: RoutePlan,
-  request: ChatRequest,
   options: ExecuteOptions,
-  runtimeOf: (provider: string) => ProviderRuntime
-): Promise<Executed> {
+  runtimeOf: (provider: string) => ProviderRuntime,
+  call: AttemptCall<T>
+): Promise<Executed<T>> {
   const clock = options.clock ?? Date.now
   const attempts = options.record.attempts
   const failures: GatewayError[] = []
@@ -52,7 +72,7 @@ export async function executePlan (
     }
     const started = performance.now()
     try {
-      const result = await callProvider(target, { ...request, model: attempt.model }, {
+      const result = await call(attempt, target, {
         ...options,
         onChunk: (chunk) => { tally(options.record, chunk) },
         onStreamError: (error) => {
@@ -62,11 +82,6 @@ export async function executePlan (
       })
       health.succeeded(clock())
       attempts.push({ provider: target.name, model: attempt.model, status: 200, success: true, startedAt: started, latencyMs: performance.now() - started })
-      if (!result.stream) {
-        if (result.response.usage !== undefined) options.record.usage = result.response.usage
-      } else if (result.first !== undefined) {
-        tally(options.record, result.first)
-      }
       return { attempt, result }
     } catch (error) {
       const failure = error instanceof GatewayError ? error : new GatewayError('internal', 500, 'internal error', { cause: error })
@@ -92,7 +107,8 @@ export async function executePlan (
   throw allFailed(failures, attempts, skipped)
 }
 
-function tally (record: RequestRecord, chunk: ChatChunk): void {
+/** Notes a canonical chunk's usage and the size of what it carries, for the metrics. */
+export function tally (record: RequestRecord, chunk: ChatChunk): void {
   if (chunk.usage != null) record.usage = chunk.usage
   for (const choice of chunk.choices) {
     const delta = choice.delta

@@ -2,14 +2,15 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import type { RegisteredProvider } from '../provider-registry.ts'
 import type { ChatRequest } from '../../src/canonical/chat-request.ts'
-import type { CallOptions } from '../../src/chat/call-provider.ts'
+import type { CallOptions, ProviderTarget } from '../../src/chat/call-provider.ts'
 import { createPlanner, type Planner, type RoutePlan } from './plan.ts'
-import { executePlan, type Executed, type ProviderRuntime } from './execute.ts'
+import { canonicalCall, executePlan, type AttemptCall, type Executed, type ProviderRuntime } from './execute.ts'
 import type { RequestRecord } from '../../src/request-record.ts'
 import { createProviderHealth, DEFAULT_HEALTH_POLICY, type HealthPolicy, type HealthSnapshot } from './provider-health.ts'
 
 export type { RoutePlan, PlannedAttempt } from './plan.ts'
-export type { Executed } from './execute.ts'
+export type { AttemptCall, Executed } from './execute.ts'
+export { tally } from './execute.ts'
 export type { CircuitState, HealthSnapshot } from './provider-health.ts'
 
 export interface Router {
@@ -17,8 +18,12 @@ export interface Router {
   plan: (model: string) => RoutePlan
   /** Runs a plan with fallback, cooldowns and circuit breakers; attempts are appended to `options.record`. */
   execute: (plan: RoutePlan, request: ChatRequest, options: CallOptions & { record: RequestRecord }) => Promise<Executed>
+  /** The same, with the caller's own call per attempt (an ingress that can pass a request through as it is). */
+  executeWith: <T>(plan: RoutePlan, options: CallOptions & { record: RequestRecord }, call: AttemptCall<T>) => Promise<Executed<T>>
   /** Circuit and cooldown state of each enabled provider. */
   health: (provider: string) => HealthSnapshot | undefined
+  /** An enabled provider's call target, for the rare call that is not a plan (token counting). */
+  target: (provider: string) => ProviderTarget | undefined
 }
 
 export interface RoutingOptions {
@@ -50,8 +55,10 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
       if (planner === undefined) throw new Error('routing used before the app was ready')
       return planner.plan(model)
     },
-    execute: (plan, request, callOptions) => executePlan(plan, request, callOptions, runtimeOf),
-    health: (name) => runtimes.get(name)?.health.snapshot(Date.now())
+    execute: (plan, request, callOptions) => executePlan(plan, callOptions, runtimeOf, canonicalCall(request, callOptions.record)),
+    executeWith: (plan, callOptions, call) => executePlan(plan, callOptions, runtimeOf, call),
+    health: (name) => runtimes.get(name)?.health.snapshot(Date.now()),
+    target: (name) => runtimes.get(name)?.target
   } satisfies Router)
 
   app.addHook('onReady', async () => {

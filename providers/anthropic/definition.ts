@@ -15,6 +15,7 @@ export const definition: ProviderDefinition = {
   defaultBaseUrl: 'https://api.anthropic.com/v1',
   auth: { scheme: 'header', header: 'x-api-key' },
   staticHeaders: { 'anthropic-version': '2023-06-01' },
+  nativeProtocols: ['anthropic-messages'],
   defaultModel,
   catalog,
   pricing,

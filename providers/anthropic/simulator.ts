@@ -35,6 +35,10 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
       if (request.method === 'GET' && request.path.startsWith('/models')) {
         return { json: { data: catalog.models.map((model) => ({ type: 'model', id: model.id, display_name: model.id, created_at: '2026-01-01T00:00:00Z' })), has_more: false } }
       }
+      if (request.method === 'POST' && request.path === '/messages/count_tokens') {
+        const body = request.body as Record<string, unknown>
+        return { json: { input_tokens: Math.max(1, Math.ceil(readConversation(body).promptChars / 4)) } }
+      }
       if (request.method !== 'POST' || request.path !== '/messages') return { status: 404, json: errorBody(404, `Unknown route ${request.method} ${request.path}`) }
       if (request.headers['anthropic-version'] === undefined) return invalid('anthropic-version: header is required')
       const body = request.body as Record<string, unknown>

@@ -1,0 +1,169 @@
+import { Readable } from 'node:stream'
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify'
+import { MessagesRequestSchema, CountTokensRequestSchema, type MessagesRequest } from '../src/ingress/anthropic/schema.ts'
+import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
+import { toCanonicalRequest } from '../src/ingress/anthropic/to-canonical.ts'
+import { toAnthropicMessage } from '../src/ingress/anthropic/from-canonical.ts'
+import { encodeAnthropicStream } from '../src/ingress/anthropic/encode-stream.ts'
+import { passThrough, type PassThroughResult } from '../src/ingress/anthropic/pass-through.ts'
+import { anthropicPromptChars } from '../src/ingress/anthropic/prompt-size.ts'
+import { asGatewayError } from '../src/ingress/openai/errors.ts'
+import { fromValidationErrors } from '../src/ingress/openai/validation-error.ts'
+import { GatewayError, unauthenticated } from '../src/errors.ts'
+import { firstHeaderValue } from '../src/http-headers.ts'
+import { parseRetryAfter, readErrorBody } from '../src/upstream.ts'
+import { createRequestRecord, type AttemptRecord } from '../src/request-record.ts'
+import { watchClient } from '../src/chat/client-presence.ts'
+import { callProvider, type ProviderResult } from '../src/chat/call-provider.ts'
+import type { ChatRequest } from '../src/canonical/chat-request.ts'
+import { tally } from './routing/index.ts'
+
+export interface AnthropicApiOptions {
+  requestTimeoutMs: number
+  streamIdleTimeoutMs: number
+  bodyLimitBytes: number
+  /** A `ping` event after this much silence in a translated stream. */
+  pingAfterMs?: number
+}
+
+type Outcome =
+  | { native: true, result: PassThroughResult }
+  | { native: false, result: ProviderResult }
+
+const PING_AFTER_MS = 10_000
+let messageCounter = 0
+const newMessageId = (): string => `msg_${Date.now().toString(36)}${(messageCounter++).toString(36).padStart(6, '0')}sy`
+
+/**
+ * `/v1/messages` for Anthropic clients. To a provider that speaks the protocol natively the request passes
+ * through; to any other it is translated to the canonical request and the answer back into Anthropic's message
+ * and event stream. Routing, fallback and metrics are the same as for `/v1/chat/completions`.
+ */
+const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, options) => {
+  app.addHook('onRequest', (request, _reply, done) => {
+    done(app.clientAuth.isAuthorized(request, { allowXApiKey: true })
+      ? undefined
+      : unauthenticated('Missing or invalid gateway API key. Send it as `x-api-key: <key>` or `Authorization: Bearer <key>`.'))
+  })
+
+  app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
+    const mapped = error instanceof GatewayError
+      ? error
+      : error.validation !== undefined
+        ? fromValidationErrors(error.validation)
+        : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? new GatewayError('request_too_large', 413, 'The request body is larger than the gateway accepts (BODY_LIMIT_BYTES).')
+          : typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
+            ? new GatewayError('invalid_request', 400, error.message)
+            : asGatewayError(error)
+    if (request.record !== null) request.record.error = mapped
+    if (mapped.status >= 500) request.log.error({ err: error, provider: mapped.provider }, 'request failed')
+    if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds))
+    void reply.code(mapped.status).type('application/json').send(JSON.stringify(renderAnthropicError(mapped)))
+  })
+
+  const routeOptions = { schema: { body: MessagesRequestSchema }, bodyLimit: options.bodyLimitBytes }
+  app.post('/messages', routeOptions, async (request, reply) => {
+    const body = request.body as MessagesRequest
+    const stream = body.stream === true
+    const record = createRequestRecord('/v1/messages', stream, body.model, () => anthropicPromptChars(body))
+    app.metrics.observe(request, reply, record)
+    const plan = app.router.plan(body.model)
+    const version = firstHeaderValue(request.headers['anthropic-version'])
+    const beta = firstHeaderValue(request.headers['anthropic-beta'])
+    let canonical: ChatRequest | undefined
+    let executed
+    try {
+      executed = await app.router.executeWith<Outcome>(plan, {
+        record,
+        requestId: request.id,
+        requestTimeoutMs: options.requestTimeoutMs,
+        streamIdleTimeoutMs: options.streamIdleTimeoutMs,
+        client: watchClient(reply.raw, () => { request.log.info('client closed the connection before the response was complete') })
+      }, async (attempt, target, callOptions) => {
+        if (target.definition.nativeProtocols?.includes('anthropic-messages') === true) {
+          return { native: true, result: await passThrough(target, attempt.model, { body, version, beta }, record, callOptions) }
+        }
+        canonical ??= toCanonicalRequest(body, attempt.model)
+        const result = await callProvider(target, { ...canonical, model: attempt.model }, callOptions)
+        if (!result.stream) record.usage = result.response.usage
+        else if (result.first !== undefined) tally(record, result.first)
+        return { native: false, result }
+      })
+    } finally {
+      if (record.attempts.length > 0) reply.header('x-switchyard-attempts', formatAttempts(record.attempts))
+    }
+    const { attempt, result: outcome } = executed
+    reply.header('x-switchyard-provider', attempt.provider.name).header('x-switchyard-model', attempt.model)
+
+    if (outcome.native) {
+      const result = outcome.result
+      if (!result.stream) return reply.type('application/json').send(result.body)
+      record.firstChunkAt = performance.now()
+      return sendEvents(reply, relayWithErrorEvent(result.first, result.rest, (error) => { record.error = error }))
+    }
+    const result = outcome.result
+    if (!result.stream) return reply.type('application/json').send(JSON.stringify(toAnthropicMessage(result.response, attempt.model, newMessageId)))
+    record.firstChunkAt = performance.now()
+    return sendEvents(reply, encodeAnthropicStream(result.first, result.rest, {
+      messageId: newMessageId(),
+      model: attempt.model,
+      estimatedInputTokens: Math.ceil(record.promptChars() / 4),
+      pingAfterMs: options.pingAfterMs ?? PING_AFTER_MS,
+      onEnd: (error) => { if (error !== undefined) record.error = asGatewayError(error) }
+    }))
+  })
+
+  app.post('/messages/count_tokens', { schema: { body: CountTokensRequestSchema }, bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
+    const body = request.body as MessagesRequest
+    const attempt = app.router.plan(body.model).attempts[0]
+    const target = attempt === undefined ? undefined : app.router.target(attempt.provider.name)
+    if (attempt !== undefined && target !== undefined && target.definition.nativeProtocols?.includes('anthropic-messages') === true) {
+      const response = await target.upstream.send({
+        path: '/messages/count_tokens',
+        headers: withClientVersion(target.headers, firstHeaderValue(request.headers['anthropic-version'])),
+        body: JSON.stringify({ ...body, model: attempt.model }),
+        signal: AbortSignal.timeout(options.requestTimeoutMs),
+        headersTimeoutMs: options.requestTimeoutMs,
+        bodyTimeoutMs: options.requestTimeoutMs
+      })
+      if (response.statusCode >= 400) {
+        throw target.definition.parseUpstreamError(response.statusCode, await readErrorBody(response.body), parseRetryAfter(response.headers))
+      }
+      const text = await response.body.text()
+      return reply.header('x-switchyard-provider', target.name).type('application/json').send(text)
+    }
+    // No native counter: about four characters per token, and the response says it is an estimate.
+    return reply.header('x-switchyard-token-count', 'estimated').send({ input_tokens: Math.ceil(anthropicPromptChars(body) / 4) })
+  })
+}
+
+function withClientVersion (headers: Readonly<Record<string, string>>, version: string | undefined): Record<string, string> {
+  return version === undefined ? { ...headers } : { ...headers, 'anthropic-version': version }
+}
+
+function formatAttempts (attempts: readonly AttemptRecord[]): string {
+  return attempts.map((attempt) => `${attempt.provider}:${attempt.status}`).join(',')
+}
+
+function sendEvents (reply: FastifyReply, events: AsyncIterable<string | Buffer>): FastifyReply {
+  return reply
+    .type('text/event-stream; charset=utf-8')
+    .header('cache-control', 'no-cache')
+    .header('x-accel-buffering', 'no')
+    .send(Readable.from(events, { objectMode: false }))
+}
+
+/** The provider's own bytes, as they come; if the provider fails mid-stream, one Anthropic error event ends it. */
+async function * relayWithErrorEvent (first: Buffer, rest: AsyncIterable<Buffer>, onError: (error: GatewayError) => void): AsyncGenerator<Buffer | string> {
+  yield first
+  try {
+    yield * rest
+  } catch (error) {
+    const failure = asGatewayError(error)
+    onError(failure)
+    yield `event: error\ndata: ${JSON.stringify(renderAnthropicError(failure))}\n\n`
+  }
+}
+
+export default anthropicApi

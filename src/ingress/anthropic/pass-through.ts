@@ -1,0 +1,134 @@
+import { createParser } from 'eventsource-parser'
+import type { CallOptions, ProviderTarget } from '../../chat/call-provider.ts'
+import { scrubSecrets } from '../../chat/scrub-secrets.ts'
+import { clientClosed, upstreamProtocolError, upstreamTimeout, type GatewayError } from '../../errors.ts'
+import { parseRetryAfter, readErrorBody, toGatewayError } from '../../upstream.ts'
+import type { RequestRecord } from '../../request-record.ts'
+import { fromAnthropicUsage, type AnthropicWireUsage } from './usage.ts'
+
+export type PassThroughResult =
+  | { stream: false, body: string }
+  | { stream: true, first: Buffer, rest: AsyncGenerator<Buffer> }
+
+export interface PassThroughRequest {
+  /** The client's body, as parsed; only `model` is replaced. */
+  body: Record<string, unknown>
+  /** The client's `anthropic-version` and `anthropic-beta`, forwarded; the provider's key replaces the client's. */
+  version: string | undefined
+  beta: string | undefined
+}
+
+/**
+ * A `/v1/messages` request to a provider that speaks Anthropic's protocol itself: the body goes out as it came
+ * (model rewritten), and the answer comes back as bytes. A stream is relayed chunk by chunk as it arrives,
+ * never re-serialised; a side parser reads its usage for the metrics. Failures before the first byte are
+ * ordinary errors, so fallback works as for any attempt.
+ */
+export async function passThrough (target: ProviderTarget, model: string, request: PassThroughRequest, record: RequestRecord, options: CallOptions): Promise<PassThroughResult> {
+  const stream = request.body.stream === true
+  const controller = new AbortController()
+  if (options.client.gone) throw clientClosed()
+  const stopWatching = options.client.onGone(() => { controller.abort(clientClosed()) })
+  const deadline = setTimeout(() => {
+    controller.abort(upstreamTimeout(target.name, `no ${stream ? 'first byte' : 'complete answer'} within ${options.requestTimeoutMs} ms`))
+  }, options.requestTimeoutMs)
+  const release = (): void => {
+    clearTimeout(deadline)
+    stopWatching()
+  }
+  const failure = (error: unknown): GatewayError =>
+    scrubSecrets(toGatewayError(error, target.name, controller.signal.reason, options.streamIdleTimeoutMs), target.secrets)
+
+  const headers: Record<string, string> = { ...target.headers }
+  if (request.version !== undefined) headers['anthropic-version'] = request.version
+  if (request.beta !== undefined) headers['anthropic-beta'] = request.beta
+  let response
+  try {
+    response = await target.upstream.send({
+      path: '/messages',
+      headers,
+      body: JSON.stringify({ ...request.body, model }),
+      signal: controller.signal,
+      headersTimeoutMs: options.requestTimeoutMs,
+      bodyTimeoutMs: stream ? options.streamIdleTimeoutMs : options.requestTimeoutMs
+    })
+    if (response.statusCode >= 400) {
+      const retryAfter = parseRetryAfter(response.headers)
+      throw target.definition.parseUpstreamError(response.statusCode, await readErrorBody(response.body), retryAfter)
+    }
+  } catch (error) {
+    release()
+    throw failure(error)
+  }
+  const body = response.body
+
+  if (!stream) {
+    try {
+      const text = await body.text()
+      const usage = (JSON.parse(text) as { usage?: AnthropicWireUsage }).usage
+      if (usage !== undefined) record.usage = fromAnthropicUsage(usage)
+      return { stream: false, body: text }
+    } catch (error) {
+      body.destroy()
+      throw error instanceof SyntaxError ? upstreamProtocolError(target.name, 'Anthropic answered with a body that is not JSON') : failure(error)
+    } finally {
+      release()
+    }
+  }
+
+  const usage: AnthropicWireUsage = {}
+  const decoder = new TextDecoder()
+  const tap = createParser({
+    onEvent: (event) => {
+      let data: { type?: string, message?: { usage?: AnthropicWireUsage }, usage?: AnthropicWireUsage, delta?: { text?: string, thinking?: string, partial_json?: string } }
+      try {
+        data = JSON.parse(event.data) as typeof data
+      } catch {
+        return
+      }
+      if (data.type === 'content_block_delta') {
+        record.outputChars += (data.delta?.text ?? data.delta?.thinking ?? data.delta?.partial_json ?? '').length
+        return
+      }
+      // Usage is cumulative: message_start gives the input side; message_delta the output, and may restate input.
+      const reported = data.type === 'message_start' ? data.message?.usage : data.type === 'message_delta' ? data.usage : undefined
+      if (reported === undefined) return
+      for (const [key, value] of Object.entries(reported)) if (value != null) Object.assign(usage, { [key]: value })
+      record.usage = fromAnthropicUsage(usage)
+    }
+  })
+  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  let first: IteratorResult<Buffer>
+  try {
+    first = await iterator.next()
+  } catch (error) {
+    release()
+    body.destroy()
+    throw failure(error)
+  }
+  clearTimeout(deadline)
+  if (first.done === true) {
+    release()
+    throw upstreamProtocolError(target.name, 'Anthropic ended the stream before sending anything')
+  }
+  tap.feed(decoder.decode(first.value, { stream: true }))
+
+  async function * relay (): AsyncGenerator<Buffer> {
+    try {
+      for (;;) {
+        const next = await iterator.next()
+        if (next.done === true) break
+        tap.feed(decoder.decode(next.value, { stream: true }))
+        yield next.value
+      }
+    } catch (error) {
+      const failed = failure(error)
+      options.onStreamError?.(failed)
+      throw failed
+    } finally {
+      release()
+      if (!body.destroyed) body.destroy()
+    }
+  }
+  return { stream: true, first: first.value, rest: relay() }
+}
