@@ -10,6 +10,8 @@ export interface Target {
   headers: Record<string, string>
   /** The gateway's (or floor's, or peer's) process, for CPU and memory; absent for direct calls. */
   pid?: number
+  /** A body of its own instead of the scenario's (a different protocol to the same process). */
+  body?: string
 }
 
 export interface Segment {
@@ -45,12 +47,13 @@ export async function drive (target: Target, body: string, concurrency: number, 
   const segment: Segment = { latencies: [], ttfts: [], wallNs: 0, errors: 0, incomplete: 0 }
   let started = 0
   const headers = { 'content-type': 'application/json', ...target.headers }
+  const payload = target.body ?? body
   const worker = async (): Promise<void> => {
     while (started < total) {
       started++
       const begin = process.hrtime.bigint()
       try {
-        const response = await pool.request({ method: 'POST', path: target.path, headers, body })
+        const response = await pool.request({ method: 'POST', path: target.path, headers, body: payload })
         if (!stream) {
           await response.body.text()
         } else {

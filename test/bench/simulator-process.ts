@@ -1,10 +1,11 @@
-import { startSimulator } from '../../providers/openai/simulator.ts'
+import { startSimulator as startOpenAI } from '../../providers/openai/simulator.ts'
+import { startSimulator as startGemini } from '../../providers/gemini/simulator.ts'
 import type { SimulatorScript } from '../../src/simulator/reply-plan.ts'
 
-// The OpenAI simulator as its own process for the benchmark. SIM_SCRIPT (JSON) sets what it answers; it prints
-// `{"url","apiKey"}` on one line once it listens.
+// A provider simulator as its own process for the benchmark: SIM_PROVIDER picks which (openai by default),
+// SIM_SCRIPT (JSON) sets what it answers. It prints `{"url","apiKey"}` on one line once it listens.
 
-const simulator = await startSimulator(0)
+const simulator = process.env.SIM_PROVIDER === 'gemini' ? await startGemini(0) : await startOpenAI(0)
 simulator.script = JSON.parse(process.env.SIM_SCRIPT ?? '{}') as SimulatorScript
 // The simulator records requests for tests; a benchmark sends hundreds of thousands.
 setInterval(() => { simulator.requests.length = 0 }, 500).unref()
