@@ -1,6 +1,9 @@
 import type { FinishReason } from '../../src/canonical/finish-reason.ts'
 import type { Usage } from '../../src/canonical/usage.ts'
-import type { WireUsage } from './wire.ts'
+import type { ToolCall } from '../../src/canonical/chat-request.ts'
+import type { CallContext } from '../../src/provider.ts'
+import type { WirePart, WireUsage } from './wire.ts'
+import { encodeToolCallId } from './tool-call-id.ts'
 
 // Every documented Gemini finishReason (wire notes §3). STOP becomes tool_calls when the candidate called a
 // function; anything not listed becomes stop.
@@ -42,4 +45,24 @@ export function toUsage (usage: WireUsage): Usage {
   if (usage.cachedContentTokenCount !== undefined) out.prompt_tokens_details = { cached_tokens: usage.cachedContentTokenCount }
   if (usage.thoughtsTokenCount !== undefined) out.completion_tokens_details = { reasoning_tokens: thoughts }
   return out
+}
+
+/** A candidate's parts, sorted: answer text, thought text, and function calls as OpenAI tool calls (ids minted). */
+export function readParts (parts: readonly WirePart[], ctx: CallContext): { text: string, reasoning: string, calls: ToolCall[] } {
+  let text = ''
+  let reasoning = ''
+  const calls: ToolCall[] = []
+  for (const part of parts) {
+    if (part.functionCall !== undefined) {
+      calls.push({
+        id: encodeToolCallId(part.functionCall.id ?? ctx.newId('call_'), part.thoughtSignature),
+        type: 'function',
+        function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) }
+      })
+    } else if (part.text !== undefined) {
+      if (part.thought === true) reasoning += part.text
+      else text += part.text
+    }
+  }
+  return { text, reasoning, calls }
 }

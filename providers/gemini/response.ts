@@ -1,10 +1,8 @@
 import type { ChatResponse, ResponseMessage } from '../../src/canonical/chat-response.ts'
-import type { ToolCall } from '../../src/canonical/chat-request.ts'
 import type { CallContext } from '../../src/provider.ts'
 import { upstreamProtocolError } from '../../src/errors.ts'
 import { isWireResponse, type WireCandidate } from './wire.ts'
-import { mapFinishReason, toUsage } from './normalize.ts'
-import { encodeToolCallId } from './tool-call-id.ts'
+import { mapFinishReason, readParts, toUsage } from './normalize.ts'
 
 /** Gemini GenerateContentResponse -> canonical response (wire notes §8). */
 export function fromGeminiResponse (body: unknown, ctx: CallContext): ChatResponse {
@@ -28,21 +26,7 @@ export function fromGeminiResponse (body: unknown, ctx: CallContext): ChatRespon
 }
 
 function toChoice (candidate: WireCandidate, position: number, ctx: CallContext): ChatResponse['choices'][number] {
-  let text = ''
-  let reasoning = ''
-  const toolCalls: ToolCall[] = []
-  for (const part of candidate.content?.parts ?? []) {
-    if (part.functionCall !== undefined) {
-      toolCalls.push({
-        id: encodeToolCallId(part.functionCall.id ?? ctx.newId('call_'), part.thoughtSignature),
-        type: 'function',
-        function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) }
-      })
-    } else if (part.text !== undefined) {
-      if (part.thought === true) reasoning += part.text
-      else text += part.text
-    }
-  }
+  const { text, reasoning, calls: toolCalls } = readParts(candidate.content?.parts ?? [], ctx)
   const message: ResponseMessage = {
     role: 'assistant',
     content: text === '' && (toolCalls.length > 0 || candidate.finishReason !== 'STOP') ? null : text,

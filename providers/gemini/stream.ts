@@ -4,8 +4,7 @@ import type { CallContext } from '../../src/provider.ts'
 import type { SseEvent } from '../../src/sse.ts'
 import { upstreamProtocolError } from '../../src/errors.ts'
 import { isWireResponse } from './wire.ts'
-import { mapFinishReason, toUsage } from './normalize.ts'
-import { encodeToolCallId } from './tool-call-id.ts'
+import { mapFinishReason, readParts, toUsage } from './normalize.ts'
 import { parseGeminiError } from './errors.ts'
 
 /**
@@ -53,24 +52,13 @@ export async function * translateGeminiStream (events: AsyncIterable<SseEvent>, 
         started.add(index)
         delta.role = 'assistant'
       }
-      let text = ''
-      let reasoning = ''
-      const calls: ToolCallDelta[] = []
-      for (const part of candidate.content?.parts ?? []) {
-        if (part.functionCall !== undefined) {
-          const callIndex = toolCounts.get(index) ?? 0
-          toolCounts.set(index, callIndex + 1)
-          calls.push({
-            index: callIndex,
-            id: encodeToolCallId(part.functionCall.id ?? ctx.newId('call_'), part.thoughtSignature),
-            type: 'function',
-            function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) }
-          })
-        } else if (part.text !== undefined) {
-          if (part.thought === true) reasoning += part.text
-          else text += part.text
-        }
-      }
+      const { text, reasoning, calls: whole } = readParts(candidate.content?.parts ?? [], ctx)
+      // Each call arrives whole, so it leaves as one delta under the candidate's next tool index.
+      const calls: ToolCallDelta[] = whole.map((call) => {
+        const callIndex = toolCounts.get(index) ?? 0
+        toolCounts.set(index, callIndex + 1)
+        return { index: callIndex, ...call }
+      })
       if (text !== '' || (delta.role !== undefined && calls.length === 0)) delta.content = text
       if (reasoning !== '') delta.reasoning_content = reasoning
       if (calls.length > 0) delta.tool_calls = calls
