@@ -77,6 +77,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
       executed = await app.router.executeWith<Outcome>(plan, {
         record,
         requestId: request.id,
+        log: request.log,
         requestTimeoutMs: options.requestTimeoutMs,
         streamIdleTimeoutMs: options.streamIdleTimeoutMs,
         client: watchClient(reply.raw, () => { request.log.info('client closed the connection before the response was complete') })

@@ -62,6 +62,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
       executed = await app.router.execute(plan, body, {
         record,
         requestId: request.id,
+        log: request.log,
         requestTimeoutMs: options.requestTimeoutMs,
         streamIdleTimeoutMs: options.streamIdleTimeoutMs,
         client: watchClient(reply.raw, () => { request.log.info('client closed the connection before the response was complete') })

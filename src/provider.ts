@@ -83,6 +83,8 @@ export interface CallContext {
   now: () => number
   /** A fresh id with the given prefix, unique within the gateway process. */
   newId: (prefix: string) => string
+  /** Reports something the client is not told but an operator should see (an unknown finish reason). Logged. */
+  notice: (message: string, fields: Record<string, unknown>) => void
 }
 
 export interface UpstreamRequest {

@@ -1,4 +1,5 @@
 import type { FinishReason } from '../../src/canonical/finish-reason.ts'
+import type { CallContext } from '../../src/provider.ts'
 
 const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
   end_turn: 'stop',
@@ -11,8 +12,11 @@ const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
 }
 
 /** Every documented stop_reason (wire notes §3); anything new becomes stop. */
-export function mapStopReason (reason: string | null | undefined): FinishReason {
-  return reason == null ? 'stop' : FINISH_REASONS[reason] ?? 'stop'
+export function mapStopReason (reason: string | null | undefined, ctx?: Pick<CallContext, 'notice'>): FinishReason {
+  if (reason == null) return 'stop'
+  const known = FINISH_REASONS[reason]
+  if (known === undefined) ctx?.notice('unknown stop reason, sent as stop', { stopReason: reason })
+  return known ?? 'stop'
 }
 
 export { fromAnthropicUsage as toUsage, type AnthropicWireUsage as WireUsage } from '../../src/ingress/anthropic/usage.ts'

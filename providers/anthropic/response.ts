@@ -42,7 +42,7 @@ export function fromAnthropicResponse (body: unknown, ctx: CallContext): ChatRes
     object: 'chat.completion',
     created: ctx.now(),
     model: body.model ?? ctx.model,
-    choices: [{ index: 0, message, finish_reason: mapStopReason(body.stop_reason), logprobs: null }]
+    choices: [{ index: 0, message, finish_reason: mapStopReason(body.stop_reason, ctx), logprobs: null }]
   }
   if (body.usage !== undefined) response.usage = toUsage(body.usage)
   return response

@@ -94,7 +94,7 @@ export async function * translateAnthropicStream (events: AsyncIterable<SseEvent
         break
       case 'message_delta':
         usage = { ...usage, ...definedOnly(data.usage) }
-        yield chunk({}, mapStopReason(data.delta?.stop_reason))
+        yield chunk({}, mapStopReason(data.delta?.stop_reason, ctx))
         stopped = true
         break
       case 'message_stop':

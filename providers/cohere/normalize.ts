@@ -1,14 +1,18 @@
 import type { FinishReason } from '../../src/canonical/finish-reason.ts'
+import type { CallContext } from '../../src/provider.ts'
 import type { Usage } from '../../src/canonical/usage.ts'
 
 /** Cohere's finish reasons; ERROR and TIMEOUT are failures, not endings (the caller raises them). */
-export function mapFinishReason (reason: string | undefined): FinishReason | 'error' | 'timeout' {
+export function mapFinishReason (reason: string | undefined, ctx?: Pick<CallContext, 'notice'>): FinishReason | 'error' | 'timeout' {
   switch (reason) {
+    case 'COMPLETE': case 'STOP_SEQUENCE': case undefined: return 'stop'
     case 'MAX_TOKENS': return 'length'
     case 'TOOL_CALL': return 'tool_calls'
     case 'ERROR': return 'error'
     case 'TIMEOUT': return 'timeout'
-    default: return 'stop'
+    default:
+      ctx?.notice('unknown finish reason, sent as stop', { finishReason: reason })
+      return 'stop'
   }
 }
 

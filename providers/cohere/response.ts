@@ -21,7 +21,7 @@ function isWireResponse (body: unknown): body is WireResponse {
 /** Cohere v2 chat response -> canonical response. `tool_plan` (planning text) is not part of the answer. */
 export function fromCohereResponse (body: unknown, ctx: CallContext): ChatResponse {
   if (!isWireResponse(body)) throw upstreamProtocolError(ctx.provider, 'Cohere answered with a response of an unexpected shape')
-  const finish = mapFinishReason(body.finish_reason)
+  const finish = mapFinishReason(body.finish_reason, ctx)
   if (finish === 'error') throw upstreamProtocolError(ctx.provider, 'Cohere stopped with finish_reason ERROR')
   if (finish === 'timeout') throw upstreamTimeout(ctx.provider, 'Cohere stopped with finish_reason TIMEOUT')
   let text = ''

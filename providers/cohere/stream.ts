@@ -83,7 +83,7 @@ export async function * translateCohereStream (events: AsyncIterable<SseEvent>, 
         break
       }
       case 'message-end': {
-        const finish = mapFinishReason(data.delta?.finish_reason)
+        const finish = mapFinishReason(data.delta?.finish_reason, ctx)
         if (finish === 'error') throw upstreamProtocolError(ctx.provider, `Cohere stopped with an error: ${data.delta?.error ?? 'no detail'}`)
         if (finish === 'timeout') throw upstreamTimeout(ctx.provider, 'Cohere stopped with finish_reason TIMEOUT')
         usage = data.delta?.usage

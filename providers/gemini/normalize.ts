@@ -28,8 +28,10 @@ const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
   FINISH_REASON_UNSPECIFIED: 'stop'
 }
 
-export function mapFinishReason (reason: string, calledFunction: boolean): FinishReason {
-  const mapped = FINISH_REASONS[reason] ?? 'stop'
+export function mapFinishReason (reason: string, calledFunction: boolean, ctx?: Pick<CallContext, 'notice'>): FinishReason {
+  const known = FINISH_REASONS[reason]
+  if (known === undefined) ctx?.notice('unknown finish reason, sent as stop', { finishReason: reason })
+  const mapped = known ?? 'stop'
   return mapped === 'stop' && calledFunction ? 'tool_calls' : mapped
 }
 

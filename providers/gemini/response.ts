@@ -37,7 +37,7 @@ function toChoice (candidate: WireCandidate, position: number, ctx: CallContext)
   return {
     index: candidate.index ?? position,
     message,
-    finish_reason: mapFinishReason(candidate.finishReason ?? 'STOP', toolCalls.length > 0),
+    finish_reason: mapFinishReason(candidate.finishReason ?? 'STOP', toolCalls.length > 0, ctx),
     logprobs: null
   }
 }

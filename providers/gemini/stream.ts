@@ -62,7 +62,7 @@ export async function * translateGeminiStream (events: AsyncIterable<SseEvent>, 
       if (text !== '' || (delta.role !== undefined && calls.length === 0)) delta.content = text
       if (reasoning !== '') delta.reasoning_content = reasoning
       if (calls.length > 0) delta.tool_calls = calls
-      const finish = candidate.finishReason === undefined ? null : mapFinishReason(candidate.finishReason, (toolCounts.get(index) ?? 0) > 0)
+      const finish = candidate.finishReason === undefined ? null : mapFinishReason(candidate.finishReason, (toolCounts.get(index) ?? 0) > 0, ctx)
       if (finish !== null) finished = true
       if (Object.keys(delta).length > 0 || finish !== null) choices.push({ index, delta, finish_reason: finish })
     })

@@ -29,6 +29,8 @@ export interface CallOptions {
   onChunk?: (chunk: ChatChunk) => void
   /** Sees the error that ends a stream after its first chunk, before the consumer does. */
   onStreamError?: (error: GatewayError) => void
+  /** Where translators' notices go (the request's logger). */
+  log?: { warn: (fields: Record<string, unknown>, message: string) => void }
 }
 
 export type ProviderResult =
@@ -42,8 +44,16 @@ const unixNow = (): number => Math.floor(Date.now() / 1000)
 const newId = (prefix: string): string =>
   `${prefix}${randomUUID().replace(/-/g, '').slice(0, 20)}${(idCounter++ % 1296).toString(36).padStart(2, '0')}`
 
-export function createCallContext (provider: string, model: string, requestId: string, stream: boolean): CallContext {
-  return { provider, model, requestId, stream, now: unixNow, newId }
+const ignore = (): void => {}
+
+export function createCallContext (
+  provider: string,
+  model: string,
+  requestId: string,
+  stream: boolean,
+  notice: CallContext['notice'] = ignore
+): CallContext {
+  return { provider, model, requestId, stream, now: unixNow, newId, notice }
 }
 
 /**
@@ -54,7 +64,9 @@ export function createCallContext (provider: string, model: string, requestId: s
  */
 export async function callProvider (target: ProviderTarget, request: ChatRequest, options: CallOptions): Promise<ProviderResult> {
   const stream = request.stream === true
-  const ctx = createCallContext(target.name, request.model, options.requestId, stream)
+  const log = options.log
+  const ctx = createCallContext(target.name, request.model, options.requestId, stream,
+    log === undefined ? undefined : (message, fields) => { log.warn({ provider: target.name, model: request.model, ...fields }, message) })
   const upstreamRequest = target.definition.toUpstreamRequest(request, ctx)
 
   const controller = new AbortController()

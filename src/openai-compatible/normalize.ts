@@ -1,4 +1,5 @@
 import type { FinishReason } from '../canonical/finish-reason.ts'
+import type { CallContext } from '../provider.ts'
 import type { Usage } from '../canonical/usage.ts'
 import type { OpenAICompatibleDialect } from './dialect.ts'
 import type { WireContent, WireUsage } from './wire.ts'
@@ -12,8 +13,10 @@ const OPENAI_FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
 }
 
 /** A provider finish reason in OpenAI's vocabulary; `error` when the provider says generation failed. */
-export function mapFinishReason (reason: string, dialect: OpenAICompatibleDialect): FinishReason | 'error' {
-  return dialect.finishReasons?.[reason] ?? OPENAI_FINISH_REASONS[reason] ?? 'stop'
+export function mapFinishReason (reason: string, dialect: OpenAICompatibleDialect, ctx?: Pick<CallContext, 'notice'>): FinishReason | 'error' {
+  const known = dialect.finishReasons?.[reason] ?? OPENAI_FINISH_REASONS[reason]
+  if (known === undefined) ctx?.notice('unknown finish reason, sent as stop', { finishReason: reason })
+  return known ?? 'stop'
 }
 
 /** Keeps only the usage fields of the canonical shape (drops Groq's timings and the like). */

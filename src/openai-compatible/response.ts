@@ -12,7 +12,7 @@ export function fromOpenAICompatibleResponse (body: unknown, ctx: CallContext, d
     throw upstreamProtocolError(ctx.provider, 'the provider answered with a chat completion of an unexpected shape')
   }
   const choices = body.choices.map((choice, position) => {
-    const finish = mapFinishReason(choice.finish_reason ?? 'stop', dialect)
+    const finish = mapFinishReason(choice.finish_reason ?? 'stop', dialect, ctx)
     if (finish === 'error') {
       throw new GatewayError('upstream_error', 502, `${dialect.displayName}: the provider stopped with an error`, { provider: ctx.provider })
     }

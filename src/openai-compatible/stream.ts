@@ -54,7 +54,7 @@ export async function * translateOpenAICompatibleStream (
       const delta = toDelta(choice, index)
       if (delta !== undefined) deltas.push({ index, delta, finish_reason: null })
       if (choice.finish_reason != null) {
-        const reason = mapFinishReason(choice.finish_reason, dialect)
+        const reason = mapFinishReason(choice.finish_reason, dialect, ctx)
         if (reason === 'error') {
           throw new GatewayError('upstream_error', 502, `${dialect.displayName}: the provider stopped generating with an error`, { provider: ctx.provider })
         }
