@@ -12,7 +12,7 @@ import { fromValidationErrors } from '../src/ingress/openai/validation-error.ts'
 import { GatewayError, unauthenticated } from '../src/errors.ts'
 import { firstHeaderValue } from '../src/http-headers.ts'
 import { parseRetryAfter, readErrorBody } from '../src/upstream.ts'
-import { createRequestRecord, type AttemptRecord } from '../src/request-record.ts'
+import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
 import { watchClient } from '../src/chat/client-presence.ts'
 import { callProvider, type ProviderResult } from '../src/chat/call-provider.ts'
 import type { ChatRequest } from '../src/canonical/chat-request.ts'
@@ -143,9 +143,6 @@ function withClientVersion (headers: Readonly<Record<string, string>>, version: 
   return version === undefined ? { ...headers } : { ...headers, 'anthropic-version': version }
 }
 
-function formatAttempts (attempts: readonly AttemptRecord[]): string {
-  return attempts.map((attempt) => `${attempt.provider}:${attempt.status}`).join(',')
-}
 
 function sendEvents (reply: FastifyReply, events: AsyncIterable<string | Buffer>): FastifyReply {
   return reply

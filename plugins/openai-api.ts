@@ -7,7 +7,7 @@ import { fromValidationErrors } from '../src/ingress/openai/validation-error.ts'
 import { GatewayError, invalidRequest, notFound, unauthenticated } from '../src/errors.ts'
 import { costOf } from '../src/pricing.ts'
 import type { RegisteredProvider } from './provider-registry.ts'
-import { createRequestRecord, type AttemptRecord } from '../src/request-record.ts'
+import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
 import { promptChars } from '../src/chat/prompt-size.ts'
 import { watchClient } from '../src/chat/client-presence.ts'
 
@@ -99,10 +99,6 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
   })
 }
 
-/** `gemini:503,groq:200` (contract §3). */
-function formatAttempts (attempts: readonly AttemptRecord[]): string {
-  return attempts.map((attempt) => `${attempt.provider}:${attempt.status}`).join(',')
-}
 
 function toClientError (error: FastifyError | GatewayError): GatewayError {
   if (error instanceof GatewayError) return error

@@ -57,3 +57,8 @@ export function answeringAttempt (record: RequestRecord): AttemptRecord | undefi
   const last = record.attempts[record.attempts.length - 1]
   return last?.success === true ? last : undefined
 }
+
+/** The `x-switchyard-attempts` header: `gemini:503,groq:200` (contract §3). */
+export function formatAttempts (attempts: readonly AttemptRecord[]): string {
+  return attempts.map((attempt) => `${attempt.provider}:${attempt.status}`).join(',')
+}
