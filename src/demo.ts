@@ -44,6 +44,14 @@ Switchyard demo: gateway on ${base}, simulators for ${[...simulators.keys()].joi
   curl ${base}/v1/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"groq:llama-3.3-70b-versatile","messages":[{"role":"user","content":"Hello!"}]}'
 
+  # unprefixed: the provider that owns the model, else the default provider (Gemini)
+  curl ${base}/v1/chat/completions -H 'content-type: application/json' \\
+    -d '{"model":"claude-sonnet-4-6","messages":[{"role":"user","content":"Hello!"}]}'
+
+  # Anthropic clients: /v1/messages, to any provider
+  curl ${base}/v1/messages -H 'content-type: application/json' -H 'anthropic-version: 2023-06-01' \\
+    -d '{"model":"gemini:gemini-2.5-flash","max_tokens":256,"messages":[{"role":"user","content":"Hello!"}]}'
+
   curl -N ${base}/v1/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"mistral:mistral-small-latest","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Stream, please"}]}'
 
@@ -53,5 +61,5 @@ Switchyard demo: gateway on ${base}, simulators for ${[...simulators.keys()].joi
   const reply = await client.chat.completions.create({ model: 'together:meta-llama/Llama-3.3-70B-Instruct-Turbo', messages: [{ role: 'user', content: 'Hi' }] })
   console.log(reply.choices[0].message.content)
 
-Models: curl ${base}/v1/models    Stop: Ctrl-C
+Models: curl ${base}/v1/models    Metrics: curl ${base}/providers/metrics    Stop: Ctrl-C
 `)
