@@ -49,6 +49,7 @@ export async function * translateAnthropicStream (events: AsyncIterable<SseEvent
     } catch {
       throw upstreamProtocolError(ctx.provider, 'Anthropic sent a stream event that is not JSON')
     }
+    if (typeof data !== 'object' || data === null) throw upstreamProtocolError(ctx.provider, 'Anthropic sent a stream event that is not a JSON object')
     const type = data.type ?? event.event
     switch (type) {
       case 'message_start':

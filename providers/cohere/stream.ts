@@ -48,6 +48,7 @@ export async function * translateCohereStream (events: AsyncIterable<SseEvent>, 
     } catch {
       throw upstreamProtocolError(ctx.provider, 'Cohere sent a stream event that is not JSON')
     }
+    if (typeof data !== 'object' || data === null) throw upstreamProtocolError(ctx.provider, 'Cohere sent a stream event that is not a JSON object')
     const message = data.delta?.message
     switch (data.type ?? event.event) {
       case 'message-start':
