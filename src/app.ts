@@ -14,6 +14,7 @@ import auth from '../plugins/auth.ts'
 import health from '../plugins/health.ts'
 import openaiApi from '../plugins/openai-api.ts'
 import anthropicApi from '../plugins/anthropic-api.ts'
+import loadShedding from '../plugins/load-shedding.ts'
 import metrics from '../plugins/metrics/index.ts'
 import adminApi from '../plugins/admin-api.ts'
 import { loadPriceOverrides } from './pricing.ts'
@@ -31,6 +32,8 @@ export interface BuildAppOptions {
   logStream?: Writable
   /** Idle keep-alive time for provider sockets (tests keep it short); undici's default otherwise. */
   upstreamKeepAliveTimeoutMs?: number
+  /** How often load is sampled for shedding (tests sample fast); under-pressure's default otherwise. */
+  loadSampleIntervalMs?: number
 }
 
 export const BUILT_IN_PROVIDERS_DIR = fileURLToPath(new URL('../providers/', import.meta.url))
@@ -78,6 +81,14 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     done()
   })
 
+  await app.register(loadShedding, {
+    maxEventLoopDelayMs: config.MAX_EVENT_LOOP_DELAY_MS,
+    maxHeapUsedBytes: config.MAX_HEAP_USED_BYTES,
+    maxRssBytes: config.MAX_RSS_BYTES,
+    maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
+    retryAfterSeconds: config.LOAD_SHED_RETRY_AFTER_S,
+    ...(options.loadSampleIntervalMs === undefined ? {} : { sampleIntervalMs: options.loadSampleIntervalMs })
+  })
   await app.register(providerRegistry, {
     env: options.env,
     priceOverrides: await loadPriceOverrides(config.PRICING_FILE),

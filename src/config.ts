@@ -27,6 +27,11 @@ export const ConfigSchema = Type.Object({
   PROVIDERS_DIR: Type.Optional(Type.String({ minLength: 1 })),
   PRICING_FILE: Type.Optional(Type.String({ minLength: 1 })),
   LOG_BUFFER_SIZE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
+  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
+  MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0 }),
+  MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0 }),
+  MAX_CONCURRENT_REQUESTS: Type.Integer({ minimum: 0, default: 0 }),
+  LOAD_SHED_RETRY_AFTER_S: Type.Integer({ minimum: 1, default: 5 }),
   METRICS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' })
 }, { additionalProperties: false })
 

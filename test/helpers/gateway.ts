@@ -47,7 +47,7 @@ export interface TestGateway {
 }
 
 /** A gateway listening on 127.0.0.1:0, logging at debug into `logs`, closed when the test ends. */
-export async function startGateway (t: Teardown, env: Env): Promise<TestGateway> {
+export async function startGateway (t: Teardown, env: Env, options: { loadSampleIntervalMs?: number } = {}): Promise<TestGateway> {
   const logs: string[] = []
   const logStream = new Writable({
     write (chunk: Buffer, _encoding, callback) {
@@ -55,7 +55,7 @@ export async function startGateway (t: Teardown, env: Env): Promise<TestGateway>
       callback()
     }
   })
-  const app = await buildApp({ env: { LOG_LEVEL: 'debug', ...env }, logStream, upstreamKeepAliveTimeoutMs: 1000 })
+  const app = await buildApp({ env: { LOG_LEVEL: 'debug', ...env }, logStream, upstreamKeepAliveTimeoutMs: 1000, ...options })
   t.teardown(() => app.close())
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
