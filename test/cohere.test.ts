@@ -8,7 +8,7 @@ import { simulatorEnv, startGateway } from './helpers/gateway.ts'
 const cohere = await startSimulator()
 t.teardown(() => cohere.close())
 const gateway = await startGateway(t, simulatorEnv({ cohere }))
-const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 })
+const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'client-credential-never-forwarded', maxRetries: 0 })
 const weather: OpenAI.ChatCompletionTool = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }
 t.beforeEach(() => { cohere.reset() })
 
@@ -17,6 +17,8 @@ t.test('text, a stream with usage, and tool calls streamed and not', async (t) =
   t.equal(response.headers.get('x-switchyard-provider'), 'cohere', 'command-* is owned by Cohere')
   t.match(data, { object: 'chat.completion', model: 'command-a-03-2025', choices: [{ finish_reason: 'stop', message: { content: /You said: Hello/ } }] })
   t.match(cohere.requests.at(-1)?.body, { p: 0.99 }, 'top_p clamped into Cohere\'s range')
+  t.equal(cohere.requests.at(-1)?.headers.authorization, `Bearer ${cohere.apiKey}`, 'the provider key')
+  t.notOk(JSON.stringify(cohere.requests.at(-1)?.headers).includes('client-credential'), 'the client credential is not forwarded')
 
   let text = ''
   let usage: OpenAI.CompletionUsage | undefined | null
