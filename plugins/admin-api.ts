@@ -143,6 +143,24 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
     return reply.code(canServe ? 200 : 503).send({ status: canServe ? 'ok' : 'unavailable', providers })
   })
 
+  app.get('/providers/clients', {
+    schema: {
+      response: {
+        200: Type.Object({
+          clients: Type.Array(Type.Object({
+            client: Type.String({ description: 'key: + 12 hex digits of the key\'s SHA-256, or anonymous' }),
+            requests: Type.Integer(),
+            limited: Type.Integer(),
+            tokensIn: Type.Integer(),
+            tokensOut: Type.Integer(),
+            requestsPerMinute: Nullable(Type.Integer()),
+            tokensPerMinute: Nullable(Type.Integer())
+          }))
+        })
+      }
+    }
+  }, async () => ({ clients: app.hasDecorator('clientUsage') ? app.clientUsage() : [] }))
+
   app.get('/metrics', async (_request, reply) => {
     const registry = app.metrics.prometheus().registry
     return reply.type(registry.contentType).send(await registry.metrics())

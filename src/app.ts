@@ -15,6 +15,7 @@ import health from '../plugins/health.ts'
 import openaiApi from '../plugins/openai-api.ts'
 import anthropicApi from '../plugins/anthropic-api.ts'
 import loadShedding from '../plugins/load-shedding.ts'
+import clientLimits from '../plugins/client-limits.ts'
 import metrics from '../plugins/metrics/index.ts'
 import adminApi from '../plugins/admin-api.ts'
 import { loadPriceOverrides } from './pricing.ts'
@@ -111,8 +112,18 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     health: { cooldownMs: config.CIRCUIT_COOLDOWN_MS, maxRetryAfterMs: config.RETRY_AFTER_MAX_MS }
   })
   const adminKey = nonEmpty(config.ADMIN_API_KEY)
-  await app.register(auth, { gatewayKeys: splitList(config.GATEWAY_API_KEYS), ...(adminKey === undefined ? {} : { adminKey }) })
+  const gatewayKeys = splitList(config.GATEWAY_API_KEYS)
+  await app.register(auth, { gatewayKeys, ...(adminKey === undefined ? {} : { adminKey }) })
   await app.register(metrics, { logBufferSize: config.LOG_BUFFER_SIZE, enabled: config.METRICS === 'on' })
+  if (gatewayKeys.length > 0 || config.CLIENT_REQUESTS_PER_MINUTE > 0 || config.CLIENT_TOKENS_PER_MINUTE > 0 || config.CLIENT_LIMITS_FILE !== undefined) {
+    await app.register(clientLimits, {
+      file: config.CLIENT_LIMITS_FILE,
+      defaults: {
+        ...(config.CLIENT_REQUESTS_PER_MINUTE > 0 ? { requestsPerMinute: config.CLIENT_REQUESTS_PER_MINUTE } : {}),
+        ...(config.CLIENT_TOKENS_PER_MINUTE > 0 ? { tokensPerMinute: config.CLIENT_TOKENS_PER_MINUTE } : {})
+      }
+    })
+  }
   await app.register(health)
   await app.register(adminApi, { logBufferSize: config.LOG_BUFFER_SIZE })
   await app.register(openaiApi, {

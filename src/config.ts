@@ -32,6 +32,9 @@ export const ConfigSchema = Type.Object({
   MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0 }),
   MAX_CONCURRENT_REQUESTS: Type.Integer({ minimum: 0, default: 0 }),
   LOAD_SHED_RETRY_AFTER_S: Type.Integer({ minimum: 1, default: 5 }),
+  CLIENT_REQUESTS_PER_MINUTE: Type.Integer({ minimum: 0, default: 0 }),
+  CLIENT_TOKENS_PER_MINUTE: Type.Integer({ minimum: 0, default: 0 }),
+  CLIENT_LIMITS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   METRICS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' })
 }, { additionalProperties: false })
 
