@@ -13,7 +13,7 @@ import { GatewayError, unauthenticated } from '../src/errors.ts'
 import { firstHeaderValue } from '../src/http-headers.ts'
 import { parseRetryAfter, readErrorBody } from '../src/upstream.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
-import { watchClient } from '../src/chat/client-presence.ts'
+import { requestCallOptions } from '../src/chat/request-call-options.ts'
 import { callProvider, type ProviderResult } from '../src/chat/call-provider.ts'
 import type { ChatRequest } from '../src/canonical/chat-request.ts'
 import { tally } from './routing/index.ts'
@@ -74,14 +74,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
     let canonical: ChatRequest | undefined
     let executed
     try {
-      executed = await app.router.executeWith<Outcome>(plan, {
-        record,
-        requestId: request.id,
-        log: request.log,
-        requestTimeoutMs: options.requestTimeoutMs,
-        streamIdleTimeoutMs: options.streamIdleTimeoutMs,
-        client: watchClient(reply.raw, () => { request.log.info('client closed the connection before the response was complete') })
-      }, async (attempt, target, callOptions) => {
+      executed = await app.router.executeWith<Outcome>(plan, requestCallOptions(request, reply, record, options), async (attempt, target, callOptions) => {
         if (target.definition.nativeProtocols?.includes('anthropic-messages') === true) {
           return { native: true, result: await passThrough(target, attempt.model, { body, version, beta }, record, callOptions) }
         }

@@ -9,7 +9,7 @@ import { costOf } from '../src/pricing.ts'
 import type { RegisteredProvider } from './provider-registry.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
 import { promptChars } from '../src/chat/prompt-size.ts'
-import { watchClient } from '../src/chat/client-presence.ts'
+import { requestCallOptions } from '../src/chat/request-call-options.ts'
 
 export interface OpenAIApiOptions {
   requestTimeoutMs: number
@@ -59,14 +59,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
     const plan = app.router.plan(body.model)
     let executed
     try {
-      executed = await app.router.execute(plan, body, {
-        record,
-        requestId: request.id,
-        log: request.log,
-        requestTimeoutMs: options.requestTimeoutMs,
-        streamIdleTimeoutMs: options.streamIdleTimeoutMs,
-        client: watchClient(reply.raw, () => { request.log.info('client closed the connection before the response was complete') })
-      })
+      executed = await app.router.execute(plan, body, requestCallOptions(request, reply, record, options))
     } finally {
       if (record.attempts.length > 0) reply.header('x-switchyard-attempts', formatAttempts(record.attempts))
     }
