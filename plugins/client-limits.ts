@@ -114,7 +114,9 @@ const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, option
 
   app.addHook('onRequest', (request, reply, done) => {
     const url = request.routeOptions.url
-    if (url === undefined || !MODEL_ROUTES.some((route) => url.startsWith(route)) || url.endsWith('/count_tokens')) {
+    // Requests without a valid key are the auth hook's to refuse; counting them would let strangers fill the table.
+    if (url === undefined || !MODEL_ROUTES.some((route) => url.startsWith(route)) || url.endsWith('/count_tokens') ||
+      !app.clientAuth.isAuthorized(request, { allowXApiKey: true })) {
       done()
       return
     }
@@ -149,4 +151,4 @@ const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, option
   })
 }
 
-export default fp(clientLimits, { name: 'client-limits', fastify: '5.x', dependencies: ['metrics'] })
+export default fp(clientLimits, { name: 'client-limits', fastify: '5.x', dependencies: ['metrics', 'auth'] })

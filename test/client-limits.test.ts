@@ -24,12 +24,13 @@ t.test('requests per minute: the third request of a key is a 429 with retry-afte
   t.equal(messages.status, 429)
   t.match(await messages.json(), { type: 'error', error: { type: 'rate_limit_error' } }, 'Anthropic shape on /v1/messages')
   t.equal((await postChat(gateway.url, hello, { headers: as('key-beta') })).status, 200, 'another key has its own budget')
+  for (let index = 0; index < 3; index++) t.equal((await postChat(gateway.url, hello, { headers: as(`stranger-${index}`) })).status, 401, 'a wrong key is refused by auth')
 
   const usage = await fetch(`${gateway.url}/providers/clients`, { headers: as('key-beta') })
   const text = await usage.text()
   t.notOk(text.includes('key-alpha') || text.includes('key-beta'), 'keys are shown by fingerprint only')
   const clients = (JSON.parse(text) as { clients: Array<{ client: string, requests: number, limited: number, tokensIn: number }> }).clients
-  t.equal(clients.length, 2)
+  t.equal(clients.length, 2, 'wrong keys are not tracked')
   t.match(clients.find((client) => client.limited > 0), { client: /^key:[0-9a-f]{12}$/, requests: 2, limited: 2, requestsPerMinute: 2 })
   t.ok(clients.every((client) => client.tokensIn > 0), 'tokens counted per key')
 })
