@@ -14,9 +14,9 @@ import { firstHeaderValue } from '../src/http-headers.ts'
 import { parseRetryAfter, readErrorBody } from '../src/upstream.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
 import { requestCallOptions } from '../src/chat/request-call-options.ts'
-import { callProvider, type ProviderResult } from '../src/chat/call-provider.ts'
+import type { ProviderResult } from '../src/chat/call-provider.ts'
 import type { ChatRequest } from '../src/canonical/chat-request.ts'
-import { tally } from './routing/index.ts'
+import { canonicalCall } from './routing/index.ts'
 
 export interface AnthropicApiOptions {
   requestTimeoutMs: number
@@ -79,10 +79,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
           return { native: true, result: await passThrough(target, attempt.model, { body, version, beta }, record, callOptions) }
         }
         canonical ??= toCanonicalRequest(body, attempt.model)
-        const result = await callProvider(target, { ...canonical, model: attempt.model }, callOptions)
-        if (!result.stream) record.usage = result.response.usage
-        else if (result.first !== undefined) tally(record, result.first)
-        return { native: false, result }
+        return { native: false, result: await canonicalCall(canonical, record)(attempt, target, callOptions) }
       })
     } finally {
       if (record.attempts.length > 0) reply.header('x-switchyard-attempts', formatAttempts(record.attempts))

@@ -10,7 +10,7 @@ import { createProviderHealth, DEFAULT_HEALTH_POLICY, type HealthPolicy, type He
 
 export type { RoutePlan, PlannedAttempt } from './plan.ts'
 export type { AttemptCall, Executed } from './execute.ts'
-export { tally } from './execute.ts'
+export { canonicalCall } from './execute.ts'
 export type { CircuitState, HealthSnapshot } from './provider-health.ts'
 
 export interface Router {
