@@ -108,7 +108,7 @@ export async function executePlan<T> (
 }
 
 /** Notes a canonical chunk's usage and the size of what it carries, for the metrics. */
-export function tally (record: RequestRecord, chunk: ChatChunk): void {
+function tally (record: RequestRecord, chunk: ChatChunk): void {
   if (chunk.usage != null) record.usage = chunk.usage
   for (const choice of chunk.choices) {
     const delta = choice.delta
