@@ -76,6 +76,20 @@ export function clientClosed (): GatewayError {
   return new GatewayError('client_closed', 499, 'client closed the request')
 }
 
+const PROVIDER_MESSAGE_LIMIT = 500
+
+/** A provider's error text as the gateway passes it on: at most 500 characters, marked when cut. */
+export function providerMessage (text: string): string {
+  return text.length > PROVIDER_MESSAGE_LIMIT ? `${text.slice(0, PROVIDER_MESSAGE_LIMIT)}…` : text
+}
+
+/** The status a client is told for a provider's: 5xx outside 500/502/503/504 and anything outside 4xx–5xx become 502. */
+export function clientStatusFor (status: number): number {
+  if (status < 400 || status > 599) return 502
+  if (status >= 500 && status !== 500 && status !== 502 && status !== 503 && status !== 504) return 502
+  return status
+}
+
 /** Kind of error for an HTTP status a provider answered with. */
 export function errorKindForStatus (status: number): ErrorKind {
   switch (status) {

@@ -1,6 +1,4 @@
-import { GatewayError, errorKindForStatus } from '../../src/errors.ts'
-
-const MESSAGE_LIMIT = 500
+import { GatewayError, clientStatusFor, errorKindForStatus, providerMessage } from '../../src/errors.ts'
 
 /**
  * Anthropic's `{type:"error", error:{type, message}}` -> GatewayError. 529 (overloaded) is told to OpenAI clients
@@ -10,9 +8,7 @@ export function parseAnthropicError (status: number, body: unknown, retryAfterSe
   const error = typeof body === 'object' && body !== null ? (body as { error?: { type?: unknown, message?: unknown } }).error : undefined
   const type = typeof error?.type === 'string' ? error.type : null
   const text = typeof error?.message === 'string' && error.message !== '' ? error.message : `the provider answered ${status}`
-  const message = text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT)}…` : text
-  const clientStatus = status === 529 ? 503 : status >= 500 && ![500, 502, 503, 504].includes(status) ? 502 : status < 400 || status > 599 ? 502 : status
-  return new GatewayError(errorKindForStatus(status), clientStatus, `Anthropic error (${status}${type === null ? '' : ` ${type}`}): ${message}`, {
+  return new GatewayError(errorKindForStatus(status), status === 529 ? 503 : clientStatusFor(status), `Anthropic error (${status}${type === null ? '' : ` ${type}`}): ${providerMessage(text)}`, {
     provider,
     code: type,
     retryAfterSeconds,

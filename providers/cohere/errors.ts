@@ -1,6 +1,4 @@
-import { GatewayError, errorKindForStatus } from '../../src/errors.ts'
-
-const MESSAGE_LIMIT = 500
+import { GatewayError, clientStatusFor, errorKindForStatus, providerMessage } from '../../src/errors.ts'
 
 /**
  * Cohere's `{message}` error body -> GatewayError. 498 (invalid or unsafe request) is the client's request and
@@ -10,10 +8,8 @@ export function parseCohereError (status: number, body: unknown, retryAfterSecon
   const text = typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
     ? (body as { message: string }).message
     : `the provider answered ${status}`
-  const message = text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT)}…` : text
   const effective = status === 498 ? 400 : status === 499 ? 502 : status
-  const clientStatus = effective >= 500 && ![500, 502, 503, 504].includes(effective) ? 502 : effective < 400 || effective > 599 ? 502 : effective
-  return new GatewayError(errorKindForStatus(effective), clientStatus, `Cohere error (${status}): ${message}`, {
+  return new GatewayError(errorKindForStatus(effective), clientStatusFor(effective), `Cohere error (${status}): ${providerMessage(text)}`, {
     provider,
     retryAfterSeconds,
     upstreamStatus: status

@@ -1,7 +1,5 @@
-import { GatewayError, errorKindForStatus } from '../../src/errors.ts'
+import { GatewayError, clientStatusFor, errorKindForStatus, providerMessage } from '../../src/errors.ts'
 import { isWireError } from './wire.ts'
-
-const MESSAGE_LIMIT = 500
 
 /**
  * A Gemini error body (`{error:{code,message,status,details}}`, or that wrapped in an array) -> GatewayError.
@@ -20,9 +18,8 @@ export function parseGeminiError (status: number, body: unknown, retryAfterSecon
     ? 'invalid provider key (Gemini: API key not valid)'
     : error?.message === undefined || error.message === ''
       ? `the provider answered ${status}`
-      : error.message.length > MESSAGE_LIMIT ? `${error.message.slice(0, MESSAGE_LIMIT)}…` : error.message
-  const clientStatus = effective >= 500 && ![500, 502, 503, 504].includes(effective) ? 502 : effective < 400 || effective > 599 ? 502 : effective
-  return new GatewayError(errorKindForStatus(effective), clientStatus, `Gemini error (${status}${error?.status === undefined ? '' : ` ${error.status}`}): ${message}`, {
+      : providerMessage(error.message)
+  return new GatewayError(errorKindForStatus(effective), clientStatusFor(effective), `Gemini error (${status}${error?.status === undefined ? '' : ` ${error.status}`}): ${message}`, {
     provider,
     code: keyInvalid ? 'invalid_provider_key' : error?.status ?? null,
     retryAfterSeconds: retryAfter,

@@ -1,8 +1,6 @@
-import { GatewayError, errorKindForStatus } from '../errors.ts'
+import { GatewayError, clientStatusFor, errorKindForStatus, providerMessage } from '../errors.ts'
 import type { OpenAICompatibleDialect } from './dialect.ts'
 import { isWireError } from './wire.ts'
-
-const MESSAGE_LIMIT = 500
 
 /**
  * A provider error body -> GatewayError with the provider's status (non-standard ones made standard), its message
@@ -34,7 +32,7 @@ export function parseOpenAICompatibleError (
   const clientStatus = standardStatus(status)
   const summary = message === undefined || message === ''
     ? `the provider answered ${status}`
-    : `${message.length > MESSAGE_LIMIT ? `${message.slice(0, MESSAGE_LIMIT)}…` : message}`
+    : providerMessage(message)
   return new GatewayError(errorKindForStatus(status), clientStatus, `${dialect.displayName} error (${status}): ${summary}`, {
     provider,
     code,
@@ -50,10 +48,8 @@ function textOf (value: unknown): string | undefined {
   return JSON.stringify(value)
 }
 
-/** Statuses clients know; Groq's 498 (flex capacity) becomes 503, unknown 5xx become 502. */
+/** Statuses clients know; Groq's 498 (flex capacity) becomes 503, and 529 (overloaded) is kept as it is. */
 function standardStatus (status: number): number {
   if (status === 498) return 503
-  if (status >= 500 && ![500, 502, 503, 504, 529].includes(status)) return 502
-  if (status < 400 || status > 599) return 502
-  return status
+  return status === 529 ? 529 : clientStatusFor(status)
 }
