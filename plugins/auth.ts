@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { firstHeaderValue } from '../src/http-headers.ts'
+import { bearerToken, presentedToken } from '../src/http-headers.ts'
 
 export interface ClientAuth {
   /** True when no gateway keys are configured, or the request carries one of them. */
@@ -38,8 +38,7 @@ export function createClientAuth (gatewayKeys: readonly string[], adminKey?: str
   const required = digests.length > 0
   const isAuthorized: ClientAuth['isAuthorized'] = (request, options = {}) => {
     if (!required) return true
-    const token = bearerToken(request.headers.authorization) ??
-      (options.allowXApiKey === true ? firstHeaderValue(request.headers['x-api-key']) : undefined)
+    const token = presentedToken(request.headers, options.allowXApiKey === true)
     return token !== undefined && matchesAny(digests, token)
   }
   return {
@@ -59,12 +58,6 @@ function matchesAny (digests: readonly Buffer[], token: string): boolean {
   let matched = false
   for (const known of digests) matched = timingSafeEqual(known, candidate) || matched
   return matched
-}
-
-function bearerToken (header: string | undefined): string | undefined {
-  if (header === undefined) return undefined
-  const match = /^Bearer\s+(.+)$/i.exec(header)
-  return match?.[1]?.trim()
 }
 
 const auth: FastifyPluginAsync<AuthOptions> = async (app, options) => {

@@ -6,7 +6,8 @@ import { Value } from '@sinclair/typebox/value'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { GatewayError } from '../src/errors.ts'
 import { ConfigurationError } from '../src/provider-settings.ts'
-import { firstHeaderValue } from '../src/http-headers.ts'
+import { presentedToken } from '../src/http-headers.ts'
+import { isModelRoute } from '../src/ingress/model-routes.ts'
 import { renderOpenAIError } from '../src/ingress/openai/errors.ts'
 import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
 
@@ -47,7 +48,6 @@ declare module 'fastify' {
 }
 
 const MINUTE_MS = 60_000
-const MODEL_ROUTES = ['/v1/chat/completions', '/v1/messages']
 const TRACKED_CLIENTS_LIMIT = 10_000
 
 export async function loadClientLimits (file: string | undefined): Promise<ClientLimitsFile> {
@@ -80,7 +80,7 @@ const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, option
   const clients = new Map<string, Client>()
 
   function clientOf (request: FastifyRequest): Client {
-    const token = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim() ?? firstHeaderValue(request.headers['x-api-key'])
+    const token = presentedToken(request.headers, true)
     const id = token === undefined ? 'anonymous' : fingerprint(token)
     let client = clients.get(id)
     if (client === undefined) {
@@ -115,7 +115,7 @@ const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, option
   app.addHook('onRequest', (request, reply, done) => {
     const url = request.routeOptions.url
     // Requests without a valid key are the auth hook's to refuse; counting them would let strangers fill the table.
-    if (url === undefined || !MODEL_ROUTES.some((route) => url.startsWith(route)) || url.endsWith('/count_tokens') ||
+    if (url === undefined || !isModelRoute(url) || url.endsWith('/count_tokens') ||
       !app.clientAuth.isAuthorized(request, { allowXApiKey: true })) {
       done()
       return

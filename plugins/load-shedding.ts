@@ -4,6 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { GatewayError } from '../src/errors.ts'
 import { renderOpenAIError } from '../src/ingress/openai/errors.ts'
 import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
+import { isModelRoute } from '../src/ingress/model-routes.ts'
 
 export interface LoadSheddingOptions {
   /** Event-loop delay above which model requests are refused; 0 turns the check off. */
@@ -17,12 +18,6 @@ export interface LoadSheddingOptions {
   sampleIntervalMs?: number
 }
 
-const MODEL_ROUTES = ['/v1/chat/completions', '/v1/messages']
-
-function isModelRoute (request: FastifyRequest): boolean {
-  const url = request.routeOptions.url
-  return url !== undefined && MODEL_ROUTES.some((route) => url.startsWith(route))
-}
 
 /** Sets up a 503 with retry-after and returns its body, in the error shape of the protocol the client speaks. */
 function refusal (request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number, message: string): string {
@@ -47,7 +42,7 @@ const loadShedding: FastifyPluginAsync<LoadSheddingOptions> = async (app, option
     // Returning nothing lets the request through (everything but model routes); returning a body makes
     // under-pressure send it as the answer.
     pressureHandler: ((request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
-      if (!isModelRoute(request)) return undefined
+      if (!isModelRoute(request.routeOptions.url)) return undefined
       request.log.warn({ pressure: type, value }, 'shedding load')
       return refusal(request, reply, options.retryAfterSeconds, `The gateway is overloaded (${type}); retry after ${options.retryAfterSeconds} s.`)
     }) as unknown as (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => void
@@ -56,7 +51,7 @@ const loadShedding: FastifyPluginAsync<LoadSheddingOptions> = async (app, option
   if (options.maxConcurrentRequests > 0) {
     let inFlight = 0
     app.addHook('onRequest', (request, reply, done) => {
-      if (!isModelRoute(request)) {
+      if (!isModelRoute(request.routeOptions.url)) {
         done()
         return
       }
