@@ -11,7 +11,8 @@ import { asGatewayError } from '../src/ingress/openai/errors.ts'
 import { fromValidationErrors } from '../src/ingress/openai/validation-error.ts'
 import { GatewayError, unauthenticated } from '../src/errors.ts'
 import { firstHeaderValue } from '../src/http-headers.ts'
-import { parseRetryAfter, readErrorBody } from '../src/upstream.ts'
+import { openUpstreamCall } from '../src/chat/upstream-call.ts'
+import { watchClient } from '../src/chat/client-presence.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
 import { requestCallOptions } from '../src/chat/request-call-options.ts'
 import type { ProviderResult } from '../src/chat/call-provider.ts'
@@ -110,18 +111,26 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
     const attempt = app.router.plan(body.model).attempts[0]
     const target = attempt === undefined ? undefined : app.router.target(attempt.provider.name)
     if (attempt !== undefined && target !== undefined && target.definition.nativeProtocols?.includes('anthropic-messages') === true) {
-      const response = await target.upstream.send({
+      const call = await openUpstreamCall(target, {
+        requestId: request.id,
+        requestTimeoutMs: options.requestTimeoutMs,
+        streamIdleTimeoutMs: options.streamIdleTimeoutMs,
+        client: watchClient(reply.raw)
+      }, {
         path: '/messages/count_tokens',
         headers: withClientVersion(target.headers, firstHeaderValue(request.headers['anthropic-version'])),
         body: JSON.stringify({ ...body, model: attempt.model }),
-        signal: AbortSignal.timeout(options.requestTimeoutMs),
-        headersTimeoutMs: options.requestTimeoutMs,
-        bodyTimeoutMs: options.requestTimeoutMs
+        stream: false,
+        waitingFor: 'token count'
       })
-      if (response.statusCode >= 400) {
-        throw target.definition.parseUpstreamError(response.statusCode, await readErrorBody(response.body), parseRetryAfter(response.headers))
+      let text
+      try {
+        text = await call.response.body.text()
+      } catch (error) {
+        throw call.failure(error)
+      } finally {
+        call.release()
       }
-      const text = await response.body.text()
       return reply.header('x-switchyard-provider', target.name).type('application/json').send(text)
     }
     // No native counter: about four characters per token, and the response says it is an estimate.

@@ -4,10 +4,9 @@ import type { ChatResponse } from '../canonical/chat-response.ts'
 import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CallContext, ProviderDefinition } from '../provider.ts'
 import type { UpstreamClient } from '../upstream.ts'
-import { clientClosed, upstreamProtocolError, upstreamTimeout, type GatewayError } from '../errors.ts'
-import { parseRetryAfter, readErrorBody, toGatewayError } from '../upstream.ts'
+import { upstreamProtocolError, type GatewayError } from '../errors.ts'
 import { parseSse } from '../sse.ts'
-import { scrubSecrets } from './scrub-secrets.ts'
+import { openUpstreamCall } from './upstream-call.ts'
 import type { ClientPresence } from './client-presence.ts'
 
 export interface ProviderTarget {
@@ -69,41 +68,14 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
     log === undefined ? undefined : (message, fields) => { log.warn({ provider: target.name, model: request.model, ...fields }, message) })
   const upstreamRequest = target.definition.toUpstreamRequest(request, ctx)
 
-  const controller = new AbortController()
-  const onClientGone = (): void => { controller.abort(clientClosed()) }
-  if (options.client.gone) throw clientClosed()
-  const stopWatching = options.client.onGone(onClientGone)
-  const deadline = setTimeout(() => {
-    controller.abort(upstreamTimeout(target.name,
-      `no ${stream ? 'first chunk' : 'complete answer'} within ${options.requestTimeoutMs} ms`))
-  }, options.requestTimeoutMs)
-  const release = (): void => {
-    clearTimeout(deadline)
-    stopWatching()
-  }
-  const fail = (error: unknown): never => {
-    throw scrubSecrets(toGatewayError(error, target.name, controller.signal.reason, options.streamIdleTimeoutMs), target.secrets)
-  }
-
-  let response
-  try {
-    response = await target.upstream.send({
-      path: upstreamRequest.path,
-      headers: target.headers as Record<string, string>,
-      body: JSON.stringify(upstreamRequest.body),
-      signal: controller.signal,
-      headersTimeoutMs: options.requestTimeoutMs,
-      bodyTimeoutMs: stream ? options.streamIdleTimeoutMs : options.requestTimeoutMs
-    })
-    if (response.statusCode >= 400) {
-      const retryAfter = parseRetryAfter(response.headers)
-      const errorBody = await readErrorBody(response.body)
-      throw target.definition.parseUpstreamError(response.statusCode, errorBody, retryAfter)
-    }
-  } catch (error) {
-    release()
-    return fail(error)
-  }
+  const call = await openUpstreamCall(target, options, {
+    path: upstreamRequest.path,
+    headers: target.headers as Record<string, string>,
+    body: JSON.stringify(upstreamRequest.body),
+    stream,
+    waitingFor: stream ? 'first chunk' : 'complete answer'
+  })
+  const { response, release, failure } = call
 
   if (!stream) {
     try {
@@ -117,7 +89,7 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
       return { stream: false, response: target.definition.fromUpstreamResponse(body, ctx) }
     } catch (error) {
       response.body.destroy()
-      return fail(error)
+      throw failure(error)
     } finally {
       release()
     }
@@ -131,9 +103,9 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
   } catch (error) {
     release()
     body.destroy()
-    return fail(error)
+    throw failure(error)
   }
-  clearTimeout(deadline)
+  call.stopDeadline()
   return { stream: true, first: first.done === true ? undefined : first.value, rest: guardStream(chunks) }
 
   // The one wrapper a stream's chunks pass through after the translator: callers observe through the hooks
@@ -150,9 +122,9 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
         }
       }
     } catch (error) {
-      const failure = scrubSecrets(toGatewayError(error, target.name, controller.signal.reason, options.streamIdleTimeoutMs), target.secrets)
-      options.onStreamError?.(failure)
-      throw failure
+      const failed = failure(error)
+      options.onStreamError?.(failed)
+      throw failed
     } finally {
       release()
       if (!body.destroyed) body.destroy()

@@ -1,8 +1,7 @@
 import { createParser } from 'eventsource-parser'
 import type { CallOptions, ProviderTarget } from '../../chat/call-provider.ts'
-import { scrubSecrets } from '../../chat/scrub-secrets.ts'
-import { clientClosed, upstreamProtocolError, upstreamTimeout, type GatewayError } from '../../errors.ts'
-import { parseRetryAfter, readErrorBody, toGatewayError } from '../../upstream.ts'
+import { upstreamProtocolError } from '../../errors.ts'
+import { openUpstreamCall } from '../../chat/upstream-call.ts'
 import type { RequestRecord } from '../../request-record.ts'
 import { fromAnthropicUsage, type AnthropicWireUsage } from './usage.ts'
 
@@ -26,40 +25,17 @@ export interface PassThroughRequest {
  */
 export async function passThrough (target: ProviderTarget, model: string, request: PassThroughRequest, record: RequestRecord, options: CallOptions): Promise<PassThroughResult> {
   const stream = request.body.stream === true
-  const controller = new AbortController()
-  if (options.client.gone) throw clientClosed()
-  const stopWatching = options.client.onGone(() => { controller.abort(clientClosed()) })
-  const deadline = setTimeout(() => {
-    controller.abort(upstreamTimeout(target.name, `no ${stream ? 'first byte' : 'complete answer'} within ${options.requestTimeoutMs} ms`))
-  }, options.requestTimeoutMs)
-  const release = (): void => {
-    clearTimeout(deadline)
-    stopWatching()
-  }
-  const failure = (error: unknown): GatewayError =>
-    scrubSecrets(toGatewayError(error, target.name, controller.signal.reason, options.streamIdleTimeoutMs), target.secrets)
-
   const headers: Record<string, string> = { ...target.headers }
   if (request.version !== undefined) headers['anthropic-version'] = request.version
   if (request.beta !== undefined) headers['anthropic-beta'] = request.beta
-  let response
-  try {
-    response = await target.upstream.send({
-      path: '/messages',
-      headers,
-      body: JSON.stringify({ ...request.body, model }),
-      signal: controller.signal,
-      headersTimeoutMs: options.requestTimeoutMs,
-      bodyTimeoutMs: stream ? options.streamIdleTimeoutMs : options.requestTimeoutMs
-    })
-    if (response.statusCode >= 400) {
-      const retryAfter = parseRetryAfter(response.headers)
-      throw target.definition.parseUpstreamError(response.statusCode, await readErrorBody(response.body), retryAfter)
-    }
-  } catch (error) {
-    release()
-    throw failure(error)
-  }
+  const call = await openUpstreamCall(target, options, {
+    path: '/messages',
+    headers,
+    body: JSON.stringify({ ...request.body, model }),
+    stream,
+    waitingFor: stream ? 'first byte' : 'complete answer'
+  })
+  const { response, release, failure } = call
   const body = response.body
 
   if (!stream) {
@@ -106,7 +82,7 @@ export async function passThrough (target: ProviderTarget, model: string, reques
     body.destroy()
     throw failure(error)
   }
-  clearTimeout(deadline)
+  call.stopDeadline()
   if (first.done === true) {
     release()
     throw upstreamProtocolError(target.name, 'Anthropic ended the stream before sending anything')

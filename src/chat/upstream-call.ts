@@ -1,0 +1,64 @@
+import type { Dispatcher } from 'undici'
+import { clientClosed, upstreamTimeout, type GatewayError } from '../errors.ts'
+import { parseRetryAfter, readErrorBody, toGatewayError } from '../upstream.ts'
+import type { CallOptions, ProviderTarget } from './call-provider.ts'
+import { scrubSecrets } from './scrub-secrets.ts'
+
+export interface UpstreamRequestLine {
+  path: string
+  headers: Record<string, string>
+  body: string
+  stream: boolean
+  /** What the deadline waits for, for its message: `first chunk`, `complete answer`… */
+  waitingFor: string
+}
+
+/** A provider call that answered below 400, with what its owner needs to finish it. */
+export interface OpenUpstreamCall {
+  response: Dispatcher.ResponseData
+  /** Stops the first-byte (or total) deadline: a stream that has begun runs on its idle timeout. */
+  stopDeadline: () => void
+  /** Stops the deadline and the watch on the client; call it once the call is over. */
+  release: () => void
+  /** Whatever the call threw, as a GatewayError with keys scrubbed. */
+  failure: (error: unknown) => GatewayError
+}
+
+/**
+ * Opens one upstream call the way every caller needs it: aborted when the client leaves or the deadline
+ * passes, and failed with the provider's own error (parsed, retry-after kept, keys scrubbed) when it answers
+ * 400 or more. Failures before an answer are thrown, already released.
+ */
+export async function openUpstreamCall (target: ProviderTarget, options: CallOptions, request: UpstreamRequestLine): Promise<OpenUpstreamCall> {
+  const controller = new AbortController()
+  if (options.client.gone) throw clientClosed()
+  const stopWatching = options.client.onGone(() => { controller.abort(clientClosed()) })
+  const deadline = setTimeout(() => {
+    controller.abort(upstreamTimeout(target.name, `no ${request.waitingFor} within ${options.requestTimeoutMs} ms`))
+  }, options.requestTimeoutMs)
+  const release = (): void => {
+    clearTimeout(deadline)
+    stopWatching()
+  }
+  const failure = (error: unknown): GatewayError =>
+    scrubSecrets(toGatewayError(error, target.name, controller.signal.reason, options.streamIdleTimeoutMs), target.secrets)
+
+  try {
+    const response = await target.upstream.send({
+      path: request.path,
+      headers: request.headers,
+      body: request.body,
+      signal: controller.signal,
+      headersTimeoutMs: options.requestTimeoutMs,
+      bodyTimeoutMs: request.stream ? options.streamIdleTimeoutMs : options.requestTimeoutMs
+    })
+    if (response.statusCode >= 400) {
+      const retryAfter = parseRetryAfter(response.headers)
+      throw target.definition.parseUpstreamError(response.statusCode, await readErrorBody(response.body), retryAfter)
+    }
+    return { response, stopDeadline: () => { clearTimeout(deadline) }, release, failure }
+  } catch (error) {
+    release()
+    throw failure(error)
+  }
+}
