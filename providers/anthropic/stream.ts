@@ -1,8 +1,8 @@
-import type { ChatChunk, ChunkDelta } from '../../src/canonical/chat-chunk.ts'
-import type { Usage } from '../../src/canonical/usage.ts'
+import type { ChatChunk } from '../../src/canonical/chat-chunk.ts'
 import type { CallContext } from '../../src/provider.ts'
 import type { SseEvent } from '../../src/sse.ts'
 import { upstreamProtocolError } from '../../src/errors.ts'
+import { parseEventObject, singleChoiceChunks } from '../../src/single-choice-stream.ts'
 import { mapStopReason, toUsage, type WireUsage } from './normalize.ts'
 import { attachThinking, type ThinkingBlock } from './thinking-carrier.ts'
 import { parseAnthropicError, statusOfErrorType } from './errors.ts'
@@ -24,36 +24,20 @@ interface WireEvent {
  * once at the end.
  */
 export async function * translateAnthropicStream (events: AsyncIterable<SseEvent>, ctx: CallContext): AsyncGenerator<ChatChunk> {
-  let envelope: { id: string, created: number, model: string } | undefined
   let usage: WireUsage = {}
   let stopped = false
-  let roleSent = false
   const toolIndexByBlock = new Map<number, number>()
   const thinking: ThinkingBlock[] = []
   let currentThinking: { thinking: string, signature: string } | undefined
 
-  const chunk = (delta: ChunkDelta, finish: ChatChunk['choices'][number]['finish_reason'] = null): ChatChunk => {
-    if (!roleSent) {
-      roleSent = true
-      delta = { role: 'assistant', ...delta }
-    }
-    const base = envelope ?? { id: ctx.newId('msg_'), created: ctx.now(), model: ctx.model }
-    envelope = base
-    return { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] }
-  }
+  const { begin, chunk, usage: usageChunk } = singleChoiceChunks(ctx, 'msg_')
 
   for await (const event of events) {
-    let data: WireEvent
-    try {
-      data = JSON.parse(event.data) as WireEvent
-    } catch {
-      throw upstreamProtocolError(ctx.provider, 'Anthropic sent a stream event that is not JSON')
-    }
-    if (typeof data !== 'object' || data === null) throw upstreamProtocolError(ctx.provider, 'Anthropic sent a stream event that is not a JSON object')
+    const data = parseEventObject<WireEvent>(event.data, ctx, 'Anthropic')
     const type = data.type ?? event.event
     switch (type) {
       case 'message_start':
-        envelope = { id: data.message?.id ?? ctx.newId('msg_'), created: ctx.now(), model: data.message?.model ?? ctx.model }
+        begin(data.message?.id, data.message?.model)
         usage = { ...data.message?.usage }
         yield chunk({ content: '' })
         break
@@ -111,10 +95,8 @@ export async function * translateAnthropicStream (events: AsyncIterable<SseEvent
     }
   }
   if (!stopped) throw upstreamProtocolError(ctx.provider, 'the Anthropic stream ended before message_delta')
-  if (envelope !== undefined) {
-    const final: Usage = toUsage(usage)
-    yield { ...envelope, object: 'chat.completion.chunk', choices: [], usage: final }
-  }
+  const last = usageChunk(toUsage(usage))
+  if (last !== undefined) yield last
 }
 
 function definedOnly (usage: WireUsage | undefined): WireUsage {

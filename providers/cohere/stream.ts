@@ -1,7 +1,8 @@
-import type { ChatChunk, ChunkDelta } from '../../src/canonical/chat-chunk.ts'
+import type { ChatChunk } from '../../src/canonical/chat-chunk.ts'
 import type { CallContext } from '../../src/provider.ts'
 import type { SseEvent } from '../../src/sse.ts'
 import { upstreamProtocolError, upstreamTimeout } from '../../src/errors.ts'
+import { parseEventObject, singleChoiceChunks } from '../../src/single-choice-stream.ts'
 import { mapFinishReason, toUsage, type WireUsage } from './normalize.ts'
 
 interface WireEvent {
@@ -25,34 +26,19 @@ interface WireEvent {
  * sent. The stream must end with message-end; ERROR and TIMEOUT there are failures.
  */
 export async function * translateCohereStream (events: AsyncIterable<SseEvent>, ctx: CallContext): AsyncGenerator<ChatChunk> {
-  let envelope: { id: string, created: number, model: string } | undefined
-  let roleSent = false
   let usage: WireUsage | undefined
   let ended = false
   const toolIndexes = new Map<number, { index: number, sawArguments: boolean }>()
 
-  const chunk = (delta: ChunkDelta, finish: ChatChunk['choices'][number]['finish_reason'] = null): ChatChunk => {
-    envelope ??= { id: ctx.newId('chatcmpl-'), created: ctx.now(), model: ctx.model }
-    if (!roleSent) {
-      roleSent = true
-      delta = { role: 'assistant', ...delta }
-    }
-    return { ...envelope, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] }
-  }
+  const { begin, chunk, usage: usageChunk } = singleChoiceChunks(ctx, 'chatcmpl-')
 
   for await (const event of events) {
     if (event.data === '[DONE]') break
-    let data: WireEvent
-    try {
-      data = JSON.parse(event.data) as WireEvent
-    } catch {
-      throw upstreamProtocolError(ctx.provider, 'Cohere sent a stream event that is not JSON')
-    }
-    if (typeof data !== 'object' || data === null) throw upstreamProtocolError(ctx.provider, 'Cohere sent a stream event that is not a JSON object')
+    const data = parseEventObject<WireEvent>(event.data, ctx, 'Cohere')
     const message = data.delta?.message
     switch (data.type ?? event.event) {
       case 'message-start':
-        envelope = { id: data.id ?? ctx.newId('chatcmpl-'), created: ctx.now(), model: ctx.model }
+        begin(data.id, undefined)
         yield chunk({ content: '' })
         break
       case 'content-delta': {
@@ -98,5 +84,6 @@ export async function * translateCohereStream (events: AsyncIterable<SseEvent>, 
     }
   }
   if (!ended) throw upstreamProtocolError(ctx.provider, 'the Cohere stream ended before message-end')
-  if (usage !== undefined && envelope !== undefined) yield { ...envelope, object: 'chat.completion.chunk', choices: [], usage: toUsage(usage) }
+  const last = usage === undefined ? undefined : usageChunk(toUsage(usage))
+  if (last !== undefined) yield last
 }
