@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream'
-import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import { MessagesRequestSchema, CountTokensRequestSchema, type MessagesRequest } from '../src/ingress/anthropic/schema.ts'
 import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
 import { toCanonicalRequest } from '../src/ingress/anthropic/to-canonical.ts'
@@ -15,6 +14,7 @@ import { openUpstreamCall } from '../src/chat/upstream-call.ts'
 import { watchClient } from '../src/chat/client-presence.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
 import { requestCallOptions } from '../src/chat/request-call-options.ts'
+import { sendEvents } from '../src/ingress/send-events.ts'
 import type { ProviderResult } from '../src/chat/call-provider.ts'
 import type { ChatRequest } from '../src/canonical/chat-request.ts'
 import { canonicalCall } from './routing/index.ts'
@@ -140,15 +140,6 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
 
 function withClientVersion (headers: Readonly<Record<string, string>>, version: string | undefined): Record<string, string> {
   return version === undefined ? { ...headers } : { ...headers, 'anthropic-version': version }
-}
-
-
-function sendEvents (reply: FastifyReply, events: AsyncIterable<string | Buffer>): FastifyReply {
-  return reply
-    .type('text/event-stream; charset=utf-8')
-    .header('cache-control', 'no-cache')
-    .header('x-accel-buffering', 'no')
-    .send(Readable.from(events, { objectMode: false }))
 }
 
 /** The provider's own bytes, as they come; if the provider fails mid-stream, one Anthropic error event ends it. */

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream'
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-request.ts'
 import { encodeOpenAIStream } from '../src/ingress/openai/encode-stream.ts'
@@ -10,6 +9,7 @@ import type { RegisteredProvider } from './provider-registry.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
 import { promptChars } from '../src/chat/prompt-size.ts'
 import { requestCallOptions } from '../src/chat/request-call-options.ts'
+import { sendEvents } from '../src/ingress/send-events.ts'
 
 export interface OpenAIApiOptions {
   requestTimeoutMs: number
@@ -84,11 +84,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
         request.log.warn({ provider: target.name, err: record.error.message }, 'stream ended with an error')
       }
     })
-    return reply
-      .type('text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .header('x-accel-buffering', 'no')
-      .send(Readable.from(events, { objectMode: false }))
+    return sendEvents(reply, events)
   })
 }
 
