@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
-import { GatewayError, notFound, unauthenticated } from '../src/errors.ts'
-import { asGatewayError, renderOpenAIError } from '../src/ingress/openai/errors.ts'
-import { fromValidationErrors } from '../src/ingress/openai/validation-error.ts'
+import { notFound, unauthenticated, type GatewayError } from '../src/errors.ts'
+import { renderOpenAIError } from '../src/ingress/openai/errors.ts'
+import { toClientError } from '../src/ingress/client-error.ts'
 import { Nullable } from '../src/canonical/nullable.ts'
 import { ProviderCostsSchema, ProviderMetricsSchema, RequestLogSchema } from './metrics/index.ts'
 import type { HealthSnapshot } from './routing/index.ts'
@@ -56,9 +56,7 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
     }
   })
   app.setErrorHandler((error: FastifyError | GatewayError, _request, reply) => {
-    const mapped = error instanceof GatewayError
-      ? error
-      : error.validation !== undefined ? fromValidationErrors(error.validation) : asGatewayError(error)
+    const mapped = toClientError(error)
     void reply.code(mapped.status).type('application/json').send(renderOpenAIError(mapped))
   })
 

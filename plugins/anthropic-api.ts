@@ -7,8 +7,8 @@ import { encodeAnthropicStream } from '../src/ingress/anthropic/encode-stream.ts
 import { passThrough, type PassThroughResult } from '../src/ingress/anthropic/pass-through.ts'
 import { anthropicPromptChars } from '../src/ingress/anthropic/prompt-size.ts'
 import { asGatewayError } from '../src/ingress/openai/errors.ts'
-import { fromValidationErrors } from '../src/ingress/openai/validation-error.ts'
-import { GatewayError, unauthenticated } from '../src/errors.ts'
+import { toClientError } from '../src/ingress/client-error.ts'
+import { unauthenticated, type GatewayError } from '../src/errors.ts'
 import { firstHeaderValue } from '../src/http-headers.ts'
 import { openUpstreamCall } from '../src/chat/upstream-call.ts'
 import { watchClient } from '../src/chat/client-presence.ts'
@@ -48,15 +48,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
   })
 
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
-    const mapped = error instanceof GatewayError
-      ? error
-      : error.validation !== undefined
-        ? fromValidationErrors(error.validation)
-        : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? new GatewayError('request_too_large', 413, 'The request body is larger than the gateway accepts (BODY_LIMIT_BYTES).')
-          : typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
-            ? new GatewayError('invalid_request', 400, error.message)
-            : asGatewayError(error)
+    const mapped = toClientError(error)
     if (request.record !== null) request.record.error = mapped
     if (mapped.status >= 500) request.log.error({ err: error, provider: mapped.provider }, 'request failed')
     if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds))

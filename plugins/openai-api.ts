@@ -2,8 +2,8 @@ import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-request.ts'
 import { encodeOpenAIStream } from '../src/ingress/openai/encode-stream.ts'
 import { asGatewayError, renderOpenAIError } from '../src/ingress/openai/errors.ts'
-import { fromValidationErrors } from '../src/ingress/openai/validation-error.ts'
-import { GatewayError, invalidRequest, notFound, unauthenticated } from '../src/errors.ts'
+import { toClientError } from '../src/ingress/client-error.ts'
+import { notFound, unauthenticated, type GatewayError } from '../src/errors.ts'
 import { costOf } from '../src/pricing.ts'
 import type { RegisteredProvider } from './provider-registry.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
@@ -88,23 +88,6 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
   })
 }
 
-
-function toClientError (error: FastifyError | GatewayError): GatewayError {
-  if (error instanceof GatewayError) return error
-  if (error.validation !== undefined) return fromValidationErrors(error.validation)
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return new GatewayError('request_too_large', 413, 'The request body is larger than the gateway accepts (BODY_LIMIT_BYTES).', { code: 'request_too_large' })
-  }
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return new GatewayError('invalid_request', 415, 'Send the request body as application/json.', { code: 'unsupported_media_type' })
-  }
-  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return invalidRequest(error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
-      ? `We could not parse the JSON body of your request: ${error.message}`
-      : error.message, null, 'invalid_request')
-  }
-  return asGatewayError(error)
-}
 
 interface ListedModel {
   id: string

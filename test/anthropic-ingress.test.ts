@@ -130,6 +130,10 @@ t.test('fallback, metrics and errors work as on /v1/chat/completions, in Anthrop
   t.equal(unauthenticated.status, 401)
   t.same(await unauthenticated.json(), { type: 'error', error: { type: 'authentication_error', message: 'Missing or invalid gateway API key. Send it as `x-api-key: <key>` or `Authorization: Bearer <key>`.' } })
 
+  const garbled = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'client-key' }, body: '{"model": ' })
+  t.equal(garbled.status, 400)
+  t.match(await garbled.json(), { type: 'error', error: { type: 'invalid_request_error', message: /could not parse the JSON body/ } })
+
   const invalid = await client.messages.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'x' }] } as never).catch((error: unknown) => error)
   t.ok(invalid instanceof Anthropic.BadRequestError)
   t.match(invalid, { error: { type: 'error', error: { type: 'invalid_request_error', message: /max_tokens/ } } })

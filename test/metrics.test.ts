@@ -158,6 +158,9 @@ t.test('admin endpoints: ADMIN_API_KEY when set, else a gateway key, else open w
   }
   t.equal((await fetch(`${withAdmin.url}/providers/metrics/reset`, { method: 'POST', headers: { authorization: 'Bearer client-key' } })).status, 401)
   t.equal((await fetch(`${withAdmin.url}/healthz`)).status, 200, 'liveness stays open')
+  const malformed = await fetch(`${withAdmin.url}/providers/metrics/reset`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{oops' })
+  t.equal(malformed.status, 400, 'a malformed body is the client\'s error, not a 500')
+  t.match(await malformed.json(), { error: { type: 'invalid_request_error', message: /could not parse the JSON body/ } })
 
   const gatewayKeyOnly = await startGateway(t, { ...simulatorEnv({ groq: simulators.groq }), GATEWAY_API_KEYS: 'client-key' })
   t.equal((await fetch(`${gatewayKeyOnly.url}/providers/status`)).status, 401)
