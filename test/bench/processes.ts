@@ -11,10 +11,15 @@ export interface BenchProcess {
   stop: () => Promise<void>
 }
 
-/** Starts `node <args>` with `env`, its stderr passed through so failures are visible. */
-export function startNode (name: string, args: string[], env: Record<string, string>, cwd?: string): BenchProcess {
+/**
+ * Starts `node <args>` with `env`, its stderr passed through so failures are visible. Its stdout is read by
+ * `firstLine` when it `announces` its address there, and otherwise discarded as it comes: a pipe nobody reads
+ * fills, and pino then holds every later log line in the process's memory, which a soak would count as a leak.
+ */
+export function startNode (name: string, args: string[], env: Record<string, string>, cwd?: string, options: { announces?: boolean } = {}): BenchProcess {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], ...(cwd === undefined ? {} : { cwd }) })
   if (child.pid === undefined) throw new Error(`${name} did not start`)
+  if (options.announces !== true) child.stdout?.resume()
   return {
     name,
     pid: child.pid,

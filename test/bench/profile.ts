@@ -16,7 +16,7 @@ const stream = process.argv.includes('stream')
 execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' })
 const folder = await mkdtemp(join(tmpdir(), 'switchyard-profile-'))
 const simulator = startNode('simulator', ['--import', 'tsx', 'test/bench/simulator-process.ts'],
-  { SIM_SCRIPT: JSON.stringify({ text: 'one two three four five six seven eight', chunkCount: 64, chunkDelayMs: 2 }) }, ROOT)
+  { SIM_SCRIPT: JSON.stringify({ text: 'one two three four five six seven eight', chunkCount: 64, chunkDelayMs: 2 }) }, ROOT, { announces: true })
 const { url, apiKey } = await firstLine<{ url: string, apiKey: string }>(simulator)
 const port = await freePort()
 const gateway = startNode('gateway', ['--cpu-prof', `--cpu-prof-dir=${folder}`, 'dist/src/server.js'], {

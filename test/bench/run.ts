@@ -34,7 +34,7 @@ async function stopAll (): Promise<void> {
 }
 
 async function startSimulator (script: Record<string, unknown>, provider = 'openai'): Promise<{ url: string, apiKey: string, process: BenchProcess }> {
-  const process = startNode(`${provider} simulator`, [...TSX, 'test/bench/simulator-process.ts'], { SIM_SCRIPT: JSON.stringify(script), SIM_PROVIDER: provider }, ROOT)
+  const process = startNode(`${provider} simulator`, [...TSX, 'test/bench/simulator-process.ts'], { SIM_SCRIPT: JSON.stringify(script), SIM_PROVIDER: provider }, ROOT, { announces: true })
   processes.push(process)
   return { ...await firstLine<{ url: string, apiKey: string }>(process), process }
 }

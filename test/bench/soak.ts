@@ -7,7 +7,8 @@ import { firstLine, freePort, rssBytes, startNode, waitForPort, type BenchProces
 
 // `npm run soak` (SOAK_SECONDS, default 60): a long mixed load against the compiled gateway — chat and streams,
 // clients that leave mid-stream, bad requests, a provider that cannot be reached — while sampling the
-// gateway's RSS, event-loop lag and open file descriptors. Memory should level off and descriptors return to
+// gateway's RSS, event-loop lag and open file descriptors. Anthropic Messages requests are translated for the
+// OpenAI simulator, so both ingress paths and a translator are in the mix. Memory should level off and descriptors return to
 // where they started.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -28,7 +29,7 @@ async function processGauges (origin: string): Promise<{ lagMs: number, heapMb: 
 
 try {
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' })
-  const simulator = startNode('simulator', ['--import', 'tsx', 'test/bench/simulator-process.ts'], { SIM_SCRIPT: JSON.stringify({ chunkCount: 24, chunkDelayMs: 5 }) }, ROOT)
+  const simulator = startNode('simulator', ['--import', 'tsx', 'test/bench/simulator-process.ts'], { SIM_SCRIPT: JSON.stringify({ chunkCount: 24, chunkDelayMs: 5 }) }, ROOT, { announces: true })
   processes.push(simulator)
   const { url, apiKey } = await firstLine<{ url: string, apiKey: string }>(simulator)
   const port = await freePort()
@@ -47,16 +48,28 @@ try {
   const pool = new Pool(origin, { connections: CONCURRENCY * 2 })
   const counts = { ok: 0, clientAborted: 0, badRequest: 0, failed: 0, other: 0 }
   const message = [{ role: 'user', content: 'Tell me something.' }]
-  const kinds = ['chat', 'chat', 'chat', 'chat', 'chat', 'stream', 'stream', 'abort', 'bad', 'unreachable'] as const
+  const kinds = ['chat', 'chat', 'chat', 'chat', 'messages', 'stream', 'stream', 'messages-stream', 'abort', 'bad', 'unreachable'] as const
 
   async function one (index: number): Promise<void> {
     const kind = kinds[index % kinds.length]
+    const anthropic = kind === 'messages' || kind === 'messages-stream'
     const body = kind === 'bad'
       ? '{"model": 42, "messages": "nope"}'
-      : JSON.stringify({ model: kind === 'unreachable' ? 'groq:llama-3.3-70b-versatile' : 'gpt-4o-mini', messages: message, stream: kind === 'stream' || kind === 'abort' })
+      : JSON.stringify({
+        model: kind === 'unreachable' ? 'groq:llama-3.3-70b-versatile' : 'gpt-4o-mini',
+        messages: message,
+        stream: kind === 'stream' || kind === 'abort' || kind === 'messages-stream',
+        ...(anthropic ? { max_tokens: 64 } : {})
+      })
     const controller = new AbortController()
     try {
-      const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body, signal: controller.signal })
+      const response = await pool.request({
+        method: 'POST',
+        path: anthropic ? '/v1/messages' : '/v1/chat/completions',
+        headers: { 'content-type': 'application/json', ...(anthropic ? { 'anthropic-version': '2023-06-01' } : {}) },
+        body,
+        signal: controller.signal
+      })
       if (kind === 'abort') {
         for await (const chunk of response.body) {
           if (chunk.length > 0) break
@@ -109,7 +122,11 @@ try {
   const variance = settled.reduce((sum, sample) => sum + (sample.requests - meanX) ** 2, 0)
   const growth = variance === 0 ? 0 : (covariance / variance) * 10_000
   const range = settled.map((sample) => sample.rssMb)
-  console.log(`\nRSS after warm-up: ${Math.min(...range).toFixed(1)}–${Math.max(...range).toFixed(1)} MB, trend ${growth.toFixed(2)} MB per 10,000 requests (least squares); ${rssAfter.toFixed(1)} MB after 6 s idle.`)
+  const rssAt = (sample: { rssMb: number } | undefined): string => (sample?.rssMb ?? Number.NaN).toFixed(1)
+  const secondHalf = samples.slice(Math.floor(samples.length / 2)).map((sample) => sample.rssMb).sort((a, b) => a - b)
+  const plateau = secondHalf[Math.floor(secondHalf.length / 2)]
+  console.log(`\nRSS: ${rssAt(samples[0])} MB at the first sample, plateau (median of the second half) ${rssAt({ rssMb: plateau ?? Number.NaN })} MB, ${rssAt(samples.at(-1))} MB at the end.`)
+  console.log(`RSS after warm-up: ${Math.min(...range).toFixed(1)}–${Math.max(...range).toFixed(1)} MB, trend ${growth.toFixed(2)} MB per 10,000 requests (least squares); ${rssAfter.toFixed(1)} MB after 6 s idle.`)
   console.log(`Open file descriptors: ${fdsBefore} before the load, ${fdsAfter} after it.`)
 } finally {
   await Promise.all(processes.map((process) => process.stop()))
