@@ -13,15 +13,13 @@ import { firstHeaderValue } from '../src/http-headers.ts'
 import { openUpstreamCall } from '../src/chat/upstream-call.ts'
 import { watchClient } from '../src/chat/client-presence.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
-import { requestCallOptions } from '../src/chat/request-call-options.ts'
+import { requestCallOptions, type IngressCallSettings } from '../src/chat/request-call-options.ts'
 import { sendEvents } from '../src/ingress/send-events.ts'
 import type { ProviderResult } from '../src/chat/call-provider.ts'
 import type { ChatRequest } from '../src/canonical/chat-request.ts'
 import { canonicalCall } from './routing/index.ts'
 
-export interface AnthropicApiOptions {
-  requestTimeoutMs: number
-  streamIdleTimeoutMs: number
+export interface AnthropicApiOptions extends IngressCallSettings {
   bodyLimitBytes: number
   /** A `ping` event after this much silence in a translated stream. */
   pingAfterMs?: number
@@ -84,7 +82,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
       const result = outcome.result
       if (!result.stream) return reply.type('application/json').send(result.body)
       record.firstChunkAt = performance.now()
-      return sendEvents(reply, relayWithErrorEvent(result.first, result.rest, (error) => { record.error = error }))
+      return sendEvents(reply, relayWithErrorEvent(result, (error) => { record.error = error }))
     }
     const result = outcome.result
     if (!result.stream) return reply.type('application/json').send(JSON.stringify(toAnthropicMessage(result.response, attempt.model, newMessageId)))
@@ -107,7 +105,8 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
         requestId: request.id,
         requestTimeoutMs: options.requestTimeoutMs,
         streamIdleTimeoutMs: options.streamIdleTimeoutMs,
-        client: watchClient(reply.raw)
+        streamTimeoutMs: options.streamTimeoutMs,
+        client: watchClient(reply.raw, undefined, options.inFlight)
       }, {
         path: '/messages/count_tokens',
         headers: withClientVersion(target.headers, firstHeaderValue(request.headers['anthropic-version'])),
@@ -134,11 +133,19 @@ function withClientVersion (headers: Readonly<Record<string, string>>, version: 
   return version === undefined ? { ...headers } : { ...headers, 'anthropic-version': version }
 }
 
-/** The provider's own bytes, as they come; if the provider fails mid-stream, one Anthropic error event ends it. */
-async function * relayWithErrorEvent (first: Buffer, rest: AsyncIterable<Buffer>, onError: (error: GatewayError) => void): AsyncGenerator<Buffer | string> {
-  yield first
+/**
+ * The provider's own bytes, as they come; if the provider fails mid-stream, one Anthropic error event ends it. If
+ * the provider's own error event ended it, that event has gone out already and only the record learns of it.
+ */
+async function * relayWithErrorEvent (
+  relay: Extract<PassThroughResult, { stream: true }>,
+  onError: (error: GatewayError) => void
+): AsyncGenerator<Buffer | string> {
+  yield relay.first
   try {
-    yield * rest
+    yield * relay.rest
+    const relayed = relay.relayedError()
+    if (relayed !== undefined) onError(relayed)
   } catch (error) {
     const failure = asGatewayError(error)
     onError(failure)

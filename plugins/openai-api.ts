@@ -8,12 +8,10 @@ import { costOf } from '../src/pricing.ts'
 import type { RegisteredProvider } from './provider-registry.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
 import { promptChars } from '../src/chat/prompt-size.ts'
-import { requestCallOptions } from '../src/chat/request-call-options.ts'
+import { requestCallOptions, type IngressCallSettings } from '../src/chat/request-call-options.ts'
 import { sendEvents } from '../src/ingress/send-events.ts'
 
-export interface OpenAIApiOptions {
-  requestTimeoutMs: number
-  streamIdleTimeoutMs: number
+export interface OpenAIApiOptions extends IngressCallSettings {
   bodyLimitBytes: number
 }
 

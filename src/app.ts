@@ -19,10 +19,13 @@ import clientLimits from '../plugins/client-limits.ts'
 import metrics from '../plugins/metrics/index.ts'
 import adminApi from '../plugins/admin-api.ts'
 import { loadPriceOverrides } from './pricing.ts'
+import { createInFlightRegistry, type InFlightRequests } from './chat/client-presence.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Readonly<Config>
+    /** Model requests in flight; a shutdown whose grace period is over ends them (see server.ts). */
+    inFlight: InFlightRequests
   }
 }
 
@@ -126,16 +129,17 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   }
   await app.register(health)
   await app.register(adminApi, { logBufferSize: config.LOG_BUFFER_SIZE })
+  const inFlight = createInFlightRegistry()
+  app.decorate('inFlight', inFlight as InFlightRequests)
+  const timeouts = { requestTimeoutMs: config.REQUEST_TIMEOUT_MS, streamIdleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS, streamTimeoutMs: config.STREAM_TIMEOUT_MS, inFlight }
   await app.register(openaiApi, {
     prefix: '/v1',
-    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
-    streamIdleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
+    ...timeouts,
     bodyLimitBytes: config.BODY_LIMIT_BYTES
   })
   await app.register(anthropicApi, {
     prefix: '/v1',
-    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
-    streamIdleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
+    ...timeouts,
     bodyLimitBytes: config.BODY_LIMIT_BYTES
   })
   app.setNotFoundHandler((request, reply) => {

@@ -13,6 +13,7 @@ export const ConfigSchema = Type.Object({
   DEFAULT_PROVIDER: Type.String({ pattern: '^[a-z][a-z0-9-]*$', default: 'gemini' }),
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 120000 }),
   STREAM_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60000 }),
+  STREAM_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 1800000 }),
   CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10000 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 33554432 }),
   CIRCUIT_COOLDOWN_MS: Type.Integer({ minimum: 1, default: 30000 }),

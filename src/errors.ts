@@ -76,6 +76,13 @@ export function clientClosed (): GatewayError {
   return new GatewayError('client_closed', 499, 'client closed the request')
 }
 
+export const SHUTTING_DOWN = 'gateway_shutting_down'
+
+/** The gateway ends a request it can no longer wait for, its shutdown grace period being over. */
+export function shuttingDown (): GatewayError {
+  return new GatewayError('overloaded', 503, 'The gateway is shutting down and ended this request before it was complete; retry it.', { code: SHUTTING_DOWN })
+}
+
 const PROVIDER_MESSAGE_LIMIT = 500
 
 /** A provider's error text as the gateway passes it on: at most 500 characters, marked when cut. */
@@ -83,8 +90,12 @@ export function providerMessage (text: string): string {
   return text.length > PROVIDER_MESSAGE_LIMIT ? `${text.slice(0, PROVIDER_MESSAGE_LIMIT)}…` : text
 }
 
-/** The status a client is told for a provider's: 5xx outside 500/502/503/504 and anything outside 4xx–5xx become 502. */
+/**
+ * The status a client is told for a provider's: 529 (overloaded) becomes 503, other 5xx outside 500/502/503/504
+ * and anything outside 4xx–5xx become 502.
+ */
 export function clientStatusFor (status: number): number {
+  if (status === 529) return 503
   if (status < 400 || status > 599) return 502
   if (status >= 500 && status !== 500 && status !== 502 && status !== 503 && status !== 504) return 502
   return status

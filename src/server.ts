@@ -3,6 +3,7 @@ import { parseEnv } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.ts'
 import type { Env } from './config.ts'
+import { shuttingDown } from './errors.ts'
 
 /** `.env` in the working directory, under the real environment (which wins). Read once, at start-up. */
 export function readEnvironment (): Env {
@@ -10,26 +11,38 @@ export function readEnvironment (): Env {
   return { ...fromFile, ...process.env }
 }
 
+/** How long requests ended at the grace period's end get to send their error before connections are cut. */
+const END_REQUESTS_MS = 2000
+
 /**
  * Stops on SIGTERM/SIGINT: stop accepting connections, answer new requests on open keep-alive connections with
- * 503, let in-flight requests and streams finish for up to SHUTDOWN_GRACE_MS, then exit 0 (1 if forced).
+ * 503, and let in-flight requests and streams finish for up to SHUTDOWN_GRACE_MS. Whatever is still running then
+ * is ended cleanly (its provider call aborted; a 503, or a stream's error event, to its client) and the process
+ * exits 0. Only connections still open END_REQUESTS_MS after that are cut, and the exit code is then 1.
  */
 export function closeOnSignals (app: FastifyInstance, graceMs: number, onClosed: () => Promise<void> = async () => {}): void {
   let closing = false
   const shutdown = (signal: NodeJS.Signals): void => {
     if (closing) return
     closing = true
-    app.log.info({ signal, graceMs }, 'shutting down: draining in-flight requests')
-    const force = setTimeout(() => {
-      app.log.warn('grace period over: closing the remaining connections')
-      app.server.closeAllConnections()
-      process.exitCode = 1
+    app.log.info({ signal, graceMs, inFlight: app.inFlight.size }, 'shutting down: draining in-flight requests')
+    let cut: NodeJS.Timeout | undefined
+    const end = setTimeout(() => {
+      app.log.warn({ inFlight: app.inFlight.size }, 'grace period over: ending the requests still in flight')
+      app.inFlight.endAll(shuttingDown())
+      cut = setTimeout(() => {
+        app.log.warn('closing the connections still open')
+        app.server.closeAllConnections()
+        process.exitCode = 1
+      }, END_REQUESTS_MS)
+      cut.unref()
     }, graceMs)
-    force.unref()
+    end.unref()
     app.close()
       .then(onClosed)
       .then(() => {
-        clearTimeout(force)
+        clearTimeout(end)
+        clearTimeout(cut)
         app.log.info('shut down cleanly')
       })
       .catch((error: unknown) => {

@@ -126,7 +126,7 @@ const NETWORK_ERROR_CODES = new Set([
  * Turns whatever an upstream call threw into a GatewayError, by undici error code, never by message.
  * `abortReason` is what the gateway itself aborted with (client gone, or its own deadline).
  */
-export function toGatewayError (error: unknown, provider: string, abortReason: unknown, idleTimeoutMs: number): GatewayError {
+export function toGatewayError (error: unknown, provider: string, abortReason: unknown): GatewayError {
   if (error instanceof GatewayError) return error
   if (abortReason instanceof GatewayError) return abortReason
   const code = (error as { code?: unknown } | null)?.code
@@ -136,7 +136,7 @@ export function toGatewayError (error: unknown, provider: string, abortReason: u
     case 'UND_ERR_HEADERS_TIMEOUT':
       return upstreamTimeout(provider, 'timed out waiting for the provider to answer')
     case 'UND_ERR_BODY_TIMEOUT':
-      return upstreamTimeout(provider, `the provider sent nothing for ${idleTimeoutMs} ms`)
+      return upstreamTimeout(provider, 'the provider stopped sending before its answer was complete')
     case 'UND_ERR_ABORTED':
     case 'ABORT_ERR':
       // The gateway aborts only with a reason (handled above); an abort without one is undici's, e.g. a proxy

@@ -67,4 +67,21 @@ for (const [name, simulator, model] of paths) {
     const healthy = await messages(model, true)
     t.match(healthy.text, /event: message_stop/, 'the next stream is whole')
   })
+
+  t.test(`${name}: a stream cut mid-event, dripping bytes, or carrying the provider's error ends with one well-formed error event`, async (t) => {
+    const cases: Array<[SimulatorFault, string, RegExp]> = [
+      [{ kind: 'truncate', events: 3 }, 'api_error', /ended|not JSON|stream/],
+      [{ kind: 'drip', intervalMs: 30, events: 3 }, 'timeout_error', /no event for 300 ms/],
+      [{ kind: 'error-body', events: 3 }, 'api_error', /Simulated error inside a 200 answer/]
+    ]
+    for (const [fault, type, cause] of cases) {
+      simulator.fail(fault)
+      const outcome = await messages(model, true)
+      t.equal(outcome.status, 200, fault.kind)
+      const events = outcome.text.split('\n\n').filter((event) => event !== '')
+      t.ok(events.every((event) => /^event: \w+\ndata: \{.*\}$/s.test(event)), `${fault.kind}: every event is whole`)
+      t.match(events.at(-1), new RegExp(`^event: error\ndata: \\{"type":"error","error":\\{"type":"${type}"`), `${fault.kind}: the last is the error`)
+      t.match(await lastLog(), { stream: true, success: false, errorMessage: cause })
+    }
+  })
 }

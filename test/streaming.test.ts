@@ -82,7 +82,7 @@ t.test('timeouts: connect, first byte, stream idle and total each end in 504 or 
   t.ok(idleEvents.length >= 2, 'the chunks sent before the silence reached the client')
   t.notOk(idleEvents.includes('[DONE]'), 'no [DONE] after a failure')
   const idleError = JSON.parse(idleEvents[idleEvents.length - 1] ?? '{}') as { error?: { message: string, type: string } }
-  t.match(idleError.error?.message, /sent nothing for 300 ms/)
+  t.match(idleError.error?.message, /sent no event for 300 ms/)
 
   simulators.together.fail({ kind: 'drip', intervalMs: 50 })
   const started = Date.now()

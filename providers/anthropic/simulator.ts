@@ -31,6 +31,7 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
       return bearer?.startsWith('Bearer ') === true ? bearer.slice(7) : undefined
     },
     errorBody,
+    streamErrorEvent: (body) => encodeSseEvent(JSON.stringify(body), 'error'),
     handle ({ request, script }) {
       if (request.method === 'GET' && request.path.startsWith('/models')) {
         return { json: { data: catalog.models.map((model) => ({ type: 'model', id: model.id, display_name: model.id, created_at: '2026-01-01T00:00:00Z' })), has_more: false } }

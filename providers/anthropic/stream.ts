@@ -5,7 +5,8 @@ import { upstreamProtocolError } from '../../src/errors.ts'
 import { parseEventObject, singleChoiceChunks } from '../../src/single-choice-stream.ts'
 import { mapStopReason, toUsage, type WireUsage } from './normalize.ts'
 import { attachThinking, type ThinkingBlock } from './thinking-carrier.ts'
-import { parseAnthropicError, statusOfErrorType } from './errors.ts'
+import { parseAnthropicError } from './errors.ts'
+import { statusOfErrorType } from '../../src/ingress/anthropic/errors.ts'
 
 interface WireEvent {
   type?: string

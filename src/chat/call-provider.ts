@@ -17,11 +17,18 @@ export interface ProviderTarget {
   secrets: readonly string[]
 }
 
-export interface CallOptions {
-  requestId: string
+/** Contract §2's timeouts, plus the cap on a whole stream. */
+export interface CallTimeouts {
   /** Total time for a non-streaming call; time to the first chunk for a stream. */
   requestTimeoutMs: number
+  /** Longest silence between two events of a stream (bytes that never complete an event are silence). */
   streamIdleTimeoutMs: number
+  /** Longest a stream may run in all, however lively. */
+  streamTimeoutMs: number
+}
+
+export interface CallOptions extends CallTimeouts {
+  requestId: string
   /** Whether the client is still there; its leaving aborts the upstream call. */
   client: ClientPresence
   /** Sees every chunk of a stream after the first, as it passes (for usage and size accounting). */
@@ -96,7 +103,7 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
   }
 
   const body = response.body
-  const chunks = target.definition.translateStream(parseSse(body), ctx)
+  const chunks = target.definition.translateStream(parseSse(body, call.eventArrived), ctx)
   let first: IteratorResult<ChatChunk>
   try {
     first = await chunks.next()
@@ -105,7 +112,7 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
     body.destroy()
     throw failure(error)
   }
-  call.stopDeadline()
+  call.streamStarted()
   return { stream: true, first: first.done === true ? undefined : first.value, rest: guardStream(chunks) }
 
   // The one wrapper a stream's chunks pass through after the translator: callers observe through the hooks

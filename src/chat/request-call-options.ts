@@ -1,21 +1,28 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RequestRecord } from '../request-record.ts'
-import type { CallOptions } from './call-provider.ts'
-import { watchClient } from './client-presence.ts'
+import type { CallOptions, CallTimeouts } from './call-provider.ts'
+import { watchClient, type InFlightRegistry } from './client-presence.ts'
+
+/** What an ingress route is configured with for its provider calls. */
+export interface IngressCallSettings extends CallTimeouts {
+  /** Where the request is registered while in flight, so a shutdown can end it cleanly. */
+  inFlight?: InFlightRegistry
+}
 
 /** The options every ingress route gives the router for one client request. */
 export function requestCallOptions (
   request: FastifyRequest,
   reply: FastifyReply,
   record: RequestRecord,
-  timeouts: { requestTimeoutMs: number, streamIdleTimeoutMs: number }
+  settings: IngressCallSettings
 ): CallOptions & { record: RequestRecord } {
   return {
     record,
     requestId: request.id,
     log: request.log,
-    requestTimeoutMs: timeouts.requestTimeoutMs,
-    streamIdleTimeoutMs: timeouts.streamIdleTimeoutMs,
-    client: watchClient(reply.raw, () => { request.log.info('client closed the connection before the response was complete') })
+    requestTimeoutMs: settings.requestTimeoutMs,
+    streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
+    streamTimeoutMs: settings.streamTimeoutMs,
+    client: watchClient(reply.raw, () => { request.log.info('client closed the connection before the response was complete') }, settings.inFlight)
   }
 }

@@ -16,8 +16,10 @@ export interface UpstreamRequestLine {
 /** A provider call that answered below 400, with what its owner needs to finish it. */
 export interface OpenUpstreamCall {
   response: Dispatcher.ResponseData
-  /** Stops the first-byte (or total) deadline: a stream that has begun runs on its idle timeout. */
-  stopDeadline: () => void
+  /** A stream has begun: the first-byte deadline gives way to the idle timeout between events. */
+  streamStarted: () => void
+  /** An event (or a keep-alive comment) arrived: the idle timeout starts again. */
+  eventArrived: () => void
   /** Stops the deadline and the watch on the client; call it once the call is over. */
   release: () => void
   /** Whatever the call threw, as a GatewayError with keys scrubbed. */
@@ -32,16 +34,20 @@ export interface OpenUpstreamCall {
 export async function openUpstreamCall (target: ProviderTarget, options: CallOptions, request: UpstreamRequestLine): Promise<OpenUpstreamCall> {
   const controller = new AbortController()
   if (options.client.gone) throw clientClosed()
-  const stopWatching = options.client.onGone(() => { controller.abort(clientClosed()) })
-  const deadline = setTimeout(() => {
-    controller.abort(upstreamTimeout(target.name, `no ${request.waitingFor} within ${options.requestTimeoutMs} ms`))
-  }, options.requestTimeoutMs)
+  if (options.client.endedBy !== undefined) throw options.client.endedBy
+  const stopWatching = options.client.onGone((reason) => { controller.abort(reason) })
+  const timeOut = (message: string): void => { controller.abort(upstreamTimeout(target.name, message)) }
+  const deadline = setTimeout(timeOut, options.requestTimeoutMs, `no ${request.waitingFor} within ${options.requestTimeoutMs} ms`)
+  let idle: NodeJS.Timeout | undefined
+  const total = request.stream ? setTimeout(timeOut, options.streamTimeoutMs, `the stream ran past ${options.streamTimeoutMs} ms in all`) : undefined
   const release = (): void => {
     clearTimeout(deadline)
+    clearTimeout(idle)
+    clearTimeout(total)
     stopWatching()
   }
   const failure = (error: unknown): GatewayError =>
-    scrubSecrets(toGatewayError(error, target.name, controller.signal.reason, options.streamIdleTimeoutMs), target.secrets)
+    scrubSecrets(toGatewayError(error, target.name, controller.signal.reason), target.secrets)
 
   try {
     const response = await target.upstream.send({
@@ -50,13 +56,23 @@ export async function openUpstreamCall (target: ProviderTarget, options: CallOpt
       body: request.body,
       signal: controller.signal,
       headersTimeoutMs: options.requestTimeoutMs,
-      bodyTimeoutMs: request.stream ? options.streamIdleTimeoutMs : options.requestTimeoutMs
+      // A stream's silences are timed between events (below), which undici's byte-level timeout cannot do.
+      bodyTimeoutMs: request.stream ? 0 : options.requestTimeoutMs
     })
     if (response.statusCode >= 400) {
       const retryAfter = parseRetryAfter(response.headers)
       throw target.definition.parseUpstreamError(response.statusCode, await readErrorBody(response.body), retryAfter)
     }
-    return { response, stopDeadline: () => { clearTimeout(deadline) }, release, failure }
+    return {
+      response,
+      streamStarted: () => {
+        clearTimeout(deadline)
+        idle = setTimeout(timeOut, options.streamIdleTimeoutMs, `the provider sent no event for ${options.streamIdleTimeoutMs} ms`)
+      },
+      eventArrived: () => { idle?.refresh() },
+      release,
+      failure
+    }
   } catch (error) {
     release()
     throw failure(error)

@@ -48,8 +48,7 @@ function textOf (value: unknown): string | undefined {
   return JSON.stringify(value)
 }
 
-/** Statuses clients know; Groq's 498 (flex capacity) becomes 503, and 529 (overloaded) is kept as it is. */
+/** Statuses clients know; Groq's 498 (flex capacity) becomes 503. */
 function standardStatus (status: number): number {
-  if (status === 498) return 503
-  return status === 529 ? 529 : clientStatusFor(status)
+  return status === 498 ? 503 : clientStatusFor(status)
 }

@@ -17,10 +17,14 @@ export type SimulatorFault =
   | { kind: 'delay', ms: number }
   /** Stream: send this many events, then go silent (or destroy the connection with `reset`). */
   | { kind: 'stall-after', events: number, reset?: boolean }
-  /** Send headers, then one byte of the body at this interval, forever. */
-  | { kind: 'drip', intervalMs: number }
+  /** Send headers (and, on a stream, this many events), then one byte at this interval, forever. */
+  | { kind: 'drip', intervalMs: number, events?: number }
   /** Answer 200 with a body that is not valid JSON (or a stream event that is not). */
   | { kind: 'malformed' }
+  /** End the answer cleanly halfway through the JSON body, or halfway through a stream's next event. */
+  | { kind: 'truncate', events?: number }
+  /** Answer 200 with the provider's error body (on a stream: its error event after this many events). */
+  | { kind: 'error-body', events?: number }
 
 export interface RecordedRequest {
   method: string
@@ -52,6 +56,8 @@ export interface HttpSimulatorOptions {
   errorBody: (status: number, message: string) => unknown
   /** How the provider refuses a bad key, when it is not a plain 401 (Gemini answers 400). */
   unauthorized?: { status: number, body: unknown }
+  /** How the provider frames an error inside a stream; `data: <body>` when not given. */
+  streamErrorEvent?: (body: unknown) => string
   handle: (context: SimulatorContext) => SimulatorReply
 }
 
@@ -132,7 +138,14 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
     if (fault?.kind === 'delay') await sleep(fault.ms)
 
     const reply = options.handle({ request: { ...recorded, path: url.pathname.slice(options.basePath.length) + url.search }, script: simulator.script })
-    if (fault?.kind === 'drip') return drip(res, fault.intervalMs)
+    if (fault?.kind === 'drip') return drip(res, fault.intervalMs, reply.events?.slice(0, fault.events ?? 0))
+    if (fault?.kind === 'truncate') return truncate(res, reply, fault.events ?? 0)
+    if (fault?.kind === 'error-body') {
+      const body = options.errorBody(500, 'Simulated error inside a 200 answer')
+      if (reply.events === undefined) return sendJson(res, 200, body)
+      const errorEvent = options.streamErrorEvent?.(body) ?? `data: ${JSON.stringify(body)}\n\n`
+      return writeEvents(res, [...reply.events.slice(0, fault.events ?? 0), errorEvent], undefined, simulator.script.chunkDelayMs)
+    }
     if (fault?.kind === 'malformed') {
       if (reply.events !== undefined) {
         return writeEvents(res, [reply.events[0] ?? '', 'data: {"choices": [\n\n'], undefined, simulator.script.chunkDelayMs)
@@ -207,11 +220,28 @@ async function writeEvents (
   res.end()
 }
 
-async function drip (res: ServerResponse, intervalMs: number): Promise<void> {
-  res.writeHead(200, { 'content-type': 'application/json' })
+/** On a stream, the bytes form an SSE comment line that never ends, so no event is ever completed. */
+async function drip (res: ServerResponse, intervalMs: number, events: readonly string[] | undefined): Promise<void> {
+  res.writeHead(200, { 'content-type': events === undefined ? 'application/json' : 'text/event-stream' })
   res.flushHeaders()
+  for (const event of events ?? []) res.write(event)
+  if (events !== undefined) res.write(':')
   while (!res.destroyed) {
     res.write(' ')
     await sleep(intervalMs)
   }
+}
+
+async function truncate (res: ServerResponse, reply: SimulatorReply, events: number): Promise<void> {
+  if (reply.events === undefined) {
+    const text = JSON.stringify(reply.json)
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(text.slice(0, Math.floor(text.length / 2)))
+    return
+  }
+  const cut = reply.events[events] ?? 'data: {"never":"finished"}\n\n'
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+  for (const event of reply.events.slice(0, events)) res.write(event)
+  await sleep(20)
+  res.end(cut.slice(0, Math.floor(cut.length / 2)))
 }

@@ -1,13 +1,20 @@
 import { createParser } from 'eventsource-parser'
 import type { CallOptions, ProviderTarget } from '../../chat/call-provider.ts'
-import { upstreamProtocolError } from '../../errors.ts'
+import { upstreamProtocolError, type GatewayError } from '../../errors.ts'
+import { statusOfErrorType } from './errors.ts'
 import { openUpstreamCall } from '../../chat/upstream-call.ts'
 import type { RequestRecord } from '../../request-record.ts'
 import { fromAnthropicUsage, type AnthropicWireUsage } from './usage.ts'
 
 export type PassThroughResult =
   | { stream: false, body: string }
-  | { stream: true, first: Buffer, rest: AsyncGenerator<Buffer> }
+  | {
+    stream: true
+    first: Buffer
+    rest: AsyncGenerator<Buffer>
+    /** Once `rest` is done: the provider's own error event, relayed as it came, when it ended the stream with one. */
+    relayedError: () => GatewayError | undefined
+  }
 
 export interface PassThroughRequest {
   /** The client's body, as parsed; only `model` is replaced. */
@@ -54,12 +61,29 @@ export async function passThrough (target: ProviderTarget, model: string, reques
 
   const usage: AnthropicWireUsage = {}
   const decoder = new TextDecoder()
+  let stopped = false
+  let relayedError: GatewayError | undefined
   const tap = createParser({
+    onComment: call.eventArrived,
     onEvent: (event) => {
-      let data: { type?: string, message?: { usage?: AnthropicWireUsage }, usage?: AnthropicWireUsage, delta?: { text?: string, thinking?: string, partial_json?: string } }
+      call.eventArrived()
+      if (event.event === 'message_stop') stopped = true
+      let data: {
+        type?: string
+        message?: { usage?: AnthropicWireUsage }
+        usage?: AnthropicWireUsage
+        delta?: { text?: string, thinking?: string, partial_json?: string }
+        error?: { type?: string }
+      }
       try {
         data = JSON.parse(event.data) as typeof data
       } catch {
+        return
+      }
+      if (data.type === 'error') {
+        // The provider ended the stream with its own, well-formed error event; it goes to the client as it is.
+        stopped = true
+        relayedError = target.definition.parseUpstreamError(statusOfErrorType(data.error?.type), data, undefined)
         return
       }
       if (data.type === 'content_block_delta') {
@@ -82,21 +106,38 @@ export async function passThrough (target: ProviderTarget, model: string, reques
     body.destroy()
     throw failure(error)
   }
-  call.stopDeadline()
+  call.streamStarted()
   if (first.done === true) {
     release()
     throw upstreamProtocolError(target.name, 'Anthropic ended the stream before sending anything')
   }
-  tap.feed(decoder.decode(first.value, { stream: true }))
+  // Bytes go out whole events at a time: the tail after the last blank line waits for the rest of its event, so
+  // a stream cut off mid-event never leaves half an event in front of the error event that ends it.
+  let held: Buffer | undefined
+  const completeEvents = (chunk: Buffer): Buffer | undefined => {
+    tap.feed(decoder.decode(chunk, { stream: true }))
+    const bytes = held === undefined ? chunk : Buffer.concat([held, chunk])
+    const end = endOfLastEvent(bytes)
+    if (end === bytes.length) {
+      held = undefined
+      return bytes
+    }
+    held = bytes.subarray(end)
+    return end === 0 ? undefined : bytes.subarray(0, end)
+  }
+  const opening = completeEvents(first.value)
 
   async function * relay (): AsyncGenerator<Buffer> {
     try {
       for (;;) {
         const next = await iterator.next()
         if (next.done === true) break
-        tap.feed(decoder.decode(next.value, { stream: true }))
-        yield next.value
+        const events = completeEvents(next.value)
+        if (events !== undefined) yield events
       }
+      if (!stopped) throw upstreamProtocolError(target.name, 'Anthropic ended the stream before message_stop')
+      if (held !== undefined && held.length > 0) yield held
+      if (relayedError !== undefined) options.onStreamError?.(relayedError)
     } catch (error) {
       const failed = failure(error)
       options.onStreamError?.(failed)
@@ -106,5 +147,12 @@ export async function passThrough (target: ProviderTarget, model: string, reques
       if (!body.destroyed) body.destroy()
     }
   }
-  return { stream: true, first: first.value, rest: relay() }
+  return { stream: true, first: opening ?? Buffer.alloc(0), rest: relay(), relayedError: () => relayedError }
+}
+
+/** Where the last complete SSE event in `bytes` ends (after its blank line), or 0. */
+function endOfLastEvent (bytes: Buffer): number {
+  const lf = bytes.lastIndexOf('\n\n')
+  const crlf = bytes.lastIndexOf('\r\n\r\n')
+  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4)
 }
