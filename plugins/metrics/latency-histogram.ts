@@ -1,9 +1,11 @@
-import { build, type Histogram } from 'hdr-histogram-js'
-
 /**
- * Latency percentiles from an HDR histogram: fixed memory (about 16 KB, whatever the traffic), O(1) recording,
- * and every percentile within 0.1 % of the true value from 1 µs to an hour. A reservoir sample would be as
- * small but loses the tail (p99) exactly when traffic is high; a sorted window costs O(n log n) to read.
+ * Latency percentiles from log-spaced buckets: fixed memory (about 9 KB, whatever the traffic), O(1) recording,
+ * and every percentile within 0.5 % of the true value from 1 µs to an hour. Each bucket is 1 % wider than the one
+ * below it, and a percentile is read as its bucket's geometric middle. A reservoir sample would be as small but
+ * loses the tail (p99) exactly when traffic is high; a sorted window costs O(n log n) to read.
+ *
+ * This replaced `hdr-histogram-js`, whose import alone added about 9 MB to the gateway's idle memory (it loads a
+ * WebAssembly build even when told not to use it) for precision the admin API does not show.
  */
 export interface LatencyHistogram {
   record: (ms: number) => void
@@ -13,25 +15,36 @@ export interface LatencyHistogram {
   reset: () => void
 }
 
+const GROWTH = 1.01
+const LOG_GROWTH = Math.log(GROWTH)
 const HIGHEST_MICROSECONDS = 3_600_000_000
+const BUCKETS = Math.ceil(Math.log(HIGHEST_MICROSECONDS) / LOG_GROWTH) + 1
 
 export function createLatencyHistogram (): LatencyHistogram {
-  const histogram: Histogram = build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_MICROSECONDS,
-    numberOfSignificantValueDigits: 3,
-    bitBucketSize: 'packed',
-    useWebAssembly: false
-  })
+  const counts = new Uint32Array(BUCKETS)
+  let count = 0
   return {
     record (ms) {
-      histogram.recordValue(Math.min(HIGHEST_MICROSECONDS, Math.max(1, Math.round(ms * 1000))))
+      const microseconds = Math.min(HIGHEST_MICROSECONDS, Math.max(1, ms * 1000))
+      const bucket = Math.floor(Math.log(microseconds) / LOG_GROWTH)
+      counts[bucket] = (counts[bucket] ?? 0) + 1
+      count++
     },
     percentile (p) {
-      return histogram.totalCount === 0 ? null : histogram.getValueAtPercentile(p) / 1000
+      if (count === 0) return null
+      const rank = Math.max(1, Math.ceil((Math.min(100, Math.max(0, p)) / 100) * count))
+      let seen = 0
+      for (let bucket = 0; bucket < BUCKETS; bucket++) {
+        seen += counts[bucket] ?? 0
+        if (seen >= rank) return Math.min(HIGHEST_MICROSECONDS, GROWTH ** (bucket + 0.5)) / 1000
+      }
+      return HIGHEST_MICROSECONDS / 1000
     },
-    get count () { return histogram.totalCount },
-    reset () { histogram.reset() }
+    get count () { return count },
+    reset () {
+      counts.fill(0)
+      count = 0
+    }
   }
 }
 
