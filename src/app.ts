@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import type { Writable } from 'node:stream'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import fastifyEnv from '@fastify/env'
 import sensible from '@fastify/sensible'
 import { ConfigSchema, splitList, type Config, type Env } from './config.ts'
@@ -19,6 +19,7 @@ import clientLimits from '../plugins/client-limits.ts'
 import metrics from '../plugins/metrics/index.ts'
 import adminApi from '../plugins/admin-api.ts'
 import { loadPriceOverrides } from './pricing.ts'
+import { LazyRequestLogger } from './lazy-request-logger.ts'
 import { createInFlightRegistry, type InFlightRequests } from './chat/client-presence.ts'
 
 declare module 'fastify' {
@@ -70,6 +71,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       ...(options.logStream === undefined ? {} : { stream: options.logStream })
     },
     genReqId: () => randomUUID(),
+    childLoggerFactory: (logger, bindings, options) => new LazyRequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } }
