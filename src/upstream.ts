@@ -5,6 +5,7 @@ import {
   upstreamUnavailable
 } from './errors.ts'
 import { firstHeaderValue } from './http-headers.ts'
+import type { CallAbort } from './chat/call-abort.ts'
 
 // The only module that talks to providers over HTTP. Keys arrive here in prebuilt headers and go nowhere else.
 
@@ -27,7 +28,8 @@ export interface UpstreamCall {
   path: string
   headers: Record<string, string>
   body: string
-  signal: AbortSignal
+  /** Anything undici takes as a signal: an AbortSignal, or the gateway's own `CallAbort`. */
+  signal: Pick<AbortSignal, 'aborted' | 'reason' | 'addEventListener' | 'removeEventListener'> | CallAbort
   headersTimeoutMs: number
   bodyTimeoutMs: number
 }
@@ -78,7 +80,7 @@ export function createUpstreamClient (baseUrl: string, options: UpstreamClientOp
       // undici's proxy agents add `host` to the headers object, and the provider's prebuilt headers are frozen.
       headers: options.proxy === undefined ? call.headers : { ...call.headers },
       body: call.body,
-      signal: call.signal,
+      signal: call.signal as AbortSignal,
       headersTimeout: call.headersTimeoutMs,
       bodyTimeout: call.bodyTimeoutMs
     }),

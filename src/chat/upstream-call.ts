@@ -3,6 +3,7 @@ import { clientClosed, upstreamTimeout, type GatewayError } from '../errors.ts'
 import { parseRetryAfter, readErrorBody, toGatewayError } from '../upstream.ts'
 import type { CallOptions, ProviderTarget } from './call-provider.ts'
 import { scrubSecrets } from './scrub-secrets.ts'
+import { CallAbort } from './call-abort.ts'
 
 export interface UpstreamRequestLine {
   path: string
@@ -32,7 +33,7 @@ export interface OpenUpstreamCall {
  * 400 or more. Failures before an answer are thrown, already released.
  */
 export async function openUpstreamCall (target: ProviderTarget, options: CallOptions, request: UpstreamRequestLine): Promise<OpenUpstreamCall> {
-  const controller = new AbortController()
+  const controller = new CallAbort()
   if (options.client.gone) throw clientClosed()
   if (options.client.endedBy !== undefined) throw options.client.endedBy
   const stopWatching = options.client.onGone((reason) => { controller.abort(reason) })
@@ -47,14 +48,14 @@ export async function openUpstreamCall (target: ProviderTarget, options: CallOpt
     stopWatching()
   }
   const failure = (error: unknown): GatewayError =>
-    scrubSecrets(toGatewayError(error, target.name, controller.signal.reason), target.secrets)
+    scrubSecrets(toGatewayError(error, target.name, controller.reason), target.secrets)
 
   try {
     const response = await target.upstream.send({
       path: request.path,
       headers: request.headers,
       body: request.body,
-      signal: controller.signal,
+      signal: controller,
       headersTimeoutMs: options.requestTimeoutMs,
       // A stream's silences are timed between events (below), which undici's byte-level timeout cannot do.
       bodyTimeoutMs: request.stream ? 0 : options.requestTimeoutMs
