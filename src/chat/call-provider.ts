@@ -5,7 +5,7 @@ import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CallContext, ProviderDefinition } from '../provider.ts'
 import type { UpstreamClient } from '../upstream.ts'
 import { upstreamProtocolError, type GatewayError } from '../errors.ts'
-import { parseSse } from '../sse.ts'
+import { parseSse, releaseBody } from '../sse.ts'
 import { openUpstreamCall } from './upstream-call.ts'
 import type { ClientPresence } from './client-presence.ts'
 
@@ -134,7 +134,7 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
       throw failed
     } finally {
       release()
-      if (!body.destroyed) body.destroy()
+      releaseBody(body)
     }
   }
 }
