@@ -139,7 +139,7 @@ const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, option
     }
     client.current.requests++
     client.usage.requests++
-    reply.raw.once('close', () => {
+    reply.raw.on('close', () => {
       const usage = request.record?.usage
       if (usage === undefined) return
       roll(client, Date.now())

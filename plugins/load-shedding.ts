@@ -61,7 +61,7 @@ const loadShedding: FastifyPluginAsync<LoadSheddingOptions> = async (app, option
         return
       }
       inFlight++
-      reply.raw.once('close', () => { inFlight-- })
+      reply.raw.on('close', () => { inFlight-- })
       done()
     })
   }

@@ -167,7 +167,7 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
     observe (request, reply, record) {
       request.record = record
       if (!options.enabled) return
-      reply.raw.once('close', () => {
+      reply.raw.on('close', () => {
         try {
           account(request, record, reply.raw.statusCode, !reply.raw.writableFinished)
         } catch (error) {

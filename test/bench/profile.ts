@@ -6,22 +6,28 @@ import { fileURLToPath } from 'node:url'
 import { closePools, drive } from './load.ts'
 import { firstLine, freePort, startNode, waitForPort } from './processes.ts'
 
-// `npm run bench:profile [-- stream]`: the compiled gateway under load with `--cpu-prof`, then the functions
-// that took the most CPU. The .cpuprofile is kept for a flame graph (Chrome DevTools, speedscope).
+// `npm run bench:profile [-- stream] [-- floor]`: the compiled gateway (or, with `floor`, the bare pass-through)
+// under load with `--cpu-prof`, then the functions that took the most CPU, in µs per request so that a gateway
+// profile and a floor profile compare line by line. The .cpuprofile is kept for a flame graph (Chrome DevTools,
+// speedscope).
 
 interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const stream = process.argv.includes('stream')
+const profilingFloor = process.argv.includes('floor')
 execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' })
 const folder = await mkdtemp(join(tmpdir(), 'switchyard-profile-'))
 const simulator = startNode('simulator', ['--import', 'tsx', 'test/bench/simulator-process.ts'],
   { SIM_SCRIPT: JSON.stringify({ text: 'one two three four five six seven eight', chunkCount: 64, chunkDelayMs: 2 }) }, ROOT, { announces: true })
 const { url, apiKey } = await firstLine<{ url: string, apiKey: string }>(simulator)
 const port = await freePort()
-const gateway = startNode('gateway', ['--cpu-prof', `--cpu-prof-dir=${folder}`, 'dist/src/server.js'], {
-  PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production', DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url
-}, ROOT)
+const profiling = ['--cpu-prof', `--cpu-prof-dir=${folder}`]
+const gateway = profilingFloor
+  ? startNode('floor', [...profiling, '--import', 'tsx', 'test/bench/floor.ts'], { PORT: String(port), UPSTREAM_URL: url, UPSTREAM_KEY: apiKey }, ROOT)
+  : startNode('gateway', [...profiling, 'dist/src/server.js'], {
+    PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production', DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url
+  }, ROOT)
 await waitForPort(port)
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }], ...(stream ? { stream: true } : {}) })
 const segment = await drive({ name: 'gateway', origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', headers: {} }, body, stream ? 16 : 32, stream ? 800 : 20_000, stream)
@@ -44,4 +50,8 @@ for (const node of profile.nodes) {
   byFunction.set(key, (byFunction.get(key) ?? 0) + time)
 }
 console.log(`${segment.latencies.length} requests, ${segment.errors} errors; profile: ${join(folder, file)}\n`)
-for (const [key, time] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${(time / total * 100).toFixed(1).padStart(5)} %  ${key}`)
+const perRequest = (time: number): string => (time / segment.latencies.length).toFixed(2).padStart(7)
+console.log(`   %    µs/req  function (idle excluded from µs: ${perRequest(total - (byFunction.get('(idle) :0') ?? 0))} µs per request in all)`)
+for (const [key, time] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_TOP ?? 30))) {
+  console.log(`${(time / total * 100).toFixed(1).padStart(5)} %  ${perRequest(time)}  ${key}`)
+}
