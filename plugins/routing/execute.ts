@@ -33,7 +33,7 @@ export type AttemptCall<T> = (attempt: PlannedAttempt, target: ProviderTarget, o
 /** The canonical call: the provider's translators, with usage and stream size noted in the record. */
 export function canonicalCall (request: ChatRequest, record: RequestRecord): AttemptCall<ProviderResult> {
   return async (attempt, target, options) => {
-    const result = await callProvider(target, { ...request, model: attempt.model }, options)
+    const result = await callProvider(target, attempt.model === request.model ? request : { ...request, model: attempt.model }, options)
     if (!result.stream) {
       if (result.response.usage !== undefined) record.usage = result.response.usage
     } else if (result.first !== undefined) {
