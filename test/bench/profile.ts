@@ -30,7 +30,7 @@ const gateway = profilingFloor
   }, ROOT)
 await waitForPort(port)
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }], ...(stream ? { stream: true } : {}) })
-const segment = await drive({ name: 'gateway', origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', headers: {} }, body, stream ? 16 : 32, stream ? 800 : 20_000, stream)
+const segment = await drive({ name: 'gateway', origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', headers: {} }, body, Number(process.env.PROFILE_CONCURRENCY ?? (stream ? 16 : 32)), stream ? 800 : 20_000, stream)
 await closePools()
 await gateway.stop()
 await simulator.stop()
