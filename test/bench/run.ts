@@ -17,7 +17,7 @@ const { values: options } = parseArgs({
     peer: { type: 'string' },
     rounds: { type: 'string', default: '5' },
     out: { type: 'string' },
-    /** Only the c=32 chat scenario with metrics on and off: a quick check while optimising. */
+    /** Only the c=1 and c=32 chat scenarios with metrics on and off: a quick check while optimising. */
     quick: { type: 'boolean', default: false }
   }
 })
@@ -144,10 +144,15 @@ async function main (): Promise<void> {
 
   const nonStream = chatBody(false)
   if (options.quick) {
+    record('a: chat, c=1', await interleaved([direct, floorTarget, switchyard, metricsOff], nonStream, 1, 1000, false))
     record('a: chat, c=32', await interleaved([direct, floorTarget, switchyard, metricsOff], nonStream, 32, 2000, false))
     for (const [scenario, byTarget] of Object.entries(results)) {
       process.stdout.write(`${scenario}\n`)
-      for (const [name, summary] of Object.entries(byTarget)) process.stdout.write(`  ${name.padEnd(26)} ${summary.rps.toFixed(0).padStart(6)} req/s  ${summary.cpuPerRequestUs?.toFixed(0) ?? '—'} µs CPU/req  p50 ${summary.p50.toFixed(3)} ms\n`)
+      const directP50 = byTarget.direct?.p50 ?? Number.NaN
+      for (const [name, summary] of Object.entries(byTarget)) {
+        const added = name === 'direct' ? '' : `  added p50 ${(summary.p50 - directP50).toFixed(3)} ms`
+        process.stdout.write(`  ${name.padEnd(26)} ${summary.rps.toFixed(0).padStart(6)} req/s  ${summary.cpuPerRequestUs?.toFixed(0) ?? '—'} µs CPU/req  p50 ${summary.p50.toFixed(3)} ms${added}\n`)
+      }
     }
     return
   }
