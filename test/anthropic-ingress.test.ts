@@ -23,7 +23,7 @@ const eventNames = (text: string): string[] => text.split('\n').filter((line) =>
 t.test('to Anthropic the request passes through: unknown fields intact, version and beta forwarded, the key swapped', async (t) => {
   const body = {
     model: 'anthropic:claude-sonnet-4-6',
-    max_tokens: 1000,
+    max_tokens: 2000,
     system: [{ type: 'text', text: 'You are Claude Code.', cache_control: { type: 'ephemeral' } }],
     thinking: { type: 'enabled', budget_tokens: 1024 },
     metadata: { user_id: 'user-1' },

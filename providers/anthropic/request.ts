@@ -2,6 +2,8 @@ import type { ChatMessage, ChatRequest, ContentPart } from '../../src/canonical/
 import type { UpstreamRequest } from '../../src/provider.ts'
 import { invalidRequest } from '../../src/errors.ts'
 import { detachThinking } from './thinking-carrier.ts'
+import { applyReasoningEffort } from './thinking.ts'
+import { reasoningEffortOf } from '../../src/canonical/reasoning-effort.ts'
 
 type Block = Record<string, unknown>
 interface Message { role: 'user' | 'assistant', content: Block[] }
@@ -46,6 +48,8 @@ export function toAnthropicRequest (request: ChatRequest, maxTokens: number): Up
   }
   const schema = request.response_format?.type === 'json_schema' ? request.response_format.json_schema?.schema : undefined
   if (schema !== undefined) body.output_config = { format: { type: 'json_schema', schema } }
+  const effort = reasoningEffortOf(request)
+  if (effort !== undefined) applyReasoningEffort(body, request.model, effort)
   return { path: '/messages', body }
 }
 

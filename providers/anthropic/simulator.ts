@@ -66,8 +66,28 @@ function blocksOf (message: Message | undefined): Block[] {
   return Array.isArray(content) ? content : []
 }
 
+/** Wire notes §5, §6: the budget's bounds, sampling with thinking on, and the models that take adaptive only. */
+function validateThinking (body: Record<string, unknown>): SimulatorReply | undefined {
+  const thinking = body.thinking as { type?: string, budget_tokens?: unknown } | undefined
+  const effort = (body.output_config as { effort?: unknown } | undefined)?.effort
+  if (effort !== undefined && !['low', 'medium', 'high', 'xhigh', 'max'].includes(String(effort))) {
+    return invalid(`output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'`)
+  }
+  if (thinking?.type !== 'enabled') return undefined
+  if (/^claude-(opus-(4-[7-9]|[5-9])|sonnet-[5-9]|fable)/.test(String(body.model))) {
+    return invalid('thinking.type.enabled is not supported for this model. Use thinking.type.adaptive and output_config.effort to control thinking behavior.')
+  }
+  const budget = thinking.budget_tokens
+  if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 1024) return invalid('thinking.enabled.budget_tokens: Input should be greater than or equal to 1024')
+  if (typeof body.max_tokens === 'number' && body.max_tokens <= budget) return invalid('`max_tokens` must be greater than `thinking.budget_tokens`.')
+  if (body.temperature !== undefined && body.temperature !== 1) return invalid('`temperature` may only be set to 1 when thinking is enabled.')
+  return undefined
+}
+
 function validate (body: Record<string, unknown>): SimulatorReply | undefined {
   if (typeof body.max_tokens !== 'number') return invalid('max_tokens: Field required')
+  const rejectedThinking = validateThinking(body)
+  if (rejectedThinking !== undefined) return rejectedThinking
   if (typeof body.temperature === 'number' && body.temperature > 1) return invalid('temperature: Input should be less than or equal to 1')
   const messages = body.messages
   if (!Array.isArray(messages) || messages.length === 0) return invalid('messages: Field required')

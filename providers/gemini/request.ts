@@ -3,6 +3,8 @@ import type { UpstreamRequest } from '../../src/provider.ts'
 import { invalidRequest } from '../../src/errors.ts'
 import { toFunctionParameters, toGeminiSchema } from './schema.ts'
 import { decodeToolCallId } from './tool-call-id.ts'
+import { thinkingConfigFor } from './thinking.ts'
+import { reasoningEffortOf } from '../../src/canonical/reasoning-effort.ts'
 
 type Part = Record<string, unknown>
 interface Content { role: 'user' | 'model', parts: Part[] }
@@ -62,6 +64,9 @@ export function toGeminiRequest (request: ChatRequest): UpstreamRequest {
       if (converted !== undefined) config.responseSchema = converted
     }
   }
+  const effort = reasoningEffortOf(request)
+  const thinking = effort === undefined ? undefined : thinkingConfigFor(request.model, effort)
+  if (thinking !== undefined) config.thinkingConfig = thinking
   if (Object.keys(config).length > 0) body.generationConfig = config
   return { path, body }
 }

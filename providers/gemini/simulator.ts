@@ -74,11 +74,29 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
   }, port)
 }
 
+/** Wire notes §2: a level for Gemini 3+, a budget for 2.5, never both; 2.5 Pro cannot turn thinking off. */
+function validateThinking (config: Record<string, unknown> | undefined, model: string): SimulatorReply | undefined {
+  if (config === undefined) return undefined
+  const { thinkingLevel: level, thinkingBudget: budget } = config
+  if (level !== undefined && budget !== undefined) return invalid('thinking_budget and thinking_level are not supported together.')
+  if (level !== undefined) {
+    if (!['MINIMAL', 'LOW', 'MEDIUM', 'HIGH'].includes(String(level))) return invalid(`Invalid value at 'generation_config.thinking_config.thinking_level' (${String(level)})`)
+    if (!/^gemini-([3-9]|\d\d)/.test(model)) return invalid('Thinking level is not supported for this model.')
+  }
+  if (budget !== undefined) {
+    if (!Number.isInteger(budget)) return invalid(`Invalid value at 'generation_config.thinking_config.thinking_budget'`)
+    if (budget === 0 && model.startsWith('gemini-2.5-pro')) return invalid('Budget 0 is invalid. This model only works in thinking mode.')
+  }
+  return undefined
+}
+
 function invalid (message: string): SimulatorReply {
   return { status: 400, json: errorBody(400, message) }
 }
 
 function validate (body: Record<string, unknown>, model: string): SimulatorReply | undefined {
+  const rejectedThinking = validateThinking((body.generationConfig as { thinkingConfig?: Record<string, unknown> } | undefined)?.thinkingConfig, model)
+  if (rejectedThinking !== undefined) return rejectedThinking
   const contents = body.contents
   if (!Array.isArray(contents) || contents.length === 0) return invalid('* GenerateContentRequest.contents: contents is not specified')
   for (const [index, content] of (contents as Content[]).entries()) {

@@ -91,6 +91,8 @@ export const ChatRequestSchema = Type.Object({
   tool_choice: Type.Optional(ToolChoiceSchema),
   parallel_tool_calls: Type.Optional(Type.Boolean()),
   response_format: Type.Optional(ResponseFormatSchema),
+  /** Checked by the translators that map it (an OpenAI-shaped provider gets it as it came). */
+  reasoning_effort: Type.Optional(Nullable(Type.String())),
   user: Type.Optional(Type.String())
 })
 
