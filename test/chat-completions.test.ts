@@ -90,6 +90,31 @@ t.test('the openai SDK gets answers, streams with usage and tool calls from ever
   }
 })
 
+t.test('a stream keeps what OpenAI sends in it: log probabilities when asked for, and the system fingerprint', async (t) => {
+  const simulators = await startSimulators(t)
+  const gateway = await startGateway(t, simulatorEnv(simulators))
+  const client = new OpenAI({ apiKey: 'x', baseURL: `${gateway.url}/v1`, maxRetries: 0 })
+  const stream = await client.chat.completions.create({ model: 'openai:gpt-4o-mini', stream: true, logprobs: true, messages: [{ role: 'user', content: 'hi there' }] })
+  let text = ''
+  let tokens = ''
+  const fingerprints = new Set<string | undefined>()
+  for await (const chunk of stream) {
+    fingerprints.add(chunk.system_fingerprint)
+    const choice = chunk.choices[0]
+    text += choice?.delta.content ?? ''
+    for (const entry of choice?.logprobs?.content ?? []) {
+      tokens += entry.token
+      t.type(entry.logprob, 'number')
+    }
+  }
+  t.ok(text.length > 0)
+  t.equal(tokens, text, 'every piece of text came with its log probability')
+  t.same([...fingerprints], ['fp_simulator'], 'every chunk names the system fingerprint')
+
+  const plain = await client.chat.completions.create({ model: 'openai:gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi there' }] })
+  for await (const chunk of plain) t.equal(chunk.choices[0]?.logprobs ?? null, null, 'no log probabilities unless asked for')
+})
+
 t.test('an OpenAI-client conversation with foreign tool ids reaches Mistral in its own id form', async (t) => {
   const simulators = await startSimulators(t)
   const gateway = await startGateway(t, simulatorEnv(simulators))

@@ -173,12 +173,16 @@ export const openAIWire = {
     const options = shape.request.stream_options as { include_usage?: boolean } | undefined
     const withUsage = options?.include_usage === true && shape.plan.usage.inStream
     const envelope = { ...chunkEnvelope(shape), system_fingerprint: 'fp_simulator', ...(withUsage ? { usage: null } : {}) }
-    const choice = (delta: Record<string, unknown>, finish: string | null = null) =>
-      ({ ...envelope, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+    const choice = (delta: Record<string, unknown>, finish: string | null = null, logprobs: unknown = null) =>
+      ({ ...envelope, choices: [{ index: 0, delta, logprobs, finish_reason: finish }] })
+    // With `logprobs: true`, each content chunk carries its tokens' log probabilities (ChatCompletionChunk.Choice.Logprobs).
+    const logprobsOf = (piece: string): unknown => shape.request.logprobs === true
+      ? { content: [{ token: piece, logprob: -0.25, bytes: [...Buffer.from(piece)], top_logprobs: [] }], refusal: null }
+      : null
     const chunks: unknown[] = []
     if (shape.plan.kind === 'text') {
       chunks.push(choice({ role: 'assistant', content: '', refusal: null }))
-      for (const piece of shape.plan.pieces) chunks.push(choice({ content: piece }))
+      for (const piece of shape.plan.pieces) chunks.push(choice({ content: piece }, null, logprobsOf(piece)))
     } else {
       chunks.push(choice({ role: 'assistant', content: null, refusal: null }))
       for (const [index, call] of shape.calls.entries()) {

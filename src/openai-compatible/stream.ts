@@ -24,7 +24,7 @@ export async function * translateOpenAICompatibleStream (
   const rolesSeen = new Set<number>()
   let nextToolIndex = 0
   let finished = false
-  let envelope: { id: string, created: number, model: string } | undefined
+  let envelope: { id: string, created: number, model: string, fingerprint: string | undefined } | undefined
 
   for await (const event of events) {
     if (event.data === '[DONE]') {
@@ -45,14 +45,15 @@ export async function * translateOpenAICompatibleStream (
     }
     const wire = parsed
     if (wire.x_groq?.error != null) throw midStreamError({ error: { message: String(wire.x_groq.error) } }, ctx, dialect)
-    envelope ??= { id: wire.id ?? ctx.newId('chatcmpl-'), created: wire.created ?? ctx.now(), model: wire.model ?? ctx.model }
+    envelope ??= { id: wire.id ?? ctx.newId('chatcmpl-'), created: wire.created ?? ctx.now(), model: wire.model ?? ctx.model, fingerprint: wire.system_fingerprint ?? undefined }
 
     const deltas: ChunkChoice[] = []
     const finishes: ChunkChoice[] = []
     for (const [position, choice] of (wire.choices ?? []).entries()) {
       const index = choice.index ?? position
-      const delta = toDelta(choice, index)
-      if (delta !== undefined) deltas.push({ index, delta, finish_reason: null })
+      // A chunk that carries log probabilities is news even when its text is empty.
+      const delta = toDelta(choice, index) ?? (choice.logprobs != null ? {} : undefined)
+      if (delta !== undefined) deltas.push(choice.logprobs != null ? { index, delta, logprobs: choice.logprobs, finish_reason: null } : { index, delta, finish_reason: null })
       if (choice.finish_reason != null) {
         const reason = mapFinishReason(choice.finish_reason, dialect, ctx)
         if (reason === 'error') {
@@ -72,8 +73,10 @@ export async function * translateOpenAICompatibleStream (
   }
 
   function chunkOf (choices: ChunkChoice[]): ChatChunk {
-    const { id, created, model } = envelope ?? { id: ctx.newId('chatcmpl-'), created: ctx.now(), model: ctx.model }
-    return { id, object: 'chat.completion.chunk', created, model, choices }
+    const { id, created, model, fingerprint } = envelope ?? { id: ctx.newId('chatcmpl-'), created: ctx.now(), model: ctx.model, fingerprint: undefined }
+    const chunk: ChatChunk = { id, object: 'chat.completion.chunk', created, model, choices }
+    if (fingerprint !== undefined) chunk.system_fingerprint = fingerprint
+    return chunk
   }
 
   function toDelta (choice: WireChoice, choiceIndex: number): ChunkDelta | undefined {
