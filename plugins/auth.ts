@@ -11,6 +11,11 @@ export interface ClientAuth {
    * otherwise open.
    */
   isAdmin: (request: FastifyRequest) => boolean
+  /**
+   * A short, stable, non-reversible name for the client key the request presents (`Authorization: Bearer` or
+   * `x-api-key`), for per-key accounting; undefined without one. Shares the request's one digest with the checks.
+   */
+  keyFingerprint: (request: FastifyRequest) => string | undefined
   readonly required: boolean
   readonly adminOpen: boolean
 }
@@ -24,9 +29,21 @@ declare module 'fastify' {
   interface FastifyInstance {
     clientAuth: ClientAuth
   }
+  interface FastifyRequest {
+    /** The SHA-256 of the last token checked for this request, so that auth and client limits hash it once. */
+    presentedKeyDigest: { token: string, digest: Buffer } | null
+  }
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
+
+function digestFor (request: FastifyRequest, token: string): Buffer {
+  const cached = request.presentedKeyDigest
+  if (cached !== null && cached.token === token) return cached.digest
+  const computed = digest(token)
+  request.presentedKeyDigest = { token, digest: computed }
+  return computed
+}
 
 /**
  * Keys are compared as SHA-256 digests with `timingSafeEqual`, against every configured key, so neither the
@@ -39,7 +56,7 @@ export function createClientAuth (gatewayKeys: readonly string[], adminKey?: str
   const isAuthorized: ClientAuth['isAuthorized'] = (request, options = {}) => {
     if (!required) return true
     const token = presentedToken(request.headers, options.allowXApiKey === true)
-    return token !== undefined && matchesAny(digests, token)
+    return token !== undefined && matchesAny(digests, digestFor(request, token))
   }
   return {
     required,
@@ -48,19 +65,23 @@ export function createClientAuth (gatewayKeys: readonly string[], adminKey?: str
     isAdmin (request) {
       if (adminKey === undefined) return isAuthorized(request)
       const token = bearerToken(request.headers.authorization)
-      return token !== undefined && matchesAny(adminDigests, token)
+      return token !== undefined && matchesAny(adminDigests, digestFor(request, token))
+    },
+    keyFingerprint (request) {
+      const token = presentedToken(request.headers, true)
+      return token === undefined ? undefined : `key:${digestFor(request, token).toString('hex', 0, 6)}`
     }
   }
 }
 
-function matchesAny (digests: readonly Buffer[], token: string): boolean {
-  const candidate = digest(token)
+function matchesAny (digests: readonly Buffer[], candidate: Buffer): boolean {
   let matched = false
   for (const known of digests) matched = timingSafeEqual(known, candidate) || matched
   return matched
 }
 
 const auth: FastifyPluginAsync<AuthOptions> = async (app, options) => {
+  app.decorateRequest('presentedKeyDigest', null)
   app.decorate('clientAuth', createClientAuth(options.gatewayKeys, options.adminKey))
 }
 

@@ -6,7 +6,6 @@ import { Value } from '@sinclair/typebox/value'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { GatewayError } from '../src/errors.ts'
 import { ConfigurationError } from '../src/provider-settings.ts'
-import { presentedToken } from '../src/http-headers.ts'
 import { isModelRoute } from '../src/ingress/model-routes.ts'
 import { renderOpenAIError } from '../src/ingress/openai/errors.ts'
 import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
@@ -63,6 +62,7 @@ export async function loadClientLimits (file: string | undefined): Promise<Clien
   return parsed as ClientLimitsFile
 }
 
+/** The same name `clientAuth.keyFingerprint` gives a request presenting `key`. */
 const fingerprint = (key: string): string => `key:${createHash('sha256').update(key).digest('hex').slice(0, 12)}`
 
 interface Window { started: number, requests: number, tokens: number }
@@ -80,8 +80,7 @@ const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, option
   const clients = new Map<string, Client>()
 
   function clientOf (request: FastifyRequest): Client {
-    const token = presentedToken(request.headers, true)
-    const id = token === undefined ? 'anonymous' : fingerprint(token)
+    const id = app.clientAuth.keyFingerprint(request) ?? 'anonymous'
     let client = clients.get(id)
     if (client === undefined) {
       if (clients.size >= TRACKED_CLIENTS_LIMIT) clients.delete(clients.keys().next().value ?? '')
