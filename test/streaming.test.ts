@@ -29,6 +29,30 @@ t.test('a client that disconnects mid-stream aborts the upstream request at once
   t.ok(gateway.logs.some((line) => line.includes('client closed the connection')), 'the disconnect is logged')
 })
 
+t.test('a client that leaves a stream, on either ingress, leaves no timer or call behind', async (t) => {
+  const simulators = await startSimulators(t)
+  const gateway = await startGateway(t, { ...simulatorEnv(simulators), STREAM_TIMEOUT_MS: '600000' })
+  simulators.groq.script = { chunkCount: 200, chunkDelayMs: 20 }
+  const timers = (): number => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
+  const requests: Array<[string, string, Record<string, string>]> = [
+    ['/v1/chat/completions', chat('groq:llama-3.3-70b-versatile', true), {}],
+    ['/v1/messages', JSON.stringify({ model: 'groq:llama-3.3-70b-versatile', max_tokens: 500, stream: true, messages: [{ role: 'user', content: 'hi' }] }), { 'anthropic-version': '2023-06-01' }]
+  ]
+  for (const [path, body, headers] of requests) {
+    const before = timers()
+    const controller = new AbortController()
+    const response = await fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: controller.signal })
+    const reader = response.body?.getReader()
+    await reader?.read()
+    const abandoned = simulators.groq.waitForAbandon()
+    controller.abort()
+    await abandoned
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    t.equal(timers(), before, `${path}: the call's timers were cleared (its 10-minute stream cap would otherwise hold it)`)
+    t.equal(gateway.app.inFlight.size, 0, `${path}: nothing left in flight`)
+  }
+})
+
 t.test('a client that disconnects while the provider has not answered aborts it too', async (t) => {
   const simulators = await startSimulators(t)
   const gateway = await startGateway(t, simulatorEnv(simulators))

@@ -82,8 +82,12 @@ export async function * encodeAnthropicStream (
       while (result === undefined) {
         let timer: NodeJS.Timeout | undefined
         const silence = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, options.pingAfterMs, undefined) })
-        result = await Promise.race([next, silence])
-        clearTimeout(timer)
+        try {
+          result = await Promise.race([next, silence])
+        } finally {
+          // Also when the stream fails: a pending ping timer would hold the whole call for pingAfterMs.
+          clearTimeout(timer)
+        }
         if (result === undefined) yield event('ping', {})
       }
       if (result.done === true) break
@@ -97,5 +101,8 @@ export async function * encodeAnthropicStream (
     yield event('error', renderAnthropicError(asGatewayError(error)))
   } finally {
     options.onEnd?.(failure)
+    // A consumer that stops early (the client left) must release the provider call too: `for await` would return
+    // `rest` on its own, the manual `next()` above does not.
+    rest.return?.(undefined).catch(() => {})
   }
 }
