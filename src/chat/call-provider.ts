@@ -41,7 +41,7 @@ export interface CallOptions extends CallTimeouts {
 
 export type ProviderResult =
   | { stream: false, response: ChatResponse }
-  | { stream: true, first: ChatChunk | undefined, rest: AsyncGenerator<ChatChunk> }
+  | { stream: true, first: ChatChunk | undefined, rest: AsyncIterableIterator<ChatChunk> }
 
 let idCounter = 0
 
@@ -113,28 +113,57 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
     throw failure(error)
   }
   call.streamStarted()
-  return { stream: true, first: first.done === true ? undefined : first.value, rest: guardStream(chunks) }
+  const guarded = new GuardedChunks(chunks, options.onChunk, (error) => {
+    const failed = failure(error)
+    options.onStreamError?.(failed)
+    return failed
+  }, () => {
+    release()
+    releaseBody(body)
+  })
+  return { stream: true, first: first.done === true ? undefined : first.value, rest: guarded }
+}
 
-  // The one wrapper a stream's chunks pass through after the translator: callers observe through the hooks
-  // rather than adding generator layers, each of which costs a promise per chunk.
-  async function * guardStream (rest: AsyncGenerator<ChatChunk>): AsyncGenerator<ChatChunk> {
-    const onChunk = options.onChunk
+/**
+ * The one wrapper a stream's chunks pass through after the translator: it shows each chunk to `onChunk`, turns a
+ * failure into the call's GatewayError, and releases the call once the stream is over, however it ends. A plain
+ * iterator, not an async generator: a generator layer costs several promise turns on every chunk.
+ */
+class GuardedChunks implements AsyncIterableIterator<ChatChunk> {
+  private over = false
+
+  constructor (
+    private readonly inner: AsyncGenerator<ChatChunk>,
+    private readonly onChunk: ((chunk: ChatChunk) => void) | undefined,
+    private readonly fail: (error: unknown) => GatewayError,
+    private readonly finish: () => void
+  ) {}
+
+  [Symbol.asyncIterator] (): this { return this }
+
+  async next (): Promise<IteratorResult<ChatChunk>> {
+    if (this.over) return { done: true, value: undefined }
+    let result: IteratorResult<ChatChunk>
     try {
-      if (onChunk === undefined) {
-        yield * rest
-      } else {
-        for await (const chunk of rest) {
-          onChunk(chunk)
-          yield chunk
-        }
-      }
+      result = await this.inner.next()
     } catch (error) {
-      const failed = failure(error)
-      options.onStreamError?.(failed)
-      throw failed
-    } finally {
-      release()
-      releaseBody(body)
+      this.end()
+      throw this.fail(error)
     }
+    if (result.done === true) this.end()
+    else this.onChunk?.(result.value)
+    return result
+  }
+
+  async return (): Promise<IteratorResult<ChatChunk>> {
+    this.end()
+    await this.inner.return(undefined).catch(() => undefined)
+    return { done: true, value: undefined }
+  }
+
+  private end (): void {
+    if (this.over) return
+    this.over = true
+    this.finish()
   }
 }
