@@ -48,7 +48,7 @@ t.test('a client that leaves a stream, on either ingress, leaves no timer or cal
     controller.abort()
     await abandoned
     await new Promise((resolve) => setTimeout(resolve, 100))
-    t.equal(timers(), before, `${path}: the call's timers were cleared (its 10-minute stream cap would otherwise hold it)`)
+    t.ok(timers() <= before, `${path}: the call's timers were cleared (its 10-minute stream cap would otherwise hold it): ${timers()} now, ${before} before`)
     t.equal(gateway.app.inFlight.size, 0, `${path}: nothing left in flight`)
   }
 })
