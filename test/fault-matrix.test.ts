@@ -7,7 +7,7 @@ import type { Env } from '../src/config.ts'
 import { freePort } from './bench/processes.ts'
 import { readToEnd, simulatorEnv, startGateway, type TestGateway } from './helpers/gateway.ts'
 
-// Issue #9's fault matrix: each way a provider can misbehave, seen by an OpenAI client and an Anthropic client,
+// Issue #9's fault matrix: each way a provider can misbehave (DNS and connect failures included), seen by an OpenAI client and an Anthropic client,
 // with what the request log and the Prometheus counters say, whether the request fell back (contract §3: only a
 // retryable failure before the first byte, and never for a pinned request), and that the next request is served.
 //
@@ -46,8 +46,8 @@ interface Row {
   name: string
   stream: boolean
   fault?: SimulatorFault
-  /** Points Groq somewhere that refuses connections instead of injecting a fault. */
-  unreachable?: boolean
+  /** Points Groq somewhere that refuses connections, or at a host name that does not resolve. */
+  unreachable?: 'refused' | 'unresolvable'
   expect: Outcome
 }
 
@@ -58,7 +58,8 @@ const during = (recorded: number, openaiType: string, anthropicType: string): Ou
 
 const rows: Row[] = [
   { name: 'reset before answering', stream: false, fault: { kind: 'reset' }, expect: before(502, 'api_error', 'api_error') },
-  { name: 'connection refused', stream: false, unreachable: true, expect: before(502, 'api_error', 'api_error') },
+  { name: 'connection refused', stream: false, unreachable: 'refused', expect: before(502, 'api_error', 'api_error') },
+  { name: 'DNS failure (a host under .invalid)', stream: false, unreachable: 'unresolvable', expect: before(502, 'api_error', 'api_error', { message: /ENOTFOUND|EAI_AGAIN/ }) },
   { name: 'no answer (first-byte timeout)', stream: false, fault: { kind: 'hang' }, expect: before(504, 'timeout_error', 'timeout_error') },
   { name: 'bytes dripping forever (total timeout)', stream: false, fault: { kind: 'drip', intervalMs: 50 }, expect: before(504, 'timeout_error', 'timeout_error', { message: /no complete answer within 400 ms/ }) },
   { name: 'malformed JSON', stream: false, fault: { kind: 'malformed' }, expect: before(502, 'api_error', 'api_error') },
@@ -67,8 +68,11 @@ const rows: Row[] = [
   { name: '429 with retry-after', stream: false, fault: { kind: 'status', status: 429, retryAfter: '7' }, expect: before(429, 'rate_limit_error', 'rate_limit_error', { retryAfter: '7', attemptOutcome: 'rate_limited' }) },
   { name: '429 without retry-after', stream: false, fault: { kind: 'status', status: 429 }, expect: before(429, 'rate_limit_error', 'rate_limit_error', { attemptOutcome: 'rate_limited' }) },
   { name: '500', stream: false, fault: { kind: 'status', status: 500 }, expect: before(500, 'api_error', 'api_error') },
+  { name: '500 with retry-after', stream: false, fault: { kind: 'status', status: 500, retryAfter: '4' }, expect: before(500, 'api_error', 'api_error', { retryAfter: '4' }) },
+  { name: '503', stream: false, fault: { kind: 'status', status: 503 }, expect: before(503, 'service_unavailable_error', 'overloaded_error') },
   { name: '503 with retry-after', stream: false, fault: { kind: 'status', status: 503, retryAfter: '2' }, expect: before(503, 'service_unavailable_error', 'overloaded_error', { retryAfter: '2' }) },
   { name: '529', stream: false, fault: { kind: 'status', status: 529 }, expect: before(503, 'service_unavailable_error', 'overloaded_error', { attempt: 529 }) },
+  { name: '529 with retry-after', stream: false, fault: { kind: 'status', status: 529, retryAfter: '5' }, expect: before(503, 'service_unavailable_error', 'overloaded_error', { attempt: 529, retryAfter: '5' }) },
   { name: '400 (the request is at fault: never retried)', stream: false, fault: { kind: 'status', status: 400 }, expect: before(400, 'invalid_request_error', 'invalid_request_error', { fallsBack: false }) },
   { name: 'stream: 503 before the first event', stream: true, fault: { kind: 'status', status: 503 }, expect: before(503, 'service_unavailable_error', 'overloaded_error') },
   { name: 'stream: reset before the first event', stream: true, fault: { kind: 'reset' }, expect: before(502, 'api_error', 'api_error') },
@@ -138,7 +142,12 @@ for (const row of rows) {
     groq.reset()
     mistral.reset()
     const env: Env = { ...simulatorEnv({ groq, mistral }), ...TIMEOUTS, DEFAULT_PROVIDER: 'groq', MISTRAL_DISPATCH_MODE: 'fallback' }
-    if (row.unreachable === true) env.GROQ_BASE_URL = `http://127.0.0.1:${await freePort()}/openai/v1`
+    if (row.unreachable === 'refused') env.GROQ_BASE_URL = `http://127.0.0.1:${await freePort()}/openai/v1`
+    if (row.unreachable === 'unresolvable') {
+      // RFC 6761: .invalid never resolves. A resolver that is slow to say so must not turn it into a connect timeout.
+      env.GROQ_BASE_URL = 'http://switchyard-fault-matrix.invalid/openai/v1'
+      env.CONNECT_TIMEOUT_MS = '20000'
+    }
     const gateway = await startGateway(t, env)
     const { expect } = row
     const attempt = expect.attempt ?? expect.recorded
@@ -182,7 +191,7 @@ for (const row of rows) {
     t.equal(countOf(metrics.get('switchyard_provider_attempts_total'), { provider: 'mistral', outcome: 'success' }), expect.fallsBack ? 1 : 0, 'prometheus: the fallback attempt')
 
     // With Groq unreachable, "normally" means the next request to a provider that is there.
-    const next = await send(gateway, 'openai', row.unreachable === true ? 'mistral:mistral-small-latest' : PINNED, row.stream)
+    const next = await send(gateway, 'openai', row.unreachable !== undefined ? 'mistral:mistral-small-latest' : PINNED, row.stream)
     t.equal(next.status, 200, 'the next request is served normally')
     if (row.stream) t.match(next.text, /data: \[DONE\]\n\n$/)
   })
