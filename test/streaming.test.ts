@@ -29,6 +29,28 @@ t.test('a client that disconnects mid-stream aborts the upstream request at once
   t.ok(gateway.logs.some((line) => line.includes('client closed the connection')), 'the disconnect is logged')
 })
 
+t.test("a stream's response carries the SSE headers and contract §3's headers, on both ingresses", async (t) => {
+  const simulators = await startSimulators(t)
+  const gateway = await startGateway(t, simulatorEnv(simulators))
+  const requests: Array<[string, string, Record<string, string>]> = [
+    ['/v1/chat/completions', chat('groq:llama-3.3-70b-versatile', true), {}],
+    ['/v1/messages', JSON.stringify({ model: 'groq:llama-3.3-70b-versatile', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] }), { 'anthropic-version': '2023-06-01' }]
+  ]
+  for (const [path, body, headers] of requests) {
+    const response = await fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+    await response.text()
+    t.equal(response.status, 200)
+    t.match(response.headers.get('content-type'), /^text\/event-stream/, `${path}: content-type`)
+    t.equal(response.headers.get('cache-control'), 'no-cache')
+    t.equal(response.headers.get('x-accel-buffering'), 'no')
+    t.match(response.headers.get('x-request-id'), /^[0-9a-f-]{36}$/)
+    t.equal(response.headers.get('x-switchyard-provider'), 'groq')
+    t.equal(response.headers.get('x-switchyard-model'), 'llama-3.3-70b-versatile')
+    t.equal(response.headers.get('x-switchyard-attempts'), 'groq:200')
+    t.equal(response.headers.get('x-switchyard-cost-usd'), null, `${path}: no cost header on a stream (it is not known yet)`)
+  }
+})
+
 t.test('a client that leaves a stream, on either ingress, leaves no timer or call behind', async (t) => {
   const simulators = await startSimulators(t)
   const gateway = await startGateway(t, { ...simulatorEnv(simulators), STREAM_TIMEOUT_MS: '600000' })
