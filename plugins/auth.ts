@@ -37,6 +37,13 @@ declare module 'fastify' {
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
 
+/** A client key's short, non-reversible name (the first 6 bytes of its SHA-256), for per-key accounting. */
+export function fingerprintOfKey (key: string): string {
+  return fingerprintOf(digest(key))
+}
+
+const fingerprintOf = (keyDigest: Buffer): string => `key:${keyDigest.toString('hex', 0, 6)}`
+
 function digestFor (request: FastifyRequest, token: string): Buffer {
   const cached = request.presentedKeyDigest
   if (cached !== null && cached.token === token) return cached.digest
@@ -69,7 +76,7 @@ export function createClientAuth (gatewayKeys: readonly string[], adminKey?: str
     },
     keyFingerprint (request) {
       const token = presentedToken(request.headers, true)
-      return token === undefined ? undefined : `key:${digestFor(request, token).toString('hex', 0, 6)}`
+      return token === undefined ? undefined : fingerprintOf(digestFor(request, token))
     }
   }
 }

@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin'
-import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
@@ -7,6 +6,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { GatewayError } from '../src/errors.ts'
 import { ConfigurationError } from '../src/provider-settings.ts'
 import { isModelRoute } from '../src/ingress/model-routes.ts'
+import { fingerprintOfKey } from './auth.ts'
 import { renderOpenAIError } from '../src/ingress/openai/errors.ts'
 import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
 
@@ -62,9 +62,6 @@ export async function loadClientLimits (file: string | undefined): Promise<Clien
   return parsed as ClientLimitsFile
 }
 
-/** The same name `clientAuth.keyFingerprint` gives a request presenting `key`. */
-const fingerprint = (key: string): string => `key:${createHash('sha256').update(key).digest('hex').slice(0, 12)}`
-
 interface Window { started: number, requests: number, tokens: number }
 interface Client { usage: ClientUsage, limit: Limit, current: Window, previous: Window }
 
@@ -75,7 +72,7 @@ interface Client { usage: ClientUsage, limit: Limit, current: Window, previous: 
  */
 const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, options) => {
   const file = await loadClientLimits(options.file)
-  const perKey = new Map(Object.entries(file.keys ?? {}).map(([key, limit]) => [fingerprint(key), limit]))
+  const perKey = new Map(Object.entries(file.keys ?? {}).map(([key, limit]) => [fingerprintOfKey(key), limit]))
   const defaults: Limit = { ...options.defaults, ...file.default }
   const clients = new Map<string, Client>()
 
