@@ -1,4 +1,4 @@
-import type { ChatResponse, ResponseMessage } from '../../src/canonical/chat-response.ts'
+import { assistantMessage, type ChatResponse } from '../../src/canonical/chat-response.ts'
 import type { ToolCall } from '../../src/canonical/chat-request.ts'
 import type { CallContext } from '../../src/provider.ts'
 import { upstreamProtocolError } from '../../src/errors.ts'
@@ -34,9 +34,7 @@ export function fromAnthropicResponse (body: unknown, ctx: CallContext): ChatRes
       })
     }
   }
-  const message: ResponseMessage = { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text, refusal: null }
-  if (toolCalls.length > 0) message.tool_calls = toolCalls
-  if (reasoning !== '') message.reasoning_content = reasoning
+  const message = assistantMessage(text, toolCalls, reasoning)
   const response: ChatResponse = {
     id: body.id ?? ctx.newId('msg_'),
     object: 'chat.completion',

@@ -1,4 +1,4 @@
-import type { ChatResponse, ResponseMessage } from '../../src/canonical/chat-response.ts'
+import { assistantMessage, type ChatResponse } from '../../src/canonical/chat-response.ts'
 import type { ToolCall } from '../../src/canonical/chat-request.ts'
 import type { CallContext } from '../../src/provider.ts'
 import { upstreamProtocolError, upstreamTimeout } from '../../src/errors.ts'
@@ -35,9 +35,7 @@ export function fromCohereResponse (body: unknown, ctx: CallContext): ChatRespon
     type: 'function',
     function: { name: call.function?.name ?? '', arguments: call.function?.arguments === undefined || call.function.arguments === '' ? '{}' : call.function.arguments }
   }))
-  const message: ResponseMessage = { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text, refusal: null }
-  if (toolCalls.length > 0) message.tool_calls = toolCalls
-  if (reasoning !== '') message.reasoning_content = reasoning
+  const message = assistantMessage(text, toolCalls, reasoning)
   const response: ChatResponse = {
     id: body.id ?? ctx.newId('chatcmpl-'),
     object: 'chat.completion',

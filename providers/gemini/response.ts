@@ -1,4 +1,4 @@
-import type { ChatResponse, ResponseMessage } from '../../src/canonical/chat-response.ts'
+import { assistantMessage, type ChatResponse } from '../../src/canonical/chat-response.ts'
 import type { CallContext } from '../../src/provider.ts'
 import { upstreamProtocolError } from '../../src/errors.ts'
 import { isWireResponse, type WireCandidate } from './wire.ts'
@@ -27,13 +27,7 @@ export function fromGeminiResponse (body: unknown, ctx: CallContext): ChatRespon
 
 function toChoice (candidate: WireCandidate, position: number, ctx: CallContext): ChatResponse['choices'][number] {
   const { text, reasoning, calls: toolCalls } = readParts(candidate.content?.parts ?? [], ctx)
-  const message: ResponseMessage = {
-    role: 'assistant',
-    content: text === '' && (toolCalls.length > 0 || candidate.finishReason !== 'STOP') ? null : text,
-    refusal: null
-  }
-  if (toolCalls.length > 0) message.tool_calls = toolCalls
-  if (reasoning !== '') message.reasoning_content = reasoning
+  const message = assistantMessage(text, toolCalls, reasoning, text === '' && (toolCalls.length > 0 || candidate.finishReason !== 'STOP'))
   return {
     index: candidate.index ?? position,
     message,

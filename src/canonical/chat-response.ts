@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Nullable } from './nullable.ts'
-import { ToolCallSchema } from './chat-request.ts'
+import { ToolCallSchema, type ToolCall } from './chat-request.ts'
 import { FinishReasonSchema } from './finish-reason.ts'
 import { UsageSchema } from './usage.ts'
 
@@ -29,3 +29,14 @@ export const ChatResponseSchema = Type.Object({
 
 export type ResponseMessage = Static<typeof ResponseMessageSchema>
 export type ChatResponse = Static<typeof ChatResponseSchema>
+
+/**
+ * The assistant message a native provider's answer becomes: `content` null when there is no text beside tool
+ * calls (as OpenAI sends it), `tool_calls` and `reasoning_content` only when there are some.
+ */
+export function assistantMessage (text: string, toolCalls: ToolCall[], reasoning: string, contentIsNull = text === '' && toolCalls.length > 0): ResponseMessage {
+  const message: ResponseMessage = { role: 'assistant', content: contentIsNull ? null : text, refusal: null }
+  if (toolCalls.length > 0) message.tool_calls = toolCalls
+  if (reasoning !== '') message.reasoning_content = reasoning
+  return message
+}
