@@ -21,46 +21,90 @@ export interface InFlightRequests {
   endAll: (reason: GatewayError) => void
 }
 
-export interface InFlightRegistry extends InFlightRequests {
-  add: (end: (reason: GatewayError) => void) => void
-  delete: (end: (reason: GatewayError) => void) => void
+/** A registered request's place in the registry; `delete` takes it back. */
+export interface InFlightEntry {
+  end: ((reason: GatewayError) => void) | undefined
+  previous: InFlightEntry | undefined
+  next: InFlightEntry | undefined
 }
 
+export interface InFlightRegistry extends InFlightRequests {
+  add: (end: (reason: GatewayError) => void) => InFlightEntry
+  delete: (entry: InFlightEntry) => void
+}
+
+/**
+ * A doubly linked list rather than a Set. A Set that gains and loses an entry per request rebuilds its hash
+ * table every few requests, and the old table points to the new one and still holds the entries it had. Once
+ * such a table is garbage in the old generation, young-generation collections treat what it reaches as live, so
+ * each request it reaches is promoted, and the chain feeds itself: in a bare Fastify server a Set of per-request
+ * closures promoted 3–10 KB per request against 0.8 KB without it (`--trace-gc-nvp`). An unlinked entry keeps
+ * nothing.
+ */
 export function createInFlightRegistry (): InFlightRegistry {
-  const live = new Set<(reason: GatewayError) => void>()
+  let head: InFlightEntry | undefined
+  let size = 0
   return {
-    get size () { return live.size },
-    add: (end) => { live.add(end) },
-    delete: (end) => { live.delete(end) },
+    get size () { return size },
+    add (end) {
+      const entry: InFlightEntry = { end, previous: undefined, next: head }
+      if (head !== undefined) head.previous = entry
+      head = entry
+      size++
+      return entry
+    },
+    delete (entry) {
+      if (entry.end === undefined) return
+      if (entry.previous === undefined) head = entry.next
+      else entry.previous.next = entry.next
+      if (entry.next !== undefined) entry.next.previous = entry.previous
+      entry.end = entry.previous = entry.next = undefined
+      size--
+    },
     endAll (reason) {
-      for (const end of [...live]) end(reason)
+      const ends: Array<(reason: GatewayError) => void> = []
+      for (let entry = head; entry !== undefined; entry = entry.next) if (entry.end !== undefined) ends.push(entry.end)
+      for (const end of ends) end(reason)
     }
+  }
+}
+
+/**
+ * A class, not an object literal with getters: V8 gives every literal with accessors a map of its own, made in
+ * the old generation, and that map keeps the getters' closures (and through them the whole request) alive
+ * through young-generation collections until a full one. That promoted 7–8 KB per request and cost about
+ * 15 µs of collector time per request (measured with `--trace-gc-nvp`).
+ */
+class RequestPresence implements ClientPresence {
+  gone = false
+  endedBy: GatewayError | undefined = undefined
+  private listener: ((reason: GatewayError) => void) | undefined = undefined
+
+  onGone (next: (reason: GatewayError) => void): () => void {
+    this.listener = next
+    return () => { if (this.listener === next) this.listener = undefined }
+  }
+
+  end (reason: GatewayError): void {
+    this.endedBy = reason
+    this.listener?.(reason)
+  }
+
+  left (): void {
+    this.gone = true
+    this.listener?.(clientClosed())
   }
 }
 
 export function watchClient (response: ServerResponse, onLeave?: () => void, inFlight?: InFlightRegistry): ClientPresence {
-  let gone = false
-  let endedBy: GatewayError | undefined
-  let listener: ((reason: GatewayError) => void) | undefined
-  const end = (reason: GatewayError): void => {
-    endedBy = reason
-    listener?.(reason)
-  }
-  inFlight?.add(end)
+  const presence = new RequestPresence()
+  const entry = inFlight?.add((reason) => { presence.end(reason) })
   // A response closes once; `on` spares the wrapper `once` allocates on every request.
   response.on('close', () => {
-    inFlight?.delete(end)
+    if (entry !== undefined) inFlight?.delete(entry)
     if (response.writableFinished) return
-    gone = true
     onLeave?.()
-    listener?.(clientClosed())
+    presence.left()
   })
-  return {
-    get gone () { return gone },
-    get endedBy () { return endedBy },
-    onGone (next) {
-      listener = next
-      return () => { if (listener === next) listener = undefined }
-    }
-  }
+  return presence
 }
