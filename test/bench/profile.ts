@@ -22,7 +22,8 @@ const simulator = startNode('simulator', ['--import', 'tsx', 'test/bench/simulat
   { SIM_SCRIPT: JSON.stringify({ text: 'one two three four five six seven eight', chunkCount: 64, chunkDelayMs: 2 }) }, ROOT, { announces: true })
 const { url, apiKey } = await firstLine<{ url: string, apiKey: string }>(simulator)
 const port = await freePort()
-const profiling = ['--cpu-prof', `--cpu-prof-dir=${folder}`]
+// PROFILE_NODE_FLAGS adds node/V8 flags, e.g. `--no-turbo-inlining` to see inlined functions' own time.
+const profiling = ['--cpu-prof', `--cpu-prof-dir=${folder}`, ...(process.env.PROFILE_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '')]
 const gateway = profilingFloor
   ? startNode('floor', [...profiling, '--import', 'tsx', 'test/bench/floor.ts'], { PORT: String(port), UPSTREAM_URL: url, UPSTREAM_KEY: apiKey }, ROOT)
   : startNode('gateway', [...profiling, 'dist/src/server.js'], {
