@@ -57,29 +57,24 @@ export async function executePlan<T> (
 ): Promise<Executed<T>> {
   const clock = options.clock ?? Date.now
   const attempts = options.record.attempts
-  const failures: GatewayError[] = []
-  const skipped: string[] = []
-  for (const attempt of plan.attempts) {
+  // Allocated only when an attempt fails or is skipped: most requests are answered by their first attempt.
+  let failures: GatewayError[] | undefined
+  let skipped: string[] | undefined
+  for (let index = 0; index < plan.attempts.length; index++) {
+    const attempt = plan.attempts[index] as PlannedAttempt
     const { target, health } = runtimeOf(attempt.provider.name)
     const startedAt = clock()
     if (!plan.pinned && !health.admit(startedAt)) {
       const reason = health.unavailable(startedAt)
-      skipped.push(reason === undefined
+      ;(skipped ??= []).push(reason === undefined
         ? `${target.name}: skipped`
         : `${target.name}: ${reason.reason === 'cooldown' ? 'cooling down after 429' : 'circuit open'} for ${Math.ceil((reason.until - startedAt) / 1000)} s more`)
-      if (reason !== undefined) failures.push(unavailableError(target.name, reason.reason, reason.until - startedAt))
+      if (reason !== undefined) (failures ??= []).push(unavailableError(target.name, reason.reason, reason.until - startedAt))
       continue
     }
     const started = performance.now()
     try {
-      const result = await call(attempt, target, {
-        ...options,
-        onChunk: (chunk) => { tally(options.record, chunk) },
-        onStreamError: (error) => {
-          // A committed stream that later fails for the provider's sake still counts against its health.
-          if (classifyFailure(error) === 'retry') health.failed(clock(), error.message, error.upstreamStatus ?? error.status)
-        }
-      })
+      const result = await call(attempt, target, attemptOptions(options, health, clock))
       health.succeeded(clock())
       attempts.push({ provider: target.name, model: attempt.model, status: 200, success: true, startedAt: started, latencyMs: performance.now() - started })
       return { attempt, result }
@@ -101,10 +96,27 @@ export async function executePlan<T> (
       else if (failure.kind === 'client_closed') health.released()
       else health.succeeded(clock())
       if (kind === 'final') throw error
-      failures.push(failure)
+      ;(failures ??= []).push(failure)
     }
   }
-  throw allFailed(failures, attempts, skipped)
+  throw allFailed(failures ?? [], attempts, skipped ?? [])
+}
+
+/** One attempt's call options: the request's, with the accounting hooks a stream needs. */
+function attemptOptions (options: ExecuteOptions, health: ProviderHealth, clock: () => number): CallOptions {
+  return {
+    requestId: options.requestId,
+    client: options.client,
+    log: options.log,
+    requestTimeoutMs: options.requestTimeoutMs,
+    streamIdleTimeoutMs: options.streamIdleTimeoutMs,
+    streamTimeoutMs: options.streamTimeoutMs,
+    onChunk: (chunk) => { tally(options.record, chunk) },
+    onStreamError: (error) => {
+      // A committed stream that later fails for the provider's sake still counts against its health.
+      if (classifyFailure(error) === 'retry') health.failed(clock(), error.message, error.upstreamStatus ?? error.status)
+    }
+  }
 }
 
 /** Notes a canonical chunk's usage and the size of what it carries, for the metrics. */
