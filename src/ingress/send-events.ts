@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { FastifyReply } from 'fastify'
+import { drainedOrClosed } from '../drained-or-closed.ts'
 
 /**
  * Sends an SSE body as it is produced, with the headers that keep proxies from buffering it. The events are
@@ -29,16 +30,4 @@ async function pump (response: ServerResponse, events: AsyncIterable<string | Bu
     if (!response.write(event)) await drainedOrClosed(response)
   }
   if (!response.destroyed) response.end()
-}
-
-async function drainedOrClosed (response: ServerResponse): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      response.off('drain', done)
-      response.off('close', done)
-      resolve()
-    }
-    response.on('drain', done)
-    response.on('close', done)
-  })
 }

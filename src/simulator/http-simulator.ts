@@ -3,6 +3,7 @@ import { once, EventEmitter } from 'node:events'
 import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { SimulatorScript } from './reply-plan.ts'
+import { drainedOrClosed } from '../drained-or-closed.ts'
 
 // The HTTP half every provider simulator shares: listening on loopback, recording requests, checking the key,
 // injecting faults, and writing streams with backpressure. The provider half (its routes and wire format) is
@@ -215,7 +216,7 @@ async function writeEvents (
     }
     if (res.destroyed) return
     if (delayMs !== undefined && delayMs > 0) await sleep(delayMs)
-    if (!res.write(event)) await Promise.race([once(res, 'drain'), once(res, 'close')])
+    if (!res.write(event)) await drainedOrClosed(res)
   }
   res.end()
 }
