@@ -52,7 +52,14 @@ class OpenAIStreamEncoder implements AsyncIterableIterator<string> {
         if (text !== undefined) return { done: false, value: text }
       }
       while (this.phase === 'rest') {
-        const result = await this.rest.next()
+        let result: IteratorResult<ChatChunk>
+        try {
+          result = await this.rest.next()
+        } catch (error) {
+          // The provider stream failed; it has already let its call go.
+          this.phase = 'over'
+          return this.failed(error)
+        }
         if (result.done === true) {
           this.phase = 'usage'
           break
@@ -77,11 +84,17 @@ class OpenAIStreamEncoder implements AsyncIterableIterator<string> {
       }
       return { done: true, value: undefined }
     } catch (error) {
-      // The provider's stream failed (or a chunk could not be encoded): one error event ends the stream.
+      // A chunk could not be encoded: the provider stream is let go too.
       this.phase = 'over'
-      this.options.onEnd?.({ usage: this.usage, error })
-      return { done: false, value: encodeSseEvent(JSON.stringify(renderOpenAIError(asGatewayError(error)))) }
+      this.rest.return?.().catch(() => undefined)
+      return this.failed(error)
     }
+  }
+
+  /** One error event ends the stream. */
+  private failed (error: unknown): IteratorResult<string> {
+    this.options.onEnd?.({ usage: this.usage, error })
+    return { done: false, value: encodeSseEvent(JSON.stringify(renderOpenAIError(asGatewayError(error)))) }
   }
 
   /** The consumer stopped early (the client left): the provider stream is let go, and the end is reported. */
