@@ -75,3 +75,49 @@ t.test('yields events as they arrive, before the stream ends', async (t) => {
   source.push(null)
   t.equal((await events.next()).done, true)
 })
+
+t.test('a body that fails mid-stream fails the events after those already parsed', async (t) => {
+  const source = new Readable({ read () {} })
+  const events = parseSse(source)
+  source.push(Buffer.from('data: one\n\n'))
+  t.equal((await events.next()).value?.data, 'one')
+  const pending = events.next()
+  source.destroy(Object.assign(new Error('socket hang up'), { code: 'UND_ERR_SOCKET' }))
+  await t.rejects(pending, { code: 'UND_ERR_SOCKET' }, 'the waiting consumer gets the body\'s error')
+  await t.rejects(events.next(), { code: 'UND_ERR_SOCKET' }, 'and so does the next one')
+})
+
+t.test('a body that closes without ending is an error, not the end of the stream', async (t) => {
+  const source = new Readable({ read () {} })
+  const events = parseSse(source)
+  const pending = events.next()
+  source.destroy()
+  await t.rejects(pending, { code: 'ERR_STREAM_PREMATURE_CLOSE' })
+  await t.rejects(parseSse(source).next(), { code: 'ERR_STREAM_PREMATURE_CLOSE' }, 'nor is a body already destroyed')
+})
+
+t.test('a consumer that stops early leaves the body to its owner, and a later error is not thrown', async (t) => {
+  const source = new Readable({ read () {} })
+  const events = parseSse(source)
+  source.push(Buffer.from('data: one\n\ndata: two\n\n'))
+  t.equal((await events.next()).value?.data, 'one')
+  await events.return?.()
+  t.notOk(source.destroyed, 'stopping does not destroy the body')
+  source.destroy(new Error('aborted by its owner'))
+  await new Promise((resolve) => setImmediate(resolve))
+  t.ok(source.destroyed, 'the owner aborting it later raises nothing')
+})
+
+t.test('a consumer that falls behind pauses the body, and reading on resumes it', async (t) => {
+  const source = new Readable({ read () {} })
+  const events = parseSse(source)
+  for (let index = 0; index < 200; index++) source.push(Buffer.from(`data: ${index}\n\n`))
+  await new Promise((resolve) => setImmediate(resolve))
+  t.ok(source.isPaused(), 'paused while 200 events wait unread')
+  const seen: string[] = []
+  for (let index = 0; index < 200; index++) seen.push((await events.next()).value?.data ?? '')
+  t.same(seen, Array.from({ length: 200 }, (_, index) => String(index)), 'every event, in order')
+  t.notOk(source.isPaused(), 'reading on resumed it')
+  source.push(null)
+  t.equal((await events.next()).done, true)
+})
