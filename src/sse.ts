@@ -53,6 +53,7 @@ class ReadableSseEvents implements AsyncIterableIterator<SseEvent> {
   private readonly queue: SseEvent[] = []
   private head = 0
   private ended = false
+  private stopped = false
   private failure: unknown
   private waiting: { resolve: (result: IteratorResult<SseEvent>) => void, reject: (error: unknown) => void } | undefined
   private readonly decoder = new TextDecoder()
@@ -142,6 +143,8 @@ class ReadableSseEvents implements AsyncIterableIterator<SseEvent> {
 
   /** Stops reading. An error the body emits later (its owner aborting it) is no longer news to anyone here. */
   private stop (): void {
+    if (this.stopped) return
+    this.stopped = true
     this.body.off('data', this.onData)
     this.body.off('end', this.onEnd)
     this.body.off('error', this.onError)
