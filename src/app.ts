@@ -21,6 +21,7 @@ import adminApi from '../plugins/admin-api.ts'
 import { loadPriceOverrides } from './pricing.ts'
 import { LazyRequestLogger } from './lazy-request-logger.ts'
 import { createInFlightRegistry, type InFlightRequests } from './chat/client-presence.ts'
+import type { IngressCallSettings } from './chat/request-call-options.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -133,15 +134,15 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(adminApi, { logBufferSize: config.LOG_BUFFER_SIZE })
   const inFlight = createInFlightRegistry()
   app.decorate('inFlight', inFlight as InFlightRequests)
-  const timeouts = { requestTimeoutMs: config.REQUEST_TIMEOUT_MS, streamIdleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS, streamTimeoutMs: config.STREAM_TIMEOUT_MS, inFlight }
+  const callSettings: IngressCallSettings = { requestTimeoutMs: config.REQUEST_TIMEOUT_MS, streamIdleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS, streamTimeoutMs: config.STREAM_TIMEOUT_MS, inFlight }
   await app.register(openaiApi, {
     prefix: '/v1',
-    ...timeouts,
+    ...callSettings,
     bodyLimitBytes: config.BODY_LIMIT_BYTES
   })
   await app.register(anthropicApi, {
     prefix: '/v1',
-    ...timeouts,
+    ...callSettings,
     bodyLimitBytes: config.BODY_LIMIT_BYTES
   })
   app.setNotFoundHandler((request, reply) => {
