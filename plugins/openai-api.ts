@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-request.ts'
-import { encodeOpenAIStream } from '../src/ingress/openai/encode-stream.ts'
+import { OpenAIStreamEncoding } from '../src/ingress/openai/encode-stream.ts'
 import { asGatewayError, renderOpenAIError } from '../src/ingress/openai/errors.ts'
 import { toClientError } from '../src/ingress/client-error.ts'
 import { notFound, unauthenticated, type GatewayError } from '../src/errors.ts'
@@ -9,7 +9,7 @@ import type { RegisteredProvider } from './provider-registry.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
 import { promptChars } from '../src/chat/prompt-size.ts'
 import { requestCallOptions, type IngressCallSettings } from '../src/chat/request-call-options.ts'
-import { sendEvents } from '../src/ingress/send-events.ts'
+import { sendChunkStream } from '../src/ingress/send-events.ts'
 
 export interface OpenAIApiOptions extends IngressCallSettings {
   bodyLimitBytes: number
@@ -74,7 +74,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
 
     record.firstChunkAt = performance.now()
     const includeUsage = body.stream_options?.include_usage === true
-    const events = encodeOpenAIStream(result.first, result.rest, {
+    const encoding = new OpenAIStreamEncoding({
       includeUsage,
       onEnd: ({ error }) => {
         if (error === undefined) return
@@ -82,7 +82,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
         request.log.warn({ provider: target.name, err: record.error.message }, 'stream ended with an error')
       }
     })
-    return sendEvents(reply, events)
+    return sendChunkStream(reply, result.first, result.rest, encoding)
   })
 }
 

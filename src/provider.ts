@@ -1,9 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { ChatRequest } from './canonical/chat-request.ts'
 import type { ChatResponse } from './canonical/chat-response.ts'
-import type { ChatChunk } from './canonical/chat-chunk.ts'
 import type { GatewayError } from './errors.ts'
-import type { SseEvent } from './sse.ts'
+import type { CreateStreamTranslator } from './stream-translator.ts'
 
 export const ModelCapabilitiesSchema = Type.Object({
   tools: Type.Boolean(),
@@ -100,6 +99,7 @@ export interface UpstreamRequest {
 export interface ProviderDefinition extends ProviderManifest {
   toUpstreamRequest: (request: ChatRequest, ctx: CallContext) => UpstreamRequest
   fromUpstreamResponse: (body: unknown, ctx: CallContext) => ChatResponse
-  translateStream: (events: AsyncIterable<SseEvent>, ctx: CallContext) => AsyncGenerator<ChatChunk>
+  /** A stream's translator, made once per stream and pushed its events one by one (`src/stream-translator.ts`). */
+  createStreamTranslator: CreateStreamTranslator
   parseUpstreamError: (status: number, body: unknown, retryAfterSeconds: number | undefined) => GatewayError
 }

@@ -2,12 +2,11 @@ import t from 'tap'
 import fc from 'fast-check'
 import { readdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { parseSse } from '../src/sse.ts'
+import { echoEvents, echoedEvent, replayStream } from './helpers/replay-stream.ts'
 import { GatewayError } from '../src/errors.ts'
 import type { ProviderDefinition } from '../src/provider.ts'
 import { createCallContext } from '../src/chat/call-provider.ts'
 import { splitAt } from './helpers/fixtures.ts'
-import { collect } from './helpers/gateway.ts'
 import { definition as openai } from '../providers/openai/definition.ts'
 import { definition as groq } from '../providers/groq/definition.ts'
 import { definition as together } from '../providers/together/definition.ts'
@@ -61,7 +60,7 @@ for (const definition of DEFINITIONS) {
         const offsets = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))]
         const ctx = createCallContext(definition.name, 'fuzz-model', 'fuzz', true)
         try {
-          await collect(definition.translateStream(parseSse(splitAt(bytes, offsets)), ctx))
+          await replayStream(definition.createStreamTranslator, splitAt(bytes, offsets), ctx)
           return true
         } catch (error) {
           return error instanceof GatewayError
@@ -73,8 +72,8 @@ for (const definition of DEFINITIONS) {
 t.test('the SSE parser takes any bytes in any cuts', async (t) => {
   await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.nat(), { maxLength: 8 }), async (bytes, cuts) => {
     const buffer = Buffer.from(bytes)
-    const events = await collect(parseSse(splitAt(buffer, [...new Set(cuts.map((cut) => cut % (buffer.length + 1)))])))
-    return events.every((event) => typeof event.data === 'string')
+    const chunks = await replayStream(echoEvents, splitAt(buffer, [...new Set(cuts.map((cut) => cut % (buffer.length + 1)))]))
+    return chunks.every((chunk) => typeof echoedEvent(chunk).data === 'string')
   }), { numRuns: RUNS * 2 })
   t.pass('never threw')
 })

@@ -29,6 +29,25 @@ t.test('a client that disconnects mid-stream aborts the upstream request at once
   t.ok(gateway.logs.some((line) => line.includes('client closed the connection')), 'the disconnect is logged')
 })
 
+t.test("a finished stream's provider connection goes back to the pool, on either ingress", async (t) => {
+  const simulators = await startSimulators(t)
+  const gateway = await startGateway(t, simulatorEnv(simulators))
+  // Events apart, as a model sends them: the last one then comes in the same packet as the end of the response.
+  simulators.groq.script = { chunkCount: 8, chunkDelayMs: 2 }
+  const before = simulators.groq.connections
+  for (let round = 0; round < 3; round++) {
+    const chatText = await (await postChat(gateway.url, chat('groq:llama-3.3-70b-versatile', true))).text()
+    t.match(chatText, /data: \[DONE\]\n\n$/)
+    const messages = await fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'groq:llama-3.3-70b-versatile', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] })
+    })
+    t.match(await messages.text(), /event: message_stop/)
+  }
+  t.equal(simulators.groq.connections - before, 1, 'six streams, one after another, over one connection')
+})
+
 t.test("a stream's response carries the SSE headers and contract §3's headers, on both ingresses", async (t) => {
   const simulators = await startSimulators(t)
   const gateway = await startGateway(t, simulatorEnv(simulators))

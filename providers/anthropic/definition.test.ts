@@ -5,8 +5,8 @@ import { toAnthropicRequest } from './request.ts'
 import { attachThinking, detachThinking } from './thinking-carrier.ts'
 import { readFixture, readJsonFixture, splitAt } from '../../test/helpers/fixtures.ts'
 import { accumulate, testContext, translateFixture } from '../../test/helpers/accumulate.ts'
-import { caught, collect } from '../../test/helpers/gateway.ts'
-import { parseSse } from '../../src/sse.ts'
+import { caught } from '../../test/helpers/gateway.ts'
+import { replayStream } from '../../test/helpers/replay-stream.ts'
 import type { ChatRequest } from '../../src/canonical/chat-request.ts'
 
 const request = (fields: Partial<ChatRequest>): ChatRequest => ({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }], ...fields })
@@ -82,7 +82,7 @@ t.test('stream: recorded streams, whole and cut at awkward offsets, give the sam
     const bytes = await readFixture('anthropic', name)
     const whole = await translateFixture(definition, bytes)
     for (const offsets of [[1], [5, 6, 7], [Math.floor(bytes.length / 3), Math.floor(bytes.length / 2)], [bytes.length - 2]]) {
-      const cut = accumulate(await collect(definition.translateStream(parseSse(splitAt(bytes, offsets)), testContext('anthropic', 'm', true))))
+      const cut = accumulate(await replayStream(definition.createStreamTranslator, splitAt(bytes, offsets), testContext('anthropic', 'm', true)))
       t.same({ text: cut.text, reasoning: cut.reasoning, tools: cut.tools.map((tool) => [tool.name, tool.arguments]), finish: cut.finishReasons, usage: cut.usage },
         { text: whole.text, reasoning: whole.reasoning, tools: whole.tools.map((tool) => [tool.name, tool.arguments]), finish: whole.finishReasons, usage: whole.usage }, `${name} cut at ${offsets.join(',')}`)
     }
@@ -117,7 +117,7 @@ t.test('stream: tool calls get ordinal indexes and fragments; thinking and its s
     'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":9}}\n\n',
     'event: message_stop\ndata: {"type":"message_stop"}\n\n'
   ]
-  const folded = accumulate(await collect(definition.translateStream(parseSse(Readable.from(events)), ctx)))
+  const folded = accumulate(await replayStream(definition.createStreamTranslator, Readable.from(events), ctx))
   t.same(detachThinking(folded.tools[0]?.id ?? ''), { id: 'toolu_9', thinking: [{ type: 'thinking', thinking: 'Use the tool.', signature: 'SIG==' }] })
   t.same(folded.usage, { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 })
 })
@@ -126,8 +126,8 @@ t.test('stream: an error event, or a stream cut before message_delta, fails', as
   const ctx = testContext('anthropic', 'm', true)
   const start = 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","usage":{"input_tokens":5}}}\n\n'
   const overloaded = 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'
-  await t.rejects(collect(definition.translateStream(parseSse(Readable.from([start, overloaded])), ctx)), { status: 503, upstreamStatus: 529, message: /Overloaded/ })
-  await t.rejects(collect(definition.translateStream(parseSse(Readable.from([start])), ctx)), /ended before message_delta/)
+  await t.rejects(replayStream(definition.createStreamTranslator, Readable.from([start, overloaded]), ctx), { status: 503, upstreamStatus: 529, message: /Overloaded/ })
+  await t.rejects(replayStream(definition.createStreamTranslator, Readable.from([start]), ctx), /ended before message_delta/)
 })
 
 t.test('errors: statuses and types', async (t) => {

@@ -4,7 +4,7 @@ import { catalog, defaultModel, FALLBACK_MAX_TOKENS } from './models.ts'
 import { pricing } from './pricing.ts'
 import { toAnthropicRequest } from './request.ts'
 import { fromAnthropicResponse } from './response.ts'
-import { translateAnthropicStream } from './stream.ts'
+import { createAnthropicStreamTranslator } from './stream.ts'
 import { parseAnthropicError } from './errors.ts'
 
 const models = indexCatalog(catalog)
@@ -21,6 +21,6 @@ export const definition: ProviderDefinition = {
   pricing,
   toUpstreamRequest: (request) => toAnthropicRequest(request, models.find(request.model)?.maxOutputTokens ?? FALLBACK_MAX_TOKENS),
   fromUpstreamResponse: fromAnthropicResponse,
-  translateStream: translateAnthropicStream,
+  createStreamTranslator: createAnthropicStreamTranslator,
   parseUpstreamError: (status, body, retryAfter) => parseAnthropicError(status, body, retryAfter)
 }

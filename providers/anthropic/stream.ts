@@ -1,6 +1,7 @@
 import type { ChatChunk } from '../../src/canonical/chat-chunk.ts'
 import type { CallContext } from '../../src/provider.ts'
 import type { SseEvent } from '../../src/sse.ts'
+import type { StreamTranslator } from '../../src/stream-translator.ts'
 import { upstreamProtocolError } from '../../src/errors.ts'
 import { parseEventObject, singleChoiceChunks } from '../../src/single-choice-stream.ts'
 import { mapStopReason, toUsage, type WireUsage } from './normalize.ts'
@@ -24,7 +25,7 @@ interface WireEvent {
  * message_start gives the input side, message_delta the output (and may restate the input), and it goes out
  * once at the end.
  */
-export async function * translateAnthropicStream (events: AsyncIterable<SseEvent>, ctx: CallContext): AsyncGenerator<ChatChunk> {
+export function createAnthropicStreamTranslator (ctx: CallContext, emit: (chunk: ChatChunk) => void): StreamTranslator {
   let usage: WireUsage = {}
   let stopped = false
   const toolIndexByBlock = new Map<number, number>()
@@ -33,14 +34,16 @@ export async function * translateAnthropicStream (events: AsyncIterable<SseEvent
 
   const { begin, chunk, usage: usageChunk } = singleChoiceChunks(ctx, 'msg_')
 
-  for await (const event of events) {
+  return { event, end }
+
+  function event (event: SseEvent): boolean {
     const data = parseEventObject<WireEvent>(event.data, ctx, 'Anthropic')
     const type = data.type ?? event.event
     switch (type) {
       case 'message_start':
         begin(data.message?.id, data.message?.model)
         usage = { ...data.message?.usage }
-        yield chunk({ content: '' })
+        emit(chunk({ content: '' }))
         break
       case 'content_block_start': {
         const block = data.content_block
@@ -48,7 +51,7 @@ export async function * translateAnthropicStream (events: AsyncIterable<SseEvent
           const toolIndex = toolIndexByBlock.size
           toolIndexByBlock.set(data.index ?? -1, toolIndex)
           const id = block.id ?? ctx.newId('toolu_')
-          yield chunk({ tool_calls: [{ index: toolIndex, id: toolIndex === 0 ? attachThinking(id, thinking) : id, type: 'function', function: { name: block.name ?? '', arguments: '' } }] })
+          emit(chunk({ tool_calls: [{ index: toolIndex, id: toolIndex === 0 ? attachThinking(id, thinking) : id, type: 'function', function: { name: block.name ?? '', arguments: '' } }] }))
         } else if (block?.type === 'thinking') {
           currentThinking = { thinking: '', signature: '' }
         } else if (block?.type === 'redacted_thinking') {
@@ -58,16 +61,16 @@ export async function * translateAnthropicStream (events: AsyncIterable<SseEvent
       }
       case 'content_block_delta': {
         const delta = data.delta
-        if (delta?.type === 'text_delta' && delta.text !== undefined && delta.text !== '') yield chunk({ content: delta.text })
+        if (delta?.type === 'text_delta' && delta.text !== undefined && delta.text !== '') emit(chunk({ content: delta.text }))
         else if (delta?.type === 'thinking_delta' && delta.thinking !== undefined) {
           if (currentThinking !== undefined) currentThinking.thinking += delta.thinking
-          if (delta.thinking !== '') yield chunk({ reasoning_content: delta.thinking })
+          if (delta.thinking !== '') emit(chunk({ reasoning_content: delta.thinking }))
         } else if (delta?.type === 'signature_delta' && currentThinking !== undefined) {
           currentThinking.signature += delta.signature ?? ''
         } else if (delta?.type === 'input_json_delta') {
           const toolIndex = toolIndexByBlock.get(data.index ?? -1)
           if (toolIndex !== undefined && delta.partial_json !== undefined && delta.partial_json !== '') {
-            yield chunk({ tool_calls: [{ index: toolIndex, function: { arguments: delta.partial_json } }] })
+            emit(chunk({ tool_calls: [{ index: toolIndex, function: { arguments: delta.partial_json } }] }))
           }
         }
         break
@@ -80,7 +83,7 @@ export async function * translateAnthropicStream (events: AsyncIterable<SseEvent
         break
       case 'message_delta':
         usage = { ...usage, ...definedOnly(data.usage) }
-        yield chunk({}, mapStopReason(data.delta?.stop_reason, ctx))
+        emit(chunk({}, mapStopReason(data.delta?.stop_reason, ctx)))
         stopped = true
         break
       case 'message_stop':
@@ -94,10 +97,14 @@ export async function * translateAnthropicStream (events: AsyncIterable<SseEvent
         // ping, and event types added later: nothing for the client.
         break
     }
+    return false
   }
-  if (!stopped) throw upstreamProtocolError(ctx.provider, 'the Anthropic stream ended before message_delta')
-  const last = usageChunk(toUsage(usage))
-  if (last !== undefined) yield last
+
+  function end (): void {
+    if (!stopped) throw upstreamProtocolError(ctx.provider, 'the Anthropic stream ended before message_delta')
+    const last = usageChunk(toUsage(usage))
+    if (last !== undefined) emit(last)
+  }
 }
 
 function definedOnly (usage: WireUsage | undefined): WireUsage {

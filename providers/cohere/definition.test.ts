@@ -4,8 +4,8 @@ import { definition } from './definition.ts'
 import { toCohereRequest } from './request.ts'
 import { framedAsSse, readFixture, readJsonFixture, splitAt } from '../../test/helpers/fixtures.ts'
 import { accumulate, testContext, translateFixture } from '../../test/helpers/accumulate.ts'
-import { caught, collect } from '../../test/helpers/gateway.ts'
-import { parseSse } from '../../src/sse.ts'
+import { caught } from '../../test/helpers/gateway.ts'
+import { replayStream } from '../../test/helpers/replay-stream.ts'
 import type { ChatRequest } from '../../src/canonical/chat-request.ts'
 
 const request = (fields: Partial<ChatRequest>): ChatRequest => ({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'hi' }], ...fields })
@@ -79,7 +79,7 @@ t.test('stream: recorded streams, whole and cut at awkward offsets, give the sam
   for (const [name, bytes] of Object.entries(streams)) {
     const whole = await translateFixture(definition, bytes)
     for (const offsets of [[1], [6, 7, 8], [Math.floor(bytes.length / 2)], [bytes.length - 4]]) {
-      const cut = accumulate(await collect(definition.translateStream(parseSse(splitAt(bytes, offsets)), testContext('cohere', 'm', true))))
+      const cut = accumulate(await replayStream(definition.createStreamTranslator, splitAt(bytes, offsets), testContext('cohere', 'm', true)))
       t.same({ text: cut.text, reasoning: cut.reasoning, tools: cut.tools.map((tool) => [tool.name, tool.arguments]), finish: cut.finishReasons, usage: cut.usage },
         { text: whole.text, reasoning: whole.reasoning, tools: whole.tools.map((tool) => [tool.name, tool.arguments]), finish: whole.finishReasons, usage: whole.usage }, `${name} cut at ${offsets.join(',')}`)
     }
@@ -101,13 +101,13 @@ t.test('stream: a zero-argument call gets {}, ERROR at the end and a cut stream 
   const ctx = testContext('cohere', 'm', true)
   const events = (...lines: string[]): Readable => Readable.from(lines.map((line) => `data: ${line}\n\n`))
   const start = '{"id":"m1","type":"message-start","delta":{"message":{"role":"assistant"}}}'
-  const zero = accumulate(await collect(definition.translateStream(parseSse(events(start,
+  const zero = accumulate(await replayStream(definition.createStreamTranslator, events(start,
     '{"type":"tool-call-start","index":0,"delta":{"message":{"tool_calls":{"id":"now_1","type":"function","function":{"name":"now","arguments":""}}}}}',
     '{"type":"tool-call-end","index":0}',
-    '{"type":"message-end","delta":{"finish_reason":"TOOL_CALL","usage":{"billed_units":{"input_tokens":3,"output_tokens":2}}}}')), ctx)))
+    '{"type":"message-end","delta":{"finish_reason":"TOOL_CALL","usage":{"billed_units":{"input_tokens":3,"output_tokens":2}}}}'), ctx))
   t.match(zero.tools, [{ index: 0, id: 'now_1', name: 'now', arguments: '{}' }])
-  await t.rejects(collect(definition.translateStream(parseSse(events(start, '{"type":"message-end","delta":{"finish_reason":"ERROR","error":"internal failure"}}')), ctx)), /internal failure/)
-  await t.rejects(collect(definition.translateStream(parseSse(events(start)), ctx)), /ended before message-end/)
+  await t.rejects(replayStream(definition.createStreamTranslator, events(start, '{"type":"message-end","delta":{"finish_reason":"ERROR","error":"internal failure"}}'), ctx), /internal failure/)
+  await t.rejects(replayStream(definition.createStreamTranslator, events(start), ctx), /ended before message-end/)
 })
 
 t.test('errors: {message} bodies and Cohere-only statuses', async (t) => {

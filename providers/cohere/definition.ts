@@ -3,7 +3,7 @@ import { catalog, defaultModel } from './models.ts'
 import { pricing } from './pricing.ts'
 import { toCohereRequest } from './request.ts'
 import { fromCohereResponse } from './response.ts'
-import { translateCohereStream } from './stream.ts'
+import { createCohereStreamTranslator } from './stream.ts'
 import { parseCohereError } from './errors.ts'
 
 export const definition: ProviderDefinition = {
@@ -16,6 +16,6 @@ export const definition: ProviderDefinition = {
   pricing,
   toUpstreamRequest: (request) => toCohereRequest(request),
   fromUpstreamResponse: fromCohereResponse,
-  translateStream: translateCohereStream,
+  createStreamTranslator: createCohereStreamTranslator,
   parseUpstreamError: (status, body, retryAfter) => parseCohereError(status, body, retryAfter)
 }

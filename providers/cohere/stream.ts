@@ -1,6 +1,7 @@
 import type { ChatChunk } from '../../src/canonical/chat-chunk.ts'
 import type { CallContext } from '../../src/provider.ts'
 import type { SseEvent } from '../../src/sse.ts'
+import type { StreamTranslator } from '../../src/stream-translator.ts'
 import { upstreamProtocolError, upstreamTimeout } from '../../src/errors.ts'
 import { parseEventObject, singleChoiceChunks } from '../../src/single-choice-stream.ts'
 import { mapFinishReason, toUsage, type WireUsage } from './normalize.ts'
@@ -25,26 +26,28 @@ interface WireEvent {
  * a zero-argument call (no argument fragments) gets "{}". Planning text, citations and debug events are not
  * sent. The stream must end with message-end; ERROR and TIMEOUT there are failures.
  */
-export async function * translateCohereStream (events: AsyncIterable<SseEvent>, ctx: CallContext): AsyncGenerator<ChatChunk> {
+export function createCohereStreamTranslator (ctx: CallContext, emit: (chunk: ChatChunk) => void): StreamTranslator {
   let usage: WireUsage | undefined
   let ended = false
   const toolIndexes = new Map<number, { index: number, sawArguments: boolean }>()
 
   const { begin, chunk, usage: usageChunk } = singleChoiceChunks(ctx, 'chatcmpl-')
 
-  for await (const event of events) {
-    if (event.data === '[DONE]') break
+  return { event, end }
+
+  function event (event: SseEvent): boolean {
+    if (event.data === '[DONE]') return true
     const data = parseEventObject<WireEvent>(event.data, ctx, 'Cohere')
     const message = data.delta?.message
     switch (data.type ?? event.event) {
       case 'message-start':
         begin(data.id, undefined)
-        yield chunk({ content: '' })
+        emit(chunk({ content: '' }))
         break
       case 'content-delta': {
         const content = message?.content
-        if (content?.thinking !== undefined && content.thinking !== '') yield chunk({ reasoning_content: content.thinking })
-        else if (content?.text !== undefined && content.text !== '') yield chunk({ content: content.text })
+        if (content?.thinking !== undefined && content.thinking !== '') emit(chunk({ reasoning_content: content.thinking }))
+        else if (content?.text !== undefined && content.text !== '') emit(chunk({ content: content.text }))
         break
       }
       case 'tool-call-start': {
@@ -52,7 +55,7 @@ export async function * translateCohereStream (events: AsyncIterable<SseEvent>, 
         const call = message?.tool_calls
         const fragment = call?.function?.arguments ?? ''
         toolIndexes.set(data.index ?? index, { index, sawArguments: fragment !== '' })
-        yield chunk({ tool_calls: [{ index, id: call?.id ?? ctx.newId('call_'), type: 'function', function: { name: call?.function?.name ?? '', arguments: fragment } }] })
+        emit(chunk({ tool_calls: [{ index, id: call?.id ?? ctx.newId('call_'), type: 'function', function: { name: call?.function?.name ?? '', arguments: fragment } }] }))
         break
       }
       case 'tool-call-delta': {
@@ -60,13 +63,13 @@ export async function * translateCohereStream (events: AsyncIterable<SseEvent>, 
         const fragment = message?.tool_calls?.function?.arguments
         if (tool !== undefined && fragment !== undefined && fragment !== '') {
           tool.sawArguments = true
-          yield chunk({ tool_calls: [{ index: tool.index, function: { arguments: fragment } }] })
+          emit(chunk({ tool_calls: [{ index: tool.index, function: { arguments: fragment } }] }))
         }
         break
       }
       case 'tool-call-end': {
         const tool = toolIndexes.get(data.index ?? -1)
-        if (tool !== undefined && !tool.sawArguments) yield chunk({ tool_calls: [{ index: tool.index, function: { arguments: '{}' } }] })
+        if (tool !== undefined && !tool.sawArguments) emit(chunk({ tool_calls: [{ index: tool.index, function: { arguments: '{}' } }] }))
         break
       }
       case 'message-end': {
@@ -74,7 +77,7 @@ export async function * translateCohereStream (events: AsyncIterable<SseEvent>, 
         if (finish === 'error') throw upstreamProtocolError(ctx.provider, `Cohere stopped with an error: ${data.delta?.error ?? 'no detail'}`)
         if (finish === 'timeout') throw upstreamTimeout(ctx.provider, 'Cohere stopped with finish_reason TIMEOUT')
         usage = data.delta?.usage
-        yield chunk({}, finish)
+        emit(chunk({}, finish))
         ended = true
         break
       }
@@ -82,8 +85,12 @@ export async function * translateCohereStream (events: AsyncIterable<SseEvent>, 
         // content-start/end, tool-plan-delta, citation-*, debug: nothing for an OpenAI client.
         break
     }
+    return false
   }
-  if (!ended) throw upstreamProtocolError(ctx.provider, 'the Cohere stream ended before message-end')
-  const last = usage === undefined ? undefined : usageChunk(toUsage(usage))
-  if (last !== undefined) yield last
+
+  function end (): void {
+    if (!ended) throw upstreamProtocolError(ctx.provider, 'the Cohere stream ended before message-end')
+    const last = usage === undefined ? undefined : usageChunk(toUsage(usage))
+    if (last !== undefined) emit(last)
+  }
 }

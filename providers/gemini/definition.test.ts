@@ -6,8 +6,8 @@ import { toGeminiSchema } from './schema.ts'
 import { decodeToolCallId } from './tool-call-id.ts'
 import { readFixture, readJsonFixture, splitAt } from '../../test/helpers/fixtures.ts'
 import { accumulate, testContext, translateFixture } from '../../test/helpers/accumulate.ts'
-import { caught, collect } from '../../test/helpers/gateway.ts'
-import { parseSse } from '../../src/sse.ts'
+import { caught } from '../../test/helpers/gateway.ts'
+import { replayStream } from '../../test/helpers/replay-stream.ts'
 import { GatewayError } from '../../src/errors.ts'
 import type { ChatRequest } from '../../src/canonical/chat-request.ts'
 
@@ -154,7 +154,7 @@ t.test('stream: recorded streams, whole and cut at awkward byte offsets, give th
     const whole = await translateFixture(definition, bytes, 'gemini-test')
     for (const offsets of [[1], [7, 8, 9], [Math.floor(bytes.length / 2)], [bytes.length - 3, bytes.length - 2]]) {
       const ctx = testContext('gemini', 'gemini-test', true)
-      const cut = accumulate(await collect(definition.translateStream(parseSse(splitAt(bytes, offsets)), ctx)))
+      const cut = accumulate(await replayStream(definition.createStreamTranslator, splitAt(bytes, offsets), ctx))
       t.same({ text: cut.text, tools: cut.tools.map((tool) => tool.name), finish: cut.finishReasons }, { text: whole.text, tools: whole.tools.map((tool) => tool.name), finish: whole.finishReasons }, `${name} cut at ${offsets.join(',')}`)
     }
     t.equal(whole.roles, 1, `${name}: role once`)
@@ -188,10 +188,10 @@ t.test('stream: text, tool call, thinking and a blocked prompt translate as an O
 t.test('stream: an error event or a stream cut short becomes a failure', async (t) => {
   const ctx = testContext('gemini', 'gemini-test', true)
   const errorEvent = 'data: {"candidates":[{"content":{"parts":[{"text":"Hi"}],"role":"model"}}]}\r\n\r\ndata: {"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}\r\n\r\n'
-  await t.rejects(collect(definition.translateStream(parseSse(Readable.from([errorEvent])), ctx)), { status: 503, message: /overloaded/ })
+  await t.rejects(replayStream(definition.createStreamTranslator, Readable.from([errorEvent]), ctx), { status: 503, message: /overloaded/ })
   const cutShort = 'data: {"candidates":[{"content":{"parts":[{"text":"Hi"}],"role":"model"}}]}\r\n\r\n'
-  await t.rejects(collect(definition.translateStream(parseSse(Readable.from([cutShort])), ctx)), /ended before a finish reason/)
-  await t.rejects(collect(definition.translateStream(parseSse(Readable.from(['data: {oops\r\n\r\n'])), ctx)), /not JSON/)
+  await t.rejects(replayStream(definition.createStreamTranslator, Readable.from([cutShort]), ctx), /ended before a finish reason/)
+  await t.rejects(replayStream(definition.createStreamTranslator, Readable.from(['data: {oops\r\n\r\n']), ctx), /not JSON/)
 })
 
 t.test('errors: recorded bodies map to the right status, and a bad key to 401', async (t) => {

@@ -3,7 +3,7 @@ import { catalog, defaultModel } from './models.ts'
 import { pricing } from './pricing.ts'
 import { toGeminiRequest } from './request.ts'
 import { fromGeminiResponse } from './response.ts'
-import { translateGeminiStream } from './stream.ts'
+import { createGeminiStreamTranslator } from './stream.ts'
 import { parseGeminiError } from './errors.ts'
 
 export const definition: ProviderDefinition = {
@@ -16,6 +16,6 @@ export const definition: ProviderDefinition = {
   pricing,
   toUpstreamRequest: (request) => toGeminiRequest(request),
   fromUpstreamResponse: fromGeminiResponse,
-  translateStream: translateGeminiStream,
+  createStreamTranslator: createGeminiStreamTranslator,
   parseUpstreamError: (status, body, retryAfter) => parseGeminiError(status, body, retryAfter)
 }

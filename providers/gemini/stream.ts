@@ -2,6 +2,7 @@ import type { ChatChunk, ChunkChoice, ChunkDelta, ToolCallDelta } from '../../sr
 import type { Usage } from '../../src/canonical/usage.ts'
 import type { CallContext } from '../../src/provider.ts'
 import type { SseEvent } from '../../src/sse.ts'
+import type { StreamTranslator } from '../../src/stream-translator.ts'
 import { upstreamProtocolError } from '../../src/errors.ts'
 import { isWireResponse } from './wire.ts'
 import { mapFinishReason, readParts, toUsage } from './normalize.ts'
@@ -12,14 +13,16 @@ import { parseGeminiError } from './errors.ts'
  * the stream is over when the body ends. Usage is cumulative and repeated, so only the last one counts, and it
  * goes out once, after the last choice chunk. A function call arrives whole and leaves as one tool-call delta.
  */
-export async function * translateGeminiStream (events: AsyncIterable<SseEvent>, ctx: CallContext): AsyncGenerator<ChatChunk> {
+export function createGeminiStreamTranslator (ctx: CallContext, emit: (chunk: ChatChunk) => void): StreamTranslator {
   let envelope: { id: string, created: number, model: string } | undefined
   let usage: Usage | undefined
   let finished = false
   const started = new Set<number>()
   const toolCounts = new Map<number, number>()
 
-  for await (const event of events) {
+  return { event, end }
+
+  function event (event: SseEvent): boolean {
     let parsed: unknown
     try {
       parsed = JSON.parse(event.data)
@@ -66,9 +69,12 @@ export async function * translateGeminiStream (events: AsyncIterable<SseEvent>, 
       if (finish !== null) finished = true
       if (Object.keys(delta).length > 0 || finish !== null) choices.push({ index, delta, finish_reason: finish })
     })
-    if (choices.length > 0) yield { ...envelope, object: 'chat.completion.chunk', choices }
+    if (choices.length > 0) emit({ ...envelope, object: 'chat.completion.chunk', choices })
+    return false
   }
 
-  if (!finished) throw upstreamProtocolError(ctx.provider, 'the Gemini stream ended before a finish reason')
-  if (usage !== undefined && envelope !== undefined) yield { ...envelope, object: 'chat.completion.chunk', choices: [], usage }
+  function end (): void {
+    if (!finished) throw upstreamProtocolError(ctx.provider, 'the Gemini stream ended before a finish reason')
+    if (usage !== undefined && envelope !== undefined) emit({ ...envelope, object: 'chat.completion.chunk', choices: [], usage })
+  }
 }

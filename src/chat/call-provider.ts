@@ -5,9 +5,10 @@ import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CallContext, ProviderDefinition } from '../provider.ts'
 import type { UpstreamClient } from '../upstream.ts'
 import { upstreamProtocolError, type GatewayError } from '../errors.ts'
-import { parseSse, releaseBody } from '../sse.ts'
+import { releaseBody } from '../sse.ts'
 import { openUpstreamCall } from './upstream-call.ts'
 import type { ClientPresence } from './client-presence.ts'
+import { ProviderChunkStream } from './provider-chunk-stream.ts'
 
 export interface ProviderTarget {
   name: string
@@ -41,7 +42,7 @@ export interface CallOptions extends CallTimeouts {
 
 export type ProviderResult =
   | { stream: false, response: ChatResponse }
-  | { stream: true, first: ChatChunk | undefined, rest: AsyncIterableIterator<ChatChunk> }
+  | { stream: true, first: ChatChunk | undefined, rest: ProviderChunkStream }
 
 let idCounter = 0
 
@@ -103,67 +104,30 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
   }
 
   const body = response.body
-  const chunks = target.definition.translateStream(parseSse(body, call.eventArrived), ctx)
-  let first: IteratorResult<ChatChunk>
+  const chunks = new ProviderChunkStream(body, target.definition.createStreamTranslator, ctx, {
+    eventArrived: call.eventArrived,
+    onChunk: options.onChunk,
+    fail: (error) => {
+      const failed = failure(error)
+      options.onStreamError?.(failed)
+      return failed
+    },
+    finish: () => {
+      release()
+      // A stream that [DONE] completes is finished inside the body's own `data` event, before undici has parsed
+      // the end of the response that came in the same packet: a tick later the body has ended and its
+      // connection can go back to the pool instead of being closed.
+      process.nextTick(releaseBody, body)
+    }
+  })
+  let first: ChatChunk | undefined
   try {
-    first = await chunks.next()
+    first = await chunks.first()
   } catch (error) {
     release()
     body.destroy()
     throw failure(error)
   }
   call.streamStarted()
-  const guarded = new GuardedChunks(chunks, options.onChunk, (error) => {
-    const failed = failure(error)
-    options.onStreamError?.(failed)
-    return failed
-  }, () => {
-    release()
-    releaseBody(body)
-  })
-  return { stream: true, first: first.done === true ? undefined : first.value, rest: guarded }
-}
-
-/**
- * The one wrapper a stream's chunks pass through after the translator: it shows each chunk to `onChunk`, turns a
- * failure into the call's GatewayError, and releases the call once the stream is over, however it ends. A plain
- * iterator, not an async generator: a generator layer costs several promise turns on every chunk.
- */
-class GuardedChunks implements AsyncIterableIterator<ChatChunk> {
-  private over = false
-
-  constructor (
-    private readonly inner: AsyncGenerator<ChatChunk>,
-    private readonly onChunk: ((chunk: ChatChunk) => void) | undefined,
-    private readonly fail: (error: unknown) => GatewayError,
-    private readonly finish: () => void
-  ) {}
-
-  [Symbol.asyncIterator] (): this { return this }
-
-  async next (): Promise<IteratorResult<ChatChunk>> {
-    if (this.over) return { done: true, value: undefined }
-    let result: IteratorResult<ChatChunk>
-    try {
-      result = await this.inner.next()
-    } catch (error) {
-      this.end()
-      throw this.fail(error)
-    }
-    if (result.done === true) this.end()
-    else this.onChunk?.(result.value)
-    return result
-  }
-
-  async return (): Promise<IteratorResult<ChatChunk>> {
-    this.end()
-    await this.inner.return(undefined).catch(() => undefined)
-    return { done: true, value: undefined }
-  }
-
-  private end (): void {
-    if (this.over) return
-    this.over = true
-    this.finish()
-  }
+  return { stream: true, first, rest: chunks }
 }

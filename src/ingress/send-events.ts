@@ -1,6 +1,66 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { FastifyReply } from 'fastify'
+import type { ChatChunk } from '../canonical/chat-chunk.ts'
+import type { ProviderChunkStream } from '../chat/provider-chunk-stream.ts'
 import { drainedOrClosed } from '../drained-or-closed.ts'
+
+/** An ingress protocol's wire text for one stream's chunks, made as they pass. */
+export interface StreamEncoding {
+  /** The text for one chunk, or nothing when the chunk says nothing in this protocol. May throw. */
+  chunk: (chunk: ChatChunk) => string | undefined
+  /** The stream's well-formed terminator (and anything held back for the end). */
+  end: () => string
+  /** The in-band error event that ends a failed stream. */
+  fail: (error: unknown) => string
+  /** The client left before the end. */
+  abandon: () => void
+}
+
+/**
+ * Sends a provider's chunks as they are made: each one is encoded and written in the same turn as the bytes that
+ * brought it, with no promise in between. When the client reads slowly, the provider's body is paused until the
+ * response drains; when the client leaves, the provider call is let go.
+ */
+export function sendChunkStream (reply: FastifyReply, first: ChatChunk | undefined, chunks: ProviderChunkStream, encoding: StreamEncoding): FastifyReply {
+  const response = startEventStream(reply)
+  let over = false
+  const finish = (last: string): void => {
+    over = true
+    response.off('close', onClose)
+    response.off('drain', onDrain)
+    if (!response.destroyed) response.end(last)
+  }
+  const onClose = (): void => {
+    if (over) return
+    over = true
+    response.off('drain', onDrain)
+    chunks.stop()
+    encoding.abandon()
+  }
+  const onDrain = (): void => { chunks.resume() }
+  const write = (chunk: ChatChunk): boolean => {
+    let text: string | undefined
+    try {
+      text = encoding.chunk(chunk)
+    } catch (error) {
+      // A chunk that cannot be encoded ends the stream; the provider call is let go.
+      chunks.stop()
+      finish(encoding.fail(error))
+      return false
+    }
+    return text === undefined || response.write(text)
+  }
+  response.on('close', onClose)
+  response.on('drain', onDrain)
+  if (first !== undefined) write(first)
+  if (over) return reply
+  chunks.pipeTo({
+    chunk: write,
+    end: () => { finish(encoding.end()) },
+    fail: (error) => { finish(encoding.fail(error)) }
+  })
+  return reply
+}
 
 /**
  * Sends an SSE body as it is produced, with the headers that keep proxies from buffering it. The events are
@@ -10,6 +70,16 @@ import { drainedOrClosed } from '../drained-or-closed.ts'
  * which releases the provider call.
  */
 export function sendEvents (reply: FastifyReply, events: AsyncIterable<string | Buffer>): FastifyReply {
+  const response = startEventStream(reply)
+  pump(response, events).catch((error: unknown) => {
+    reply.log.error({ err: error }, 'stream: could not write the response')
+    response.destroy()
+  })
+  return reply
+}
+
+/** Takes the response over from Fastify and sends the SSE headers, which keep proxies from buffering. */
+function startEventStream (reply: FastifyReply): ServerResponse {
   reply
     .type('text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
@@ -17,11 +87,7 @@ export function sendEvents (reply: FastifyReply, events: AsyncIterable<string | 
     .hijack()
   const response = reply.raw
   response.writeHead(200, reply.getHeaders() as OutgoingHttpHeaders)
-  pump(response, events).catch((error: unknown) => {
-    reply.log.error({ err: error }, 'stream: could not write the response')
-    response.destroy()
-  })
-  return reply
+  return response
 }
 
 async function pump (response: ServerResponse, events: AsyncIterable<string | Buffer>): Promise<void> {

@@ -1,6 +1,7 @@
 import type { ChatChunk, ChunkChoice, ChunkDelta, ToolCallDelta } from '../canonical/chat-chunk.ts'
 import type { CallContext } from '../provider.ts'
 import type { SseEvent } from '../sse.ts'
+import type { StreamTranslator } from '../stream-translator.ts'
 import { GatewayError, upstreamProtocolError } from '../errors.ts'
 import type { OpenAICompatibleDialect } from './dialect.ts'
 import { isWireChunk, type WireChunk, type WireToolCall } from './wire.ts'
@@ -13,23 +14,25 @@ type WireChoice = NonNullable<WireChunk['choices']>[number]
  * Provider SSE events -> canonical chunks, one upstream event at a time. Repairs what the providers get wrong
  * for OpenAI clients: tool calls without `index`/`type` (Mistral), content + finish + usage in one chunk
  * (Together, Mistral), usage under `x_groq`, `role` on every delta, `reasoning` instead of `reasoning_content`,
- * thinking parts inside `content`. Ends by throwing when the provider fails mid-stream or stops early.
+ * thinking parts inside `content`. Throws when the provider fails mid-stream or stops early.
  */
-export async function * translateOpenAICompatibleStream (
-  events: AsyncIterable<SseEvent>,
+export function createOpenAICompatibleStreamTranslator (
   ctx: CallContext,
+  emit: (chunk: ChatChunk) => void,
   dialect: OpenAICompatibleDialect
-): AsyncGenerator<ChatChunk> {
+): StreamTranslator {
   const toolIndexes = new Map<string, number>()
   const rolesSeen = new Set<number>()
   let nextToolIndex = 0
   let finished = false
   let envelope: { id: string, created: number, model: string, fingerprint: string | undefined } | undefined
 
-  for await (const event of events) {
+  return { event, end }
+
+  function event (event: SseEvent): boolean {
     if (event.data === '[DONE]') {
       finished = true
-      break
+      return true
     }
     let parsed: unknown
     try {
@@ -49,7 +52,9 @@ export async function * translateOpenAICompatibleStream (
 
     const deltas: ChunkChoice[] = []
     const finishes: ChunkChoice[] = []
-    for (const [position, choice] of (wire.choices ?? []).entries()) {
+    const choices = wire.choices ?? []
+    for (let position = 0; position < choices.length; position++) {
+      const choice = choices[position] as WireChoice
       const index = choice.index ?? position
       // A chunk that carries log probabilities is news even when its text is empty.
       const delta = toDelta(choice, index) ?? (choice.logprobs != null ? {} : undefined)
@@ -63,13 +68,15 @@ export async function * translateOpenAICompatibleStream (
         finished = true
       }
     }
-    if (deltas.length > 0) yield chunkOf(deltas)
-    if (finishes.length > 0) yield chunkOf(finishes)
+    if (deltas.length > 0) emit(chunkOf(deltas))
+    if (finishes.length > 0) emit(chunkOf(finishes))
     const usage = wire.usage ?? wire.x_groq?.usage
-    if (usage != null) yield { ...chunkOf([]), usage: normalizeUsage(usage) }
+    if (usage != null) emit({ ...chunkOf([]), usage: normalizeUsage(usage) })
+    return false
   }
-  if (!finished) {
-    throw upstreamProtocolError(ctx.provider, 'the provider closed the stream before it finished')
+
+  function end (): void {
+    if (!finished) throw upstreamProtocolError(ctx.provider, 'the provider closed the stream before it finished')
   }
 
   function chunkOf (choices: ChunkChoice[]): ChatChunk {

@@ -75,6 +75,8 @@ export interface ProviderSimulator {
   readonly abandoned: number
   /** Resolves the next time a client goes away mid-answer. */
   waitForAbandon: () => Promise<void>
+  /** TCP connections accepted so far: a client that reuses its connections opens few. */
+  readonly connections: number
   reset: () => void
   close: () => Promise<void>
 }
@@ -85,12 +87,14 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
   const sockets = new Set<Socket>()
   const events = new EventEmitter()
   let abandoned = 0
+  let connections = 0
 
   const server = createServer((req, res) => {
     serve(req, res).catch(() => { res.destroy() })
   })
   server.keepAliveTimeout = 5000
   server.on('connection', (socket) => {
+    connections++
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
@@ -176,6 +180,7 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
     },
     get abandoned () { return abandoned },
     waitForAbandon: async () => { await once(events, 'abandon') },
+    get connections () { return connections },
     reset () {
       requests.length = 0
       faults.length = 0

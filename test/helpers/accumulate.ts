@@ -3,8 +3,7 @@ import type { ChatChunk } from '../../src/canonical/chat-chunk.ts'
 import type { Usage } from '../../src/canonical/usage.ts'
 import type { ProviderDefinition } from '../../src/provider.ts'
 import { createCallContext } from '../../src/chat/call-provider.ts'
-import { parseSse } from '../../src/sse.ts'
-import { collect } from './gateway.ts'
+import { replayStream } from './replay-stream.ts'
 
 export interface Accumulated {
   text: string
@@ -43,7 +42,7 @@ export function accumulate (chunks: readonly ChatChunk[]): Accumulated {
 /** Replays raw SSE bytes through a provider's stream translator. */
 export async function translateFixture (definition: ProviderDefinition, bytes: Buffer, model = 'test-model'): Promise<Accumulated> {
   const ctx = createCallContext(definition.name, model, 'req-test', true)
-  return accumulate(await collect(definition.translateStream(parseSse(Readable.from([bytes])), ctx)))
+  return accumulate(await replayStream(definition.createStreamTranslator, Readable.from([bytes]), ctx))
 }
 
 export function testContext (provider: string, model = 'test-model', stream = false) {
