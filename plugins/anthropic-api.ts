@@ -3,7 +3,7 @@ import { MessagesRequestSchema, CountTokensRequestSchema, type MessagesRequest }
 import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
 import { toCanonicalRequest } from '../src/ingress/anthropic/to-canonical.ts'
 import { toAnthropicMessage } from '../src/ingress/anthropic/from-canonical.ts'
-import { encodeAnthropicStream } from '../src/ingress/anthropic/encode-stream.ts'
+import { AnthropicStreamEncoding } from '../src/ingress/anthropic/encode-stream.ts'
 import { passThrough, type PassThroughResult } from '../src/ingress/anthropic/pass-through.ts'
 import { anthropicPromptChars } from '../src/ingress/anthropic/prompt-size.ts'
 import { asGatewayError } from '../src/ingress/openai/errors.ts'
@@ -14,7 +14,7 @@ import { openUpstreamCall } from '../src/chat/upstream-call.ts'
 import { watchClient } from '../src/chat/client-presence.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
 import { requestCallOptions, type IngressCallSettings } from '../src/chat/request-call-options.ts'
-import { sendEvents } from '../src/ingress/send-events.ts'
+import { sendChunkStream, sendEvents } from '../src/ingress/send-events.ts'
 import type { ProviderResult } from '../src/chat/call-provider.ts'
 import type { ChatRequest } from '../src/canonical/chat-request.ts'
 import { canonicalCall } from './routing/index.ts'
@@ -87,7 +87,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
     const result = outcome.result
     if (!result.stream) return reply.type('application/json').send(JSON.stringify(toAnthropicMessage(result.response, attempt.model, newMessageId)))
     record.firstChunkAt = performance.now()
-    return sendEvents(reply, encodeAnthropicStream(result.first, result.rest, {
+    return sendChunkStream(reply, result.first, result.rest, new AnthropicStreamEncoding({
       messageId: newMessageId(),
       model: attempt.model,
       estimatedInputTokens: Math.ceil(record.promptChars() / 4),

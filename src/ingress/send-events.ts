@@ -6,6 +6,10 @@ import { drainedOrClosed } from '../drained-or-closed.ts'
 
 /** An ingress protocol's wire text for one stream's chunks, made as they pass. */
 export interface StreamEncoding {
+  /** What opens the stream before any chunk (Anthropic's message_start). */
+  start?: () => string
+  /** An event sent after this long without a write, so that clients and proxies see the stream is alive. */
+  keepAlive?: { text: string, afterMs: number }
   /** The text for one chunk, or nothing when the chunk says nothing in this protocol. May throw. */
   chunk: (chunk: ChatChunk) => string | undefined
   /** The stream's well-formed terminator (and anything held back for the end). */
@@ -24,8 +28,16 @@ export interface StreamEncoding {
 export function sendChunkStream (reply: FastifyReply, first: ChatChunk | undefined, chunks: ProviderChunkStream, encoding: StreamEncoding): FastifyReply {
   const response = startEventStream(reply)
   let over = false
+  const keepAlive = encoding.keepAlive
+  const silence = keepAlive === undefined
+    ? undefined
+    : setTimeout(function ping () {
+      response.write(keepAlive.text)
+      silence?.refresh()
+    }, keepAlive.afterMs)
   const finish = (last: string): void => {
     over = true
+    clearTimeout(silence)
     response.off('close', onClose)
     response.off('drain', onDrain)
     if (!response.destroyed) response.end(last)
@@ -33,6 +45,7 @@ export function sendChunkStream (reply: FastifyReply, first: ChatChunk | undefin
   const onClose = (): void => {
     if (over) return
     over = true
+    clearTimeout(silence)
     response.off('drain', onDrain)
     chunks.stop()
     encoding.abandon()
@@ -48,10 +61,13 @@ export function sendChunkStream (reply: FastifyReply, first: ChatChunk | undefin
       finish(encoding.fail(error))
       return false
     }
-    return text === undefined || response.write(text)
+    if (text === undefined) return true
+    silence?.refresh()
+    return response.write(text)
   }
   response.on('close', onClose)
   response.on('drain', onDrain)
+  if (encoding.start !== undefined) response.write(encoding.start())
   if (first !== undefined) write(first)
   if (over) return reply
   chunks.pipeTo({

@@ -1,5 +1,6 @@
 import type { ChatChunk } from '../../canonical/chat-chunk.ts'
 import type { Usage } from '../../canonical/usage.ts'
+import type { StreamEncoding } from '../send-events.ts'
 import { asGatewayError } from '../openai/errors.ts'
 import { renderAnthropicError } from './errors.ts'
 import { toAnthropicUsage, toStopReason, type StopReason } from './from-canonical.ts'
@@ -24,85 +25,82 @@ function event (name: string, data: Record<string, unknown>): string {
  * next opens), message_delta with stop_reason and usage, message_stop. Pings go out on long silences. A failure
  * ends the stream with an `error` event.
  */
-export async function * encodeAnthropicStream (
-  first: ChatChunk | undefined,
-  rest: AsyncIterator<ChatChunk>,
-  options: AnthropicStreamOptions
-): AsyncGenerator<string> {
-  let blockIndex = -1
-  let open: { kind: 'thinking' | 'text' | 'tool', toolIndex?: number } | undefined
-  let stopReason: StopReason = 'end_turn'
-  let usage: Usage | undefined
-  let failure: unknown
+export class AnthropicStreamEncoding implements StreamEncoding {
+  readonly keepAlive
+  private blockIndex = -1
+  private open: { kind: 'thinking' | 'text' | 'tool', toolIndex?: number } | undefined
+  private stopReason: StopReason = 'end_turn'
+  private usage: Usage | undefined
+  private ended = false
 
-  const close = (): string[] => {
-    if (open === undefined) return []
-    open = undefined
-    return [event('content_block_stop', { index: blockIndex })]
+  constructor (private readonly options: AnthropicStreamOptions) {
+    this.keepAlive = { text: event('ping', {}), afterMs: options.pingAfterMs }
   }
-  const start = (kind: 'thinking' | 'text' | 'tool', block: Record<string, unknown>, toolIndex?: number): string[] => {
-    const out = close()
-    blockIndex++
-    open = toolIndex === undefined ? { kind } : { kind, toolIndex }
-    out.push(event('content_block_start', { index: blockIndex, content_block: block }))
-    return out
+
+  start (): string {
+    const { messageId, model, estimatedInputTokens } = this.options
+    const usage = { input_tokens: estimatedInputTokens, output_tokens: 1, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }
+    return event('message_start', { message: { id: messageId, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } })
   }
-  const encode = (chunk: ChatChunk): string[] => {
-    if (chunk.usage != null) usage = chunk.usage
-    const out: string[] = []
+
+  chunk (chunk: ChatChunk): string | undefined {
+    if (chunk.usage != null) this.usage = chunk.usage
     const choice = chunk.choices[0]
-    if (choice === undefined) return out
+    if (choice === undefined) return undefined
+    let out = ''
     const delta = choice.delta
     if (delta.reasoning_content !== undefined && delta.reasoning_content !== '') {
-      if (open?.kind !== 'thinking') out.push(...start('thinking', { type: 'thinking', thinking: '', signature: '' }))
-      out.push(event('content_block_delta', { index: blockIndex, delta: { type: 'thinking_delta', thinking: delta.reasoning_content } }))
+      if (this.open?.kind !== 'thinking') out += this.startBlock('thinking', { type: 'thinking', thinking: '', signature: '' })
+      out += event('content_block_delta', { index: this.blockIndex, delta: { type: 'thinking_delta', thinking: delta.reasoning_content } })
     }
     if (typeof delta.content === 'string' && delta.content !== '') {
-      if (open?.kind !== 'text') out.push(...start('text', { type: 'text', text: '' }))
-      out.push(event('content_block_delta', { index: blockIndex, delta: { type: 'text_delta', text: delta.content } }))
+      if (this.open?.kind !== 'text') out += this.startBlock('text', { type: 'text', text: '' })
+      out += event('content_block_delta', { index: this.blockIndex, delta: { type: 'text_delta', text: delta.content } })
     }
     for (const call of delta.tool_calls ?? []) {
-      if (open?.kind !== 'tool' || open.toolIndex !== call.index) {
-        out.push(...start('tool', { type: 'tool_use', id: call.id ?? `toolu_${options.messageId.slice(4)}_${call.index}`, name: call.function?.name ?? '', input: {} }, call.index))
+      if (this.open?.kind !== 'tool' || this.open.toolIndex !== call.index) {
+        const id = call.id ?? `toolu_${this.options.messageId.slice(4)}_${call.index}`
+        out += this.startBlock('tool', { type: 'tool_use', id, name: call.function?.name ?? '', input: {} }, call.index)
       }
       const fragment = call.function?.arguments
-      if (fragment !== undefined && fragment !== '') out.push(event('content_block_delta', { index: blockIndex, delta: { type: 'input_json_delta', partial_json: fragment } }))
+      if (fragment !== undefined && fragment !== '') out += event('content_block_delta', { index: this.blockIndex, delta: { type: 'input_json_delta', partial_json: fragment } })
     }
-    if (choice.finish_reason !== null) stopReason = toStopReason(choice.finish_reason)
-    return out
+    if (choice.finish_reason !== null) this.stopReason = toStopReason(choice.finish_reason)
+    return out === '' ? undefined : out
   }
 
-  const startUsage = { input_tokens: options.estimatedInputTokens, output_tokens: 1, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }
-  yield event('message_start', { message: { id: options.messageId, type: 'message', role: 'assistant', model: options.model, content: [], stop_reason: null, stop_sequence: null, usage: startUsage } })
-  try {
-    if (first !== undefined) for (const text of encode(first)) yield text
-    for (;;) {
-      const next = rest.next()
-      let result: IteratorResult<ChatChunk> | undefined
-      while (result === undefined) {
-        let timer: NodeJS.Timeout | undefined
-        const silence = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, options.pingAfterMs, undefined) })
-        try {
-          result = await Promise.race([next, silence])
-        } finally {
-          // Also when the stream fails: a pending ping timer would hold the whole call for pingAfterMs.
-          clearTimeout(timer)
-        }
-        if (result === undefined) yield event('ping', {})
-      }
-      if (result.done === true) break
-      for (const text of encode(result.value)) yield text
-    }
-    for (const text of close()) yield text
-    yield event('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: toAnthropicUsage(usage) })
-    yield event('message_stop', {})
-  } catch (error) {
-    failure = error
-    yield event('error', renderAnthropicError(asGatewayError(error)))
-  } finally {
-    options.onEnd?.(failure)
-    // A consumer that stops early (the client left) must release the provider call too: `for await` would return
-    // `rest` on its own, the manual `next()` above does not.
-    rest.return?.(undefined).catch(() => {})
+  end (): string {
+    this.report(undefined)
+    return this.closeBlock() +
+      event('message_delta', { delta: { stop_reason: this.stopReason, stop_sequence: null }, usage: toAnthropicUsage(this.usage) }) +
+      event('message_stop', {})
+  }
+
+  fail (error: unknown): string {
+    this.report(error)
+    return event('error', renderAnthropicError(asGatewayError(error)))
+  }
+
+  abandon (): void {
+    this.report(undefined)
+  }
+
+  private closeBlock (): string {
+    if (this.open === undefined) return ''
+    this.open = undefined
+    return event('content_block_stop', { index: this.blockIndex })
+  }
+
+  private startBlock (kind: 'thinking' | 'text' | 'tool', block: Record<string, unknown>, toolIndex?: number): string {
+    const closing = this.closeBlock()
+    this.blockIndex++
+    this.open = toolIndex === undefined ? { kind } : { kind, toolIndex }
+    return closing + event('content_block_start', { index: this.blockIndex, content_block: block })
+  }
+
+  private report (error: unknown): void {
+    if (this.ended) return
+    this.ended = true
+    this.options.onEnd?.(error)
   }
 }
