@@ -2,6 +2,7 @@ import t from 'tap'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
+import { startSimulator as startAnthropic } from '../providers/anthropic/simulator.ts'
 import { postChat, readToEnd, simulatorEnv, startGateway, startSimulators } from './helpers/gateway.ts'
 
 const chat = (model: string, stream: boolean) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] })
@@ -29,23 +30,28 @@ t.test('a client that disconnects mid-stream aborts the upstream request at once
   t.ok(gateway.logs.some((line) => line.includes('client closed the connection')), 'the disconnect is logged')
 })
 
-t.test("a finished stream's provider connection goes back to the pool, on either ingress", async (t) => {
+t.test("a finished stream's provider connection goes back to the pool: translated on either ingress, and passed through", async (t) => {
   const simulators = await startSimulators(t)
-  const gateway = await startGateway(t, simulatorEnv(simulators))
+  const anthropic = await startAnthropic()
+  t.teardown(anthropic.close)
+  const gateway = await startGateway(t, simulatorEnv({ ...simulators, anthropic }))
   // Events apart, as a model sends them: the last one then comes in the same packet as the end of the response.
   simulators.groq.script = { chunkCount: 8, chunkDelayMs: 2 }
-  const before = simulators.groq.connections
+  anthropic.script = { chunkCount: 8, chunkDelayMs: 2 }
+  const messagesStream = async (model: string): Promise<string> => await (await fetch(`${gateway.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model, max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] })
+  })).text()
+  const groqBefore = simulators.groq.connections
+  const anthropicBefore = anthropic.connections
   for (let round = 0; round < 3; round++) {
-    const chatText = await (await postChat(gateway.url, chat('groq:llama-3.3-70b-versatile', true))).text()
-    t.match(chatText, /data: \[DONE\]\n\n$/)
-    const messages = await fetch(`${gateway.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ model: 'groq:llama-3.3-70b-versatile', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] })
-    })
-    t.match(await messages.text(), /event: message_stop/)
+    t.match(await (await postChat(gateway.url, chat('groq:llama-3.3-70b-versatile', true))).text(), /data: \[DONE\]\n\n$/)
+    t.match(await messagesStream('groq:llama-3.3-70b-versatile'), /event: message_stop/)
+    t.match(await messagesStream('anthropic:claude-sonnet-4-6'), /event: message_stop/)
   }
-  t.equal(simulators.groq.connections - before, 1, 'six streams, one after another, over one connection')
+  t.equal(simulators.groq.connections - groqBefore, 1, 'six translated streams, one after another, over one connection')
+  t.equal(anthropic.connections - anthropicBefore, 1, 'three streams passed through, over one connection')
 })
 
 t.test("a stream's response carries the SSE headers and contract §3's headers, on both ingresses", async (t) => {
