@@ -5,7 +5,7 @@ import type { SseEvent } from './sse.ts'
 /**
  * One stream's translation from a provider's events to canonical chunks, pushed one event at a time. It is
  * synchronous so that the gateway can carry a chunk from the provider's socket to the client's in the same turn,
- * with no promise per chunk (see `src/chat/pushed-chunks.ts`).
+ * with no promise per chunk (see `src/chat/provider-chunk-stream.ts`).
  */
 export interface StreamTranslator {
   /**
