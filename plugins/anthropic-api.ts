@@ -14,7 +14,7 @@ import { openUpstreamCall } from '../src/chat/upstream-call.ts'
 import { watchClient } from '../src/chat/client-presence.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
 import { requestCallOptions, type IngressCallSettings } from '../src/chat/request-call-options.ts'
-import { sendChunkStream, sendEvents } from '../src/ingress/send-events.ts'
+import { sendChunkStream, type StreamEncoding } from '../src/ingress/send-events.ts'
 import type { ProviderResult } from '../src/chat/call-provider.ts'
 import type { ChatRequest } from '../src/canonical/chat-request.ts'
 import { canonicalCall } from './routing/index.ts'
@@ -82,7 +82,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
       const result = outcome.result
       if (!result.stream) return reply.type('application/json').send(result.body)
       record.firstChunkAt = performance.now()
-      return sendEvents(reply, relayWithErrorEvent(result, (error) => { record.error = error }))
+      return sendChunkStream(reply, result.first, result.rest, relayEncoding(result, (error) => { record.error = error }))
     }
     const result = outcome.result
     if (!result.stream) return reply.type('application/json').send(JSON.stringify(toAnthropicMessage(result.response, attempt.model, newMessageId)))
@@ -137,19 +137,20 @@ function withClientVersion (headers: Readonly<Record<string, string>>, version: 
  * The provider's own bytes, as they come; if the provider fails mid-stream, one Anthropic error event ends it. If
  * the provider's own error event ended it, that event has gone out already and only the record learns of it.
  */
-async function * relayWithErrorEvent (
-  relay: Extract<PassThroughResult, { stream: true }>,
-  onError: (error: GatewayError) => void
-): AsyncGenerator<Buffer | string> {
-  yield relay.first
-  try {
-    yield * relay.rest
-    const relayed = relay.relayedError()
-    if (relayed !== undefined) onError(relayed)
-  } catch (error) {
-    const failure = asGatewayError(error)
-    onError(failure)
-    yield `event: error\ndata: ${JSON.stringify(renderAnthropicError(failure))}\n\n`
+function relayEncoding (relay: Extract<PassThroughResult, { stream: true }>, onError: (error: GatewayError) => void): StreamEncoding<Buffer> {
+  return {
+    chunk: (bytes) => bytes,
+    end: () => {
+      const relayed = relay.relayedError()
+      if (relayed !== undefined) onError(relayed)
+      return ''
+    },
+    fail: (error) => {
+      const failure = asGatewayError(error)
+      onError(failure)
+      return `event: error\ndata: ${JSON.stringify(renderAnthropicError(failure))}\n\n`
+    },
+    abandon: () => {}
   }
 }
 

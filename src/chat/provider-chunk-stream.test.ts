@@ -5,7 +5,8 @@ import { Readable } from 'node:stream'
 import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CreateStreamTranslator } from '../stream-translator.ts'
 import { GatewayError } from '../errors.ts'
-import { ProviderChunkStream, type ChunkSink } from './provider-chunk-stream.ts'
+import { ProviderChunkStream } from './provider-chunk-stream.ts'
+import type { ChunkSink } from '../pushed-stream.ts'
 import { createCallContext } from './call-provider.ts'
 import { splitAt } from '../../test/helpers/fixtures.ts'
 import { chunkStream, echoedEvent, echoEvents, replayStream } from '../../test/helpers/replay-stream.ts'
@@ -69,7 +70,7 @@ function hooked (body: Readable, create: CreateStreamTranslator = dataChunks): H
 }
 
 /** A sink that records what it gets, and can refuse more until resumed. */
-function recordingSink (accepting = true): ChunkSink & { got: string[], ended: number, failed: unknown[], accepting: boolean } {
+function recordingSink (accepting = true): ChunkSink<ChatChunk> & { got: string[], ended: number, failed: unknown[], accepting: boolean } {
   const sink = {
     got: [] as string[],
     ended: 0,

@@ -1,17 +1,16 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { FastifyReply } from 'fastify'
 import type { ChatChunk } from '../canonical/chat-chunk.ts'
-import type { ProviderChunkStream } from '../chat/provider-chunk-stream.ts'
-import { drainedOrClosed } from '../drained-or-closed.ts'
+import type { PushedStream } from '../pushed-stream.ts'
 
 /** An ingress protocol's wire text for one stream's chunks, made as they pass. */
-export interface StreamEncoding {
+export interface StreamEncoding<T = ChatChunk> {
   /** What opens the stream before any chunk (Anthropic's message_start). */
   start?: () => string
   /** An event sent after this long without a write, so that clients and proxies see the stream is alive. */
   keepAlive?: { text: string, afterMs: number }
   /** The text for one chunk, or nothing when the chunk says nothing in this protocol. May throw. */
-  chunk: (chunk: ChatChunk) => string | undefined
+  chunk: (chunk: T) => string | Buffer | undefined
   /** The stream's well-formed terminator (and anything held back for the end). */
   end: () => string
   /** The in-band error event that ends a failed stream. */
@@ -25,7 +24,7 @@ export interface StreamEncoding {
  * brought it, with no promise in between. When the client reads slowly, the provider's body is paused until the
  * response drains; when the client leaves, the provider call is let go.
  */
-export function sendChunkStream (reply: FastifyReply, first: ChatChunk | undefined, chunks: ProviderChunkStream, encoding: StreamEncoding): FastifyReply {
+export function sendChunkStream<T> (reply: FastifyReply, first: T | undefined, chunks: PushedStream<T>, encoding: StreamEncoding<T>): FastifyReply {
   const response = startEventStream(reply)
   let over = false
   const keepAlive = encoding.keepAlive
@@ -51,8 +50,8 @@ export function sendChunkStream (reply: FastifyReply, first: ChatChunk | undefin
     encoding.abandon()
   }
   const onDrain = (): void => { chunks.resume() }
-  const write = (chunk: ChatChunk): boolean => {
-    let text: string | undefined
+  const write = (chunk: T): boolean => {
+    let text: string | Buffer | undefined
     try {
       text = encoding.chunk(chunk)
     } catch (error) {
@@ -78,22 +77,6 @@ export function sendChunkStream (reply: FastifyReply, first: ChatChunk | undefin
   return reply
 }
 
-/**
- * Sends an SSE body as it is produced, with the headers that keep proxies from buffering it. The events are
- * written straight to the socket, one write each, waiting for `drain` when the client reads slowly; a
- * `Readable.from` piped by Fastify cost a stream and its pipe machinery on every chunk. `events` must not throw:
- * the encoders turn a failure into their protocol's error event. A client that leaves stops the iteration,
- * which releases the provider call.
- */
-export function sendEvents (reply: FastifyReply, events: AsyncIterable<string | Buffer>): FastifyReply {
-  const response = startEventStream(reply)
-  pump(response, events).catch((error: unknown) => {
-    reply.log.error({ err: error }, 'stream: could not write the response')
-    response.destroy()
-  })
-  return reply
-}
-
 /** Takes the response over from Fastify and sends the SSE headers, which keep proxies from buffering. */
 function startEventStream (reply: FastifyReply): ServerResponse {
   reply
@@ -104,12 +87,4 @@ function startEventStream (reply: FastifyReply): ServerResponse {
   const response = reply.raw
   response.writeHead(200, reply.getHeaders() as OutgoingHttpHeaders)
   return response
-}
-
-async function pump (response: ServerResponse, events: AsyncIterable<string | Buffer>): Promise<void> {
-  for await (const event of events) {
-    if (response.destroyed) return
-    if (!response.write(event)) await drainedOrClosed(response)
-  }
-  if (!response.destroyed) response.end()
 }

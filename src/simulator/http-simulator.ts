@@ -3,7 +3,7 @@ import { once, EventEmitter } from 'node:events'
 import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { SimulatorScript } from './reply-plan.ts'
-import { drainedOrClosed } from '../drained-or-closed.ts'
+import { drainedOrClosed } from './drained-or-closed.ts'
 
 // The HTTP half every provider simulator shares: listening on loopback, recording requests, checking the key,
 // injecting faults, and writing streams with backpressure. The provider half (its routes and wire format) is

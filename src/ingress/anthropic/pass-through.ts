@@ -4,14 +4,17 @@ import { upstreamProtocolError, type GatewayError } from '../../errors.ts'
 import { statusOfErrorType } from './errors.ts'
 import { openUpstreamCall } from '../../chat/upstream-call.ts'
 import type { RequestRecord } from '../../request-record.ts'
+import { PushedStream, type StreamDecoder } from '../../pushed-stream.ts'
+import { releaseBody } from '../../sse.ts'
 import { fromAnthropicUsage, type AnthropicWireUsage } from './usage.ts'
 
 export type PassThroughResult =
   | { stream: false, body: string }
   | {
     stream: true
-    first: Buffer
-    rest: AsyncGenerator<Buffer>
+    /** The first whole events, as the provider sent them. */
+    first: Buffer | undefined
+    rest: PushedStream<Buffer>
     /** Once `rest` is done: the provider's own error event, relayed as it came, when it ended the stream with one. */
     relayedError: () => GatewayError | undefined
   }
@@ -26,9 +29,9 @@ export interface PassThroughRequest {
 
 /**
  * A `/v1/messages` request to a provider that speaks Anthropic's protocol itself: the body goes out as it came
- * (model rewritten), and the answer comes back as bytes. A stream is relayed chunk by chunk as it arrives,
- * never re-serialised; a side parser reads its usage for the metrics. Failures before the first byte are
- * ordinary errors, so fallback works as for any attempt.
+ * (model rewritten), and the answer comes back as bytes. A stream is relayed whole events at a time, pushed on
+ * from the body's own `data` event as they arrive and never re-serialised; a side parser reads its usage for the
+ * metrics. Failures before the first event are ordinary errors, so fallback works as for any attempt.
  */
 export async function passThrough (target: ProviderTarget, model: string, request: PassThroughRequest, record: RequestRecord, options: CallOptions): Promise<PassThroughResult> {
   const stream = request.body.stream === true
@@ -40,7 +43,7 @@ export async function passThrough (target: ProviderTarget, model: string, reques
     headers,
     body: JSON.stringify({ ...request.body, model }),
     stream,
-    waitingFor: stream ? 'first byte' : 'complete answer'
+    waitingFor: stream ? 'first event' : 'complete answer'
   })
   const { response, release, failure } = call
   const body = response.body
@@ -60,7 +63,6 @@ export async function passThrough (target: ProviderTarget, model: string, reques
   }
 
   const usage: AnthropicWireUsage = {}
-  const decoder = new TextDecoder()
   let stopped = false
   let relayedError: GatewayError | undefined
   const tap = createParser({
@@ -97,57 +99,56 @@ export async function passThrough (target: ProviderTarget, model: string, reques
       record.usage = fromAnthropicUsage(usage)
     }
   })
-  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>
-  let first: IteratorResult<Buffer>
+  // Bytes go out whole events at a time: the tail after the last blank line waits for the rest of its event, so
+  // a stream cut off mid-event never leaves half an event in front of the error event that ends it.
+  const wholeEvents = (emit: (bytes: Buffer) => void): StreamDecoder => {
+    const decoder = new TextDecoder()
+    let held: Buffer | undefined
+    let sentAny = false
+    return {
+      data: (chunk) => {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+        tap.feed(decoder.decode(bytes, { stream: true }))
+        const pending = held === undefined ? bytes : Buffer.concat([held, bytes])
+        const end = endOfLastEvent(pending)
+        held = end === pending.length ? undefined : pending.subarray(end)
+        if (end > 0) {
+          sentAny = true
+          emit(pending.subarray(0, end))
+        }
+        return false
+      },
+      end: () => {
+        if (!sentAny && (held === undefined || held.length === 0)) throw upstreamProtocolError(target.name, 'Anthropic ended the stream before sending anything')
+        if (!stopped) throw upstreamProtocolError(target.name, 'Anthropic ended the stream before message_stop')
+        if (held !== undefined && held.length > 0) emit(held)
+        if (relayedError !== undefined) options.onStreamError?.(relayedError)
+      }
+    }
+  }
+  const rest = new PushedStream<Buffer>(body, wholeEvents, {
+    onChunk: undefined,
+    fail: (error) => {
+      const failed = failure(error)
+      options.onStreamError?.(failed)
+      return failed
+    },
+    finish: () => {
+      release()
+      // As for translated streams (`callProvider`): the body's end may still be in the packet being parsed.
+      process.nextTick(releaseBody, body)
+    }
+  })
+  let first: Buffer | undefined
   try {
-    first = await iterator.next()
+    first = await rest.first()
   } catch (error) {
     release()
     body.destroy()
     throw failure(error)
   }
   call.streamStarted()
-  if (first.done === true) {
-    release()
-    throw upstreamProtocolError(target.name, 'Anthropic ended the stream before sending anything')
-  }
-  // Bytes go out whole events at a time: the tail after the last blank line waits for the rest of its event, so
-  // a stream cut off mid-event never leaves half an event in front of the error event that ends it.
-  let held: Buffer | undefined
-  const completeEvents = (chunk: Buffer): Buffer | undefined => {
-    tap.feed(decoder.decode(chunk, { stream: true }))
-    const bytes = held === undefined ? chunk : Buffer.concat([held, chunk])
-    const end = endOfLastEvent(bytes)
-    if (end === bytes.length) {
-      held = undefined
-      return bytes
-    }
-    held = bytes.subarray(end)
-    return end === 0 ? undefined : bytes.subarray(0, end)
-  }
-  const opening = completeEvents(first.value)
-
-  async function * relay (): AsyncGenerator<Buffer> {
-    try {
-      for (;;) {
-        const next = await iterator.next()
-        if (next.done === true) break
-        const events = completeEvents(next.value)
-        if (events !== undefined) yield events
-      }
-      if (!stopped) throw upstreamProtocolError(target.name, 'Anthropic ended the stream before message_stop')
-      if (held !== undefined && held.length > 0) yield held
-      if (relayedError !== undefined) options.onStreamError?.(relayedError)
-    } catch (error) {
-      const failed = failure(error)
-      options.onStreamError?.(failed)
-      throw failed
-    } finally {
-      release()
-      if (!body.destroyed) body.destroy()
-    }
-  }
-  return { stream: true, first: opening ?? Buffer.alloc(0), rest: relay(), relayedError: () => relayedError }
+  return { stream: true, first, rest, relayedError: () => relayedError }
 }
 
 /** Where the last complete SSE event in `bytes` ends (after its blank line), or 0. */
