@@ -4,7 +4,8 @@ import { Readable } from 'node:stream'
 import type { ChatChunk } from '../src/canonical/chat-chunk.ts'
 import { OpenAIStreamEncoding } from '../src/ingress/openai/encode-stream.ts'
 import { sendChunkStream } from '../src/ingress/send-events.ts'
-import { ProviderChunkStream } from '../src/chat/provider-chunk-stream.ts'
+import { translatedEvents } from '../src/chat/provider-chunk-stream.ts'
+import { PushedStream } from '../src/pushed-stream.ts'
 import { createCallContext } from '../src/chat/call-provider.ts'
 import { upstreamProtocolError, type GatewayError } from '../src/errors.ts'
 import type { CreateStreamTranslator } from '../src/stream-translator.ts'
@@ -54,8 +55,7 @@ t.test('sendChunkStream: a chunk that cannot be encoded ends the response with a
   })
   let finished = 0
   const body = Readable.from(['data: a\n\n', 'data: big\n\n', 'data: c\n\n'])
-  const stream = new ProviderChunkStream(body, translator, createCallContext('test', 'm', 'r', true), {
-    eventArrived: () => {},
+  const stream = new PushedStream<ChatChunk>(body, translatedEvents(translator, createCallContext('test', 'm', 'r', true), () => {}), {
     onChunk: undefined,
     fail: (error) => error as GatewayError,
     finish: () => { finished++ }

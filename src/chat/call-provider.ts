@@ -5,10 +5,10 @@ import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CallContext, ProviderDefinition } from '../provider.ts'
 import type { UpstreamClient } from '../upstream.ts'
 import { upstreamProtocolError, type GatewayError } from '../errors.ts'
-import { releaseBody } from '../sse.ts'
-import { openUpstreamCall } from './upstream-call.ts'
+import { openUpstreamCall, readPushedStream } from './upstream-call.ts'
 import type { ClientPresence } from './client-presence.ts'
-import { ProviderChunkStream } from './provider-chunk-stream.ts'
+import { translatedEvents } from './provider-chunk-stream.ts'
+import type { PushedStream } from '../pushed-stream.ts'
 
 export interface ProviderTarget {
   name: string
@@ -42,7 +42,7 @@ export interface CallOptions extends CallTimeouts {
 
 export type ProviderResult =
   | { stream: false, response: ChatResponse }
-  | { stream: true, first: ChatChunk | undefined, rest: ProviderChunkStream }
+  | { stream: true, first: ChatChunk | undefined, rest: PushedStream<ChatChunk> }
 
 let idCounter = 0
 
@@ -103,31 +103,6 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
     }
   }
 
-  const body = response.body
-  const chunks = new ProviderChunkStream(body, target.definition.createStreamTranslator, ctx, {
-    eventArrived: call.eventArrived,
-    onChunk: options.onChunk,
-    fail: (error) => {
-      const failed = failure(error)
-      options.onStreamError?.(failed)
-      return failed
-    },
-    finish: () => {
-      release()
-      // A stream that [DONE] completes is finished inside the body's own `data` event, before undici has parsed
-      // the end of the response that came in the same packet: a tick later the body has ended and its
-      // connection can go back to the pool instead of being closed.
-      process.nextTick(releaseBody, body)
-    }
-  })
-  let first: ChatChunk | undefined
-  try {
-    first = await chunks.first()
-  } catch (error) {
-    release()
-    body.destroy()
-    throw failure(error)
-  }
-  call.streamStarted()
-  return { stream: true, first, rest: chunks }
+  const { first, rest } = await readPushedStream(call, options, translatedEvents(target.definition.createStreamTranslator, ctx, call.eventArrived), options.onChunk)
+  return { stream: true, first, rest }
 }

@@ -5,8 +5,8 @@ import { Readable } from 'node:stream'
 import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CreateStreamTranslator } from '../stream-translator.ts'
 import { GatewayError } from '../errors.ts'
-import { ProviderChunkStream } from './provider-chunk-stream.ts'
-import type { ChunkSink } from '../pushed-stream.ts'
+import { translatedEvents } from './provider-chunk-stream.ts'
+import { PushedStream, type ChunkSink } from '../pushed-stream.ts'
 import { createCallContext } from './call-provider.ts'
 import { splitAt } from '../../test/helpers/fixtures.ts'
 import { chunkStream, echoedEvent, echoEvents, replayStream } from '../../test/helpers/replay-stream.ts'
@@ -50,15 +50,14 @@ const dataChunks: CreateStreamTranslator = (_ctx, emit) => ({
 })
 const contentOf = (chunk: ChatChunk | undefined): string | undefined => chunk?.choices[0]?.delta.content ?? undefined
 
-interface Hooked { stream: ProviderChunkStream, finished: () => number, failures: unknown[], seen: string[] }
+interface Hooked { stream: PushedStream<ChatChunk>, finished: () => number, failures: unknown[], seen: string[] }
 
 /** A stream whose hooks record what they are told. */
 function hooked (body: Readable, create: CreateStreamTranslator = dataChunks): Hooked {
   let finished = 0
   const failures: unknown[] = []
   const seen: string[] = []
-  const stream = new ProviderChunkStream(body, create, ctx, {
-    eventArrived: () => {},
+  const stream = new PushedStream<ChatChunk>(body, translatedEvents(create, ctx, () => {}), {
     onChunk: (chunk) => { seen.push(contentOf(chunk) ?? '') },
     fail: (error) => {
       failures.push(error)
@@ -87,7 +86,7 @@ function recordingSink (accepting = true): ChunkSink<ChatChunk> & { got: string[
 }
 
 /** A stream whose first chunk ('0') has been taken, piped to a recording sink. */
-async function pipedAfterFirst (accepting = true): Promise<{ body: Readable, stream: ProviderChunkStream, finished: () => number, sink: ReturnType<typeof recordingSink> }> {
+async function pipedAfterFirst (accepting = true): Promise<{ body: Readable, stream: PushedStream<ChatChunk>, finished: () => number, sink: ReturnType<typeof recordingSink> }> {
   const body = openBody()
   const { stream, finished } = hooked(body)
   const first = stream.first()
@@ -142,7 +141,7 @@ t.test('delivers a final event that lacks its blank line at end of stream', asyn
 t.test('a keep-alive comment counts as an event for the idle timeout', async (t) => {
   let arrivals = 0
   const body = openBody()
-  const stream = new ProviderChunkStream(body, dataChunks, ctx, { eventArrived: () => { arrivals++ }, onChunk: undefined, fail: (error) => error as GatewayError, finish: () => {} })
+  const stream = new PushedStream<ChatChunk>(body, translatedEvents(dataChunks, ctx, () => { arrivals++ }), { onChunk: undefined, fail: (error) => error as GatewayError, finish: () => {} })
   const first = stream.first()
   body.push(': ping\n\ndata: one\n\n')
   t.equal(contentOf(await first), 'one')

@@ -1,24 +1,17 @@
-import type { Readable } from 'node:stream'
 import { createParser } from 'eventsource-parser'
 import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CallContext } from '../provider.ts'
 import type { CreateStreamTranslator } from '../stream-translator.ts'
-import { PushedStream, type PushedStreamHooks, type StreamDecoder } from '../pushed-stream.ts'
-
-export interface ChunkStreamHooks extends PushedStreamHooks<ChatChunk> {
-  /** An event or a keep-alive comment arrived (the idle timeout starts again). */
-  eventArrived: () => void
-}
+import type { StreamDecoder } from '../pushed-stream.ts'
 
 /**
- * A provider's streamed answer as canonical chunks: the body's bytes are parsed into SSE events (split UTF-8
- * sequences and lines, CRLF, comments and multi-line `data` handled by `eventsource-parser`) and pushed through the
- * provider's translator as they arrive. A last event without its blank line is still delivered at the end.
+ * The decoder for a provider's streamed answer as canonical chunks: the body's bytes are parsed into SSE events
+ * (split UTF-8 sequences and lines, CRLF, comments and multi-line `data` handled by `eventsource-parser`) and
+ * pushed through the provider's translator as they arrive. A last event without its blank line is still delivered
+ * at the end. `eventArrived` hears of every event and keep-alive comment (the idle timeout starts again).
  */
-export class ProviderChunkStream extends PushedStream<ChatChunk> {
-  constructor (body: Readable, create: CreateStreamTranslator, ctx: CallContext, hooks: ChunkStreamHooks) {
-    super(body, (emit) => sseTranslation(create(ctx, emit), hooks.eventArrived), hooks)
-  }
+export function translatedEvents (create: CreateStreamTranslator, ctx: CallContext, eventArrived: () => void): (emit: (chunk: ChatChunk) => void) => StreamDecoder {
+  return (emit) => sseTranslation(create(ctx, emit), eventArrived)
 }
 
 function sseTranslation (translator: ReturnType<CreateStreamTranslator>, eventArrived: () => void): StreamDecoder {

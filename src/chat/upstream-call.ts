@@ -4,6 +4,8 @@ import { parseRetryAfter, readErrorBody, toGatewayError } from '../upstream.ts'
 import type { CallOptions, ProviderTarget } from './call-provider.ts'
 import { scrubSecrets } from './scrub-secrets.ts'
 import { CallAbort } from './call-abort.ts'
+import { PushedStream, type StreamDecoder } from '../pushed-stream.ts'
+import { releaseBody } from '../sse.ts'
 
 export interface UpstreamRequestLine {
   path: string
@@ -78,4 +80,43 @@ export async function openUpstreamCall (target: ProviderTarget, options: CallOpt
     release()
     throw failure(error)
   }
+}
+
+/**
+ * Reads an open call's streamed answer through `makeDecoder` until its first chunk, so that every failure before
+ * it is still an ordinary error the caller can retry (thrown, with the call let go). After that the stream owns the
+ * call: it reports a failure to `options.onStreamError`, and releases the call once it is over, however it ends.
+ */
+export async function readPushedStream<T> (
+  call: OpenUpstreamCall,
+  options: CallOptions,
+  makeDecoder: (emit: (chunk: T) => void) => StreamDecoder,
+  onChunk?: (chunk: T) => void
+): Promise<{ first: T | undefined, rest: PushedStream<T> }> {
+  const body = call.response.body
+  const rest = new PushedStream<T>(body, makeDecoder, {
+    onChunk,
+    fail: (error) => {
+      const failed = call.failure(error)
+      options.onStreamError?.(failed)
+      return failed
+    },
+    finish: () => {
+      call.release()
+      // A stream that [DONE] completes is finished inside the body's own `data` event, before undici has parsed
+      // the end of the response that came in the same packet: a tick later the body has ended and its
+      // connection can go back to the pool instead of being closed.
+      process.nextTick(releaseBody, body)
+    }
+  })
+  let first: T | undefined
+  try {
+    first = await rest.first()
+  } catch (error) {
+    call.release()
+    body.destroy()
+    throw call.failure(error)
+  }
+  call.streamStarted()
+  return { first, rest }
 }

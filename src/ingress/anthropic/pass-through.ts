@@ -2,10 +2,9 @@ import { createParser } from 'eventsource-parser'
 import type { CallOptions, ProviderTarget } from '../../chat/call-provider.ts'
 import { upstreamProtocolError, type GatewayError } from '../../errors.ts'
 import { statusOfErrorType } from './errors.ts'
-import { openUpstreamCall } from '../../chat/upstream-call.ts'
+import { openUpstreamCall, readPushedStream } from '../../chat/upstream-call.ts'
 import type { RequestRecord } from '../../request-record.ts'
-import { PushedStream, type StreamDecoder } from '../../pushed-stream.ts'
-import { releaseBody } from '../../sse.ts'
+import type { PushedStream, StreamDecoder } from '../../pushed-stream.ts'
 import { fromAnthropicUsage, type AnthropicWireUsage } from './usage.ts'
 
 export type PassThroughResult =
@@ -126,28 +125,7 @@ export async function passThrough (target: ProviderTarget, model: string, reques
       }
     }
   }
-  const rest = new PushedStream<Buffer>(body, wholeEvents, {
-    onChunk: undefined,
-    fail: (error) => {
-      const failed = failure(error)
-      options.onStreamError?.(failed)
-      return failed
-    },
-    finish: () => {
-      release()
-      // As for translated streams (`callProvider`): the body's end may still be in the packet being parsed.
-      process.nextTick(releaseBody, body)
-    }
-  })
-  let first: Buffer | undefined
-  try {
-    first = await rest.first()
-  } catch (error) {
-    release()
-    body.destroy()
-    throw failure(error)
-  }
-  call.streamStarted()
+  const { first, rest } = await readPushedStream(call, options, wholeEvents)
   return { stream: true, first, rest, relayedError: () => relayedError }
 }
 
