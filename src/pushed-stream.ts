@@ -26,6 +26,11 @@ export interface PushedStreamHooks<T> {
   fail: (error: unknown) => GatewayError
   /** The stream is over, however it ended: the call and the provider's body are let go. */
   finish: () => void
+  /**
+   * The body is paused because the consumer is behind (true), or reads on (false). The provider is not silent
+   * meanwhile, so its idle timeout must not run.
+   */
+  onHold?: (held: boolean) => void
 }
 
 /** Chunks made ahead of the consumer before the provider's body is paused. */
@@ -63,6 +68,7 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
   private waiting: Waiting<T> | undefined
   private sink: ChunkSink<T> | undefined
   private sinkPaused = false
+  private held = false
 
   constructor (
     private readonly body: Readable,
@@ -123,7 +129,7 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
       if (this.failure !== undefined) throw this.failure
       return { done: true, value: undefined }
     }
-    if (this.body.isPaused()) this.body.resume()
+    this.readOn()
     return await new Promise((resolve, reject) => { this.waiting = { resolve, reject } })
   }
 
@@ -238,12 +244,26 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
       }
     }
     if (this.complete) this.settle()
-    else if (this.body.isPaused() && !this.detached) this.body.resume()
+    else this.readOn()
   }
 
   private pauseFor (reason: 'sink' | 'queue'): void {
     if (reason === 'sink') this.sinkPaused = true
-    if (!this.detached) this.body.pause()
+    if (this.detached) return
+    this.body.pause()
+    if (!this.held) {
+      this.held = true
+      this.hooks.onHold?.(true)
+    }
+  }
+
+  private readOn (): void {
+    if (this.detached) return
+    if (this.body.isPaused()) this.body.resume()
+    if (this.held) {
+      this.held = false
+      this.hooks.onHold?.(false)
+    }
   }
 
   private take (): T {

@@ -184,6 +184,21 @@ t.test('a provider that resets mid-stream ends the stream with a well-formed err
   t.match(junkEvents[junkEvents.length - 1], /"error"/, 'a junk event becomes an error event')
 })
 
+t.test('a client that stops reading for longer than the idle timeout is not taken for a silent provider', async (t) => {
+  const simulators = await startSimulators(t)
+  const gateway = await startGateway(t, { ...simulatorEnv(simulators), STREAM_IDLE_TIMEOUT_MS: '300' })
+  simulators.openai.script = { text: 'x'.repeat(8 * 1024 * 1024), chunkCount: 2048 }
+  const response = await postChat(gateway.url, chat('openai:gpt-4o-mini', true))
+  const reader = response.body?.getReader()
+  await reader?.read()
+  // Reading nothing for a second backs the gateway's writes up, and it pauses the provider's body meanwhile.
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const { text } = await readToEnd(reader)
+  t.notMatch(text, /"error"/, 'no error event')
+  t.match(text, /data: \[DONE\]\n\n$/, 'the stream finished')
+  t.notOk(gateway.logs.some((line) => line.includes('sent no event')), 'no idle timeout was logged')
+})
+
 t.test('a slow reader holds the stream back instead of the gateway buffering it', async (t) => {
   const simulators = await startSimulators(t)
   const gateway = await startGateway(t, simulatorEnv(simulators))

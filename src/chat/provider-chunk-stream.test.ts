@@ -50,22 +50,24 @@ const dataChunks: CreateStreamTranslator = (_ctx, emit) => ({
 })
 const contentOf = (chunk: ChatChunk | undefined): string | undefined => chunk?.choices[0]?.delta.content ?? undefined
 
-interface Hooked { stream: PushedStream<ChatChunk>, finished: () => number, failures: unknown[], seen: string[] }
+interface Hooked { stream: PushedStream<ChatChunk>, finished: () => number, failures: unknown[], seen: string[], holds: boolean[] }
 
 /** A stream whose hooks record what they are told. */
 function hooked (body: Readable, create: CreateStreamTranslator = dataChunks): Hooked {
   let finished = 0
   const failures: unknown[] = []
   const seen: string[] = []
+  const holds: boolean[] = []
   const stream = new PushedStream<ChatChunk>(body, translatedEvents(create, ctx, () => {}), {
     onChunk: (chunk) => { seen.push(contentOf(chunk) ?? '') },
+    onHold: (held) => { holds.push(held) },
     fail: (error) => {
       failures.push(error)
       return new GatewayError('upstream_error', 502, `failed: ${(error as Error).message}`)
     },
     finish: () => { finished++ }
   })
-  return { stream, finished: () => finished, failures, seen }
+  return { stream, finished: () => finished, failures, seen, holds }
 }
 
 /** A sink that records what it gets, and can refuse more until resumed. */
@@ -86,15 +88,15 @@ function recordingSink (accepting = true): ChunkSink<ChatChunk> & { got: string[
 }
 
 /** A stream whose first chunk ('0') has been taken, piped to a recording sink. */
-async function pipedAfterFirst (accepting = true): Promise<{ body: Readable, stream: PushedStream<ChatChunk>, finished: () => number, sink: ReturnType<typeof recordingSink> }> {
+async function pipedAfterFirst (accepting = true): Promise<{ body: Readable, stream: PushedStream<ChatChunk>, finished: () => number, holds: boolean[], sink: ReturnType<typeof recordingSink> }> {
   const body = openBody()
-  const { stream, finished } = hooked(body)
+  const { stream, finished, holds } = hooked(body)
   const first = stream.first()
   body.push('data: 0\n\n')
   await first
   const sink = recordingSink(accepting)
   stream.pipeTo(sink)
-  return { body, stream, finished, sink }
+  return { body, stream, finished, holds, sink }
 }
 
 // Two-piece cuts at every offset of each recording's first 1,500 bytes (several whole events of every kind),
@@ -264,12 +266,13 @@ t.test('pushed: the sink gets what was made first, then each chunk in the same t
   t.equal(finished(), 1)
 })
 
-t.test('pushed: a sink that refuses more pauses the body until it resumes the stream', async (t) => {
-  const { body, stream, finished, sink } = await pipedAfterFirst(false)
+t.test('pushed: a sink that refuses more pauses the body until it resumes the stream, and holds the idle timeout', async (t) => {
+  const { body, stream, finished, holds, sink } = await pipedAfterFirst(false)
   body.push('data: 1\n\ndata: 2\n\ndata: 3\n\n')
   await nextTurn()
   t.same(sink.got, ['1'], 'one chunk, then it waits')
   t.ok(body.isPaused())
+  t.same(holds, [true], 'the provider is not silent: the gateway holds it back')
   body.push('data: DONE\n\n')
   body.push(null)
   await nextTurn()
@@ -278,6 +281,7 @@ t.test('pushed: a sink that refuses more pauses the body until it resumes the st
   stream.resume()
   t.same(sink.got, ['1', '2', '3'], 'what waited, at once')
   t.notOk(body.isPaused(), 'and the body flows again')
+  t.same(holds, [true, false], 'and the idle timeout runs again')
   await nextTurn()
   t.equal(sink.ended, 1)
   t.equal(finished(), 1)

@@ -23,6 +23,8 @@ export interface OpenUpstreamCall {
   streamStarted: () => void
   /** An event (or a keep-alive comment) arrived: the idle timeout starts again. */
   eventArrived: () => void
+  /** The gateway stopped reading the stream because its client is behind (true), or reads on (false). */
+  holdIdle: (held: boolean) => void
   /** Stops the deadline and the watch on the client; call it once the call is over. */
   release: () => void
   /** Whatever the call threw, as a GatewayError with keys scrubbed. */
@@ -42,6 +44,7 @@ export async function openUpstreamCall (target: ProviderTarget, options: CallOpt
   const timeOut = (message: string): void => { controller.abort(upstreamTimeout(target.name, message)) }
   const deadline = setTimeout(timeOut, options.requestTimeoutMs, `no ${request.waitingFor} within ${options.requestTimeoutMs} ms`)
   let idle: NodeJS.Timeout | undefined
+  let idleHeld = false
   const total = request.stream ? setTimeout(timeOut, options.streamTimeoutMs, `the stream ran past ${options.streamTimeoutMs} ms in all`) : undefined
   const release = (): void => {
     clearTimeout(deadline)
@@ -70,9 +73,15 @@ export async function openUpstreamCall (target: ProviderTarget, options: CallOpt
       response,
       streamStarted: () => {
         clearTimeout(deadline)
-        idle = setTimeout(timeOut, options.streamIdleTimeoutMs, `the provider sent no event for ${options.streamIdleTimeoutMs} ms`)
+        const message = `the provider sent no event for ${options.streamIdleTimeoutMs} ms`
+        // While the gateway holds the provider back for a slow client, the provider's silence is not its own.
+        idle = setTimeout(() => { if (!idleHeld) timeOut(message) }, options.streamIdleTimeoutMs)
       },
       eventArrived: () => { idle?.refresh() },
+      holdIdle: (held) => {
+        idleHeld = held
+        if (!held) idle?.refresh()
+      },
       release,
       failure
     }
@@ -101,6 +110,7 @@ export async function readPushedStream<T> (
       options.onStreamError?.(failed)
       return failed
     },
+    onHold: call.holdIdle,
     finish: () => {
       call.release()
       // A stream that [DONE] completes is finished inside the body's own `data` event, before undici has parsed
