@@ -3,6 +3,7 @@ import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CallContext } from '../provider.ts'
 import type { CreateStreamTranslator } from '../stream-translator.ts'
 import type { StreamDecoder } from '../pushed-stream.ts'
+import { utf8Chunks } from '../utf8-chunks.ts'
 
 /**
  * The decoder for a provider's streamed answer as canonical chunks: the body's bytes are parsed into SSE events
@@ -15,7 +16,7 @@ export function translatedEvents (create: CreateStreamTranslator, ctx: CallConte
 }
 
 function sseTranslation (translator: ReturnType<CreateStreamTranslator>, eventArrived: () => void): StreamDecoder {
-  const text = new TextDecoder()
+  const text = utf8Chunks()
   let complete = false
   const parser = createParser({
     onEvent: (event) => {
@@ -26,12 +27,12 @@ function sseTranslation (translator: ReturnType<CreateStreamTranslator>, eventAr
   })
   return {
     data: (bytes) => {
-      parser.feed(typeof bytes === 'string' ? bytes : text.decode(bytes, { stream: true }))
+      parser.feed(text.decode(bytes))
       return complete
     },
     end: () => {
       // A last event without its terminating blank line is still an event (some recordings end that way).
-      if (!complete) parser.feed(text.decode() + '\n\n')
+      if (!complete) parser.feed(text.end() + '\n\n')
       translator.end()
     }
   }

@@ -5,6 +5,7 @@ import { statusOfErrorType } from './errors.ts'
 import { openUpstreamCall, readPushedStream } from '../../chat/upstream-call.ts'
 import type { RequestRecord } from '../../request-record.ts'
 import type { PushedStream, StreamDecoder } from '../../pushed-stream.ts'
+import { utf8Chunks } from '../../utf8-chunks.ts'
 import { fromAnthropicUsage, type AnthropicWireUsage } from './usage.ts'
 
 export type PassThroughResult =
@@ -101,13 +102,13 @@ export async function passThrough (target: ProviderTarget, model: string, reques
   // Bytes go out whole events at a time: the tail after the last blank line waits for the rest of its event, so
   // a stream cut off mid-event never leaves half an event in front of the error event that ends it.
   const wholeEvents = (emit: (bytes: Buffer) => void): StreamDecoder => {
-    const decoder = new TextDecoder()
+    const text = utf8Chunks()
     let held: Buffer | undefined
     let sentAny = false
     return {
       data: (chunk) => {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-        tap.feed(decoder.decode(bytes, { stream: true }))
+        tap.feed(text.decode(bytes))
         const pending = held === undefined ? bytes : Buffer.concat([held, bytes])
         const end = endOfLastEvent(pending)
         held = end === pending.length ? undefined : pending.subarray(end)
