@@ -161,7 +161,7 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
   }
 
   private readonly onClose = (): void => {
-    if (!this.complete && !this.detached) this.failed(prematureClose())
+    if (!this.complete) this.failed(prematureClose())
   }
 
   /** The decoder's chunks arrive here, in order. */

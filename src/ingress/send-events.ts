@@ -34,18 +34,19 @@ export function sendChunkStream<T> (reply: FastifyReply, first: T | undefined, c
       response.write(keepAlive.text)
       silence?.refresh()
     }, keepAlive.afterMs)
-  const finish = (last: string): void => {
+  const letGo = (): void => {
     over = true
     clearTimeout(silence)
     response.off('close', onClose)
     response.off('drain', onDrain)
+  }
+  const finish = (last: string): void => {
+    letGo()
     if (!response.destroyed) response.end(last)
   }
   const onClose = (): void => {
     if (over) return
-    over = true
-    clearTimeout(silence)
-    response.off('drain', onDrain)
+    letGo()
     chunks.stop()
     encoding.abandon()
   }
