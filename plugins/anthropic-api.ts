@@ -10,7 +10,7 @@ import { asGatewayError } from '../src/ingress/openai/errors.ts'
 import { toClientError } from '../src/ingress/client-error.ts'
 import { unauthenticated, type GatewayError } from '../src/errors.ts'
 import { firstHeaderValue } from '../src/http-headers.ts'
-import { openUpstreamCall } from '../src/chat/upstream-call.ts'
+import { fetchUpstreamAnswer } from '../src/chat/upstream-call.ts'
 import { watchClient } from '../src/chat/client-presence.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
 import { requestCallOptions, type IngressCallSettings } from '../src/chat/request-call-options.ts'
@@ -101,7 +101,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
     const attempt = app.router.plan(body.model).attempts[0]
     const target = attempt === undefined ? undefined : app.router.target(attempt.provider.name)
     if (attempt !== undefined && target !== undefined && target.definition.nativeProtocols?.includes('anthropic-messages') === true) {
-      const call = await openUpstreamCall(target, {
+      const text = await fetchUpstreamAnswer(target, {
         requestId: request.id,
         requestTimeoutMs: options.requestTimeoutMs,
         streamIdleTimeoutMs: options.streamIdleTimeoutMs,
@@ -111,17 +111,8 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
         path: '/messages/count_tokens',
         headers: withClientVersion(target.headers, firstHeaderValue(request.headers['anthropic-version'])),
         body: JSON.stringify({ ...body, model: attempt.model }),
-        stream: false,
         waitingFor: 'token count'
-      })
-      let text
-      try {
-        text = await call.response.body.text()
-      } catch (error) {
-        throw call.failure(error)
-      } finally {
-        call.release()
-      }
+      }, (answer) => answer)
       return reply.header('x-switchyard-provider', target.name).type('application/json').send(text)
     }
     // No native counter: about four characters per token, and the response says it is an estimate.

@@ -102,6 +102,26 @@ t.test("a provider's 4xx/5xx/429 reaches the client with its status, message and
   t.equal((await post(gateway.url, hello('groq:llama-3.3-70b-versatile'))).status, 200, 'the next request is served normally')
 })
 
+t.test("a provider's error body past its 64 KB cap is cut there, and the client still gets the provider's status", async (t) => {
+  const simulators = await startSimulators(t)
+  const gateway = await startGateway(t, simulatorEnv(simulators))
+  const huge = { error: { message: 'x'.repeat(300_000), type: 'invalid_request_error', code: null } }
+
+  for (const stream of [false, true]) {
+    t.equal((await post(gateway.url, { ...hello('openai:gpt-4o-mini'), stream })).status, 200)
+    const connections = simulators.openai.connections
+    simulators.openai.fail({ kind: 'status', status: 400, body: huge })
+    const rejected = await post(gateway.url, { ...hello('openai:gpt-4o-mini'), stream })
+    t.equal(rejected.status, 400, `stream: ${stream}`)
+    assertOpenAIShape(t, rejected.json)
+    t.match(rejected.json.error.message, /^OpenAI error \(400\)/)
+    t.ok(rejected.text.length < 70_000, `the error the client gets is bounded (${rejected.text.length} characters)`)
+    t.equal((await post(gateway.url, { ...hello('openai:gpt-4o-mini'), stream })).status, 200, 'the next request is served normally')
+    // The rest of the body was not read: its connection was closed, and the next request needed a new one.
+    t.equal(simulators.openai.connections, connections + 1, 'the capped answer\'s connection was not reused')
+  }
+})
+
 t.test('no provider key or client credential appears in a response or a log line', async (t) => {
   const simulators = await startSimulators(t)
   const clientKey = 'client-secret-key-123456'

@@ -5,7 +5,7 @@ import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CallContext, ProviderDefinition } from '../provider.ts'
 import type { UpstreamClient } from '../upstream.ts'
 import { upstreamProtocolError, type GatewayError } from '../errors.ts'
-import { openUpstreamCall, readPushedStream } from './upstream-call.ts'
+import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream } from './upstream-call.ts'
 import type { ClientPresence } from './client-presence.ts'
 import { translatedEvents } from './provider-chunk-stream.ts'
 import type { PushedStream } from '../pushed-stream.ts'
@@ -75,19 +75,15 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
   const ctx = createCallContext(target.name, request.model, options.requestId, stream,
     log === undefined ? undefined : (message, fields) => { log.warn({ provider: target.name, model: request.model, ...fields }, message) })
   const upstreamRequest = target.definition.toUpstreamRequest(request, ctx)
-
-  const call = await openUpstreamCall(target, options, {
+  const line = {
     path: upstreamRequest.path,
     headers: target.headers as Record<string, string>,
     body: JSON.stringify(upstreamRequest.body),
-    stream,
     waitingFor: stream ? 'first chunk' : 'complete answer'
-  })
-  const { response, release, failure } = call
+  }
 
   if (!stream) {
-    try {
-      const text = await response.body.text()
+    return await fetchUpstreamAnswer(target, options, line, (text) => {
       let body: unknown
       try {
         body = JSON.parse(text)
@@ -95,14 +91,10 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
         throw upstreamProtocolError(target.name, 'the provider answered with a body that is not JSON')
       }
       return { stream: false, response: target.definition.fromUpstreamResponse(body, ctx) }
-    } catch (error) {
-      response.body.destroy()
-      throw failure(error)
-    } finally {
-      release()
-    }
+    })
   }
 
+  const call = await openUpstreamStream(target, options, line)
   const { first, rest } = await readPushedStream(call, options, translatedEvents(target.definition.createStreamTranslator, ctx, call.eventArrived), options.onChunk)
   return { stream: true, first, rest }
 }

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici'
 import { clientClosed, upstreamTimeout, type GatewayError } from '../errors.ts'
-import { parseRetryAfter, readErrorBody, toGatewayError } from '../upstream.ts'
+import { parseErrorText, parseRetryAfter, readErrorBody, toGatewayError } from '../upstream.ts'
 import type { CallOptions, ProviderTarget } from './call-provider.ts'
 import { scrubSecrets } from './scrub-secrets.ts'
 import { CallAbort } from './call-abort.ts'
@@ -11,13 +11,12 @@ export interface UpstreamRequestLine {
   path: string
   headers: Record<string, string>
   body: string
-  stream: boolean
   /** What the deadline waits for, for its message: `first chunk`, `complete answer`… */
   waitingFor: string
 }
 
-/** A provider call that answered below 400, with what its owner needs to finish it. */
-export interface OpenUpstreamCall {
+/** A streamed provider call that answered below 400, with what its owner needs to finish it. */
+export interface OpenUpstreamStream {
   response: Dispatcher.ResponseData
   /** A stream has begun: the first-byte deadline gives way to the idle timeout between events. */
   streamStarted: () => void
@@ -25,35 +24,80 @@ export interface OpenUpstreamCall {
   eventArrived: () => void
   /** The gateway stopped reading the stream because its client is behind (true), or reads on (false). */
   holdIdle: (held: boolean) => void
-  /** Stops the deadline and the watch on the client; call it once the call is over. */
+  /** Stops the timers and the watch on the client; call it once the call is over. */
   release: () => void
   /** Whatever the call threw, as a GatewayError with keys scrubbed. */
   failure: (error: unknown) => GatewayError
 }
 
-/**
- * Opens one upstream call the way every caller needs it: aborted when the client leaves or the deadline
- * passes, and failed with the provider's own error (parsed, retry-after kept, keys scrubbed) when it answers
- * 400 or more. Failures before an answer are thrown, already released.
- */
-export async function openUpstreamCall (target: ProviderTarget, options: CallOptions, request: UpstreamRequestLine): Promise<OpenUpstreamCall> {
-  const controller = new CallAbort()
+/** What every provider call has around it: one abort for the client leaving or a deadline passing. */
+interface CallGuard {
+  controller: CallAbort
+  timeOut: (message: string) => void
+  /** Until the whole answer (a call) or the first event (a stream). */
+  deadline: NodeJS.Timeout
+  stopWatching: () => void
+  failure: (error: unknown) => GatewayError
+}
+
+function guardCall (target: ProviderTarget, options: CallOptions, waitingFor: string): CallGuard {
   if (options.client.gone) throw clientClosed()
   if (options.client.endedBy !== undefined) throw options.client.endedBy
-  const stopWatching = options.client.onGone((reason) => { controller.abort(reason) })
+  const controller = new CallAbort()
   const timeOut = (message: string): void => { controller.abort(upstreamTimeout(target.name, message)) }
-  const deadline = setTimeout(timeOut, options.requestTimeoutMs, `no ${request.waitingFor} within ${options.requestTimeoutMs} ms`)
+  return {
+    controller,
+    timeOut,
+    deadline: setTimeout(timeOut, options.requestTimeoutMs, `no ${waitingFor} within ${options.requestTimeoutMs} ms`),
+    stopWatching: options.client.onGone((reason) => { controller.abort(reason) }),
+    failure: (error) => scrubSecrets(toGatewayError(error, target.name, controller.reason), target.secrets)
+  }
+}
+
+/**
+ * One provider call whose whole answer is wanted at once, aborted when the client leaves or the deadline passes,
+ * and failed with the provider's own error (parsed, retry-after kept) when it answers 400 or more. `read` turns
+ * the answer's text into the caller's result. Whatever the call or `read` throws comes out as a GatewayError
+ * with keys scrubbed, and the call is over when this settles.
+ */
+export async function fetchUpstreamAnswer<T> (target: ProviderTarget, options: CallOptions, request: UpstreamRequestLine, read: (text: string) => T): Promise<T> {
+  const guard = guardCall(target, options, request.waitingFor)
+  try {
+    const answer = await target.upstream.fetchText({
+      path: request.path,
+      headers: request.headers,
+      body: request.body,
+      signal: guard.controller,
+      headersTimeoutMs: options.requestTimeoutMs,
+      bodyTimeoutMs: options.requestTimeoutMs
+    })
+    if (answer.statusCode >= 400) {
+      throw target.definition.parseUpstreamError(answer.statusCode, parseErrorText(answer.text), parseRetryAfter(answer.headers))
+    }
+    return read(answer.text)
+  } catch (error) {
+    throw guard.failure(error)
+  } finally {
+    clearTimeout(guard.deadline)
+    guard.stopWatching()
+  }
+}
+
+/**
+ * Opens one streamed provider call, guarded like `fetchUpstreamAnswer`, and resolves once the provider's headers
+ * are in; its body is then read as it comes. Failures before an answer are thrown, already released.
+ */
+export async function openUpstreamStream (target: ProviderTarget, options: CallOptions, request: UpstreamRequestLine): Promise<OpenUpstreamStream> {
+  const { controller, timeOut, deadline, stopWatching, failure } = guardCall(target, options, request.waitingFor)
   let idle: NodeJS.Timeout | undefined
   let idleHeld = false
-  const total = request.stream ? setTimeout(timeOut, options.streamTimeoutMs, `the stream ran past ${options.streamTimeoutMs} ms in all`) : undefined
+  const total = setTimeout(timeOut, options.streamTimeoutMs, `the stream ran past ${options.streamTimeoutMs} ms in all`)
   const release = (): void => {
     clearTimeout(deadline)
     clearTimeout(idle)
     clearTimeout(total)
     stopWatching()
   }
-  const failure = (error: unknown): GatewayError =>
-    scrubSecrets(toGatewayError(error, target.name, controller.reason), target.secrets)
 
   try {
     const response = await target.upstream.send({
@@ -63,7 +107,7 @@ export async function openUpstreamCall (target: ProviderTarget, options: CallOpt
       signal: controller,
       headersTimeoutMs: options.requestTimeoutMs,
       // A stream's silences are timed between events (below), which undici's byte-level timeout cannot do.
-      bodyTimeoutMs: request.stream ? 0 : options.requestTimeoutMs
+      bodyTimeoutMs: 0
     })
     if (response.statusCode >= 400) {
       const retryAfter = parseRetryAfter(response.headers)
@@ -97,7 +141,7 @@ export async function openUpstreamCall (target: ProviderTarget, options: CallOpt
  * call: it reports a failure to `options.onStreamError`, and releases the call once it is over, however it ends.
  */
 export async function readPushedStream<T> (
-  call: OpenUpstreamCall,
+  call: OpenUpstreamStream,
   options: CallOptions,
   makeDecoder: (emit: (chunk: T) => void) => StreamDecoder,
   onChunk?: (chunk: T) => void

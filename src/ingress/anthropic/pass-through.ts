@@ -2,7 +2,7 @@ import { createParser } from 'eventsource-parser'
 import type { CallOptions, ProviderTarget } from '../../chat/call-provider.ts'
 import { upstreamProtocolError, type GatewayError } from '../../errors.ts'
 import { statusOfErrorType } from './errors.ts'
-import { openUpstreamCall, readPushedStream } from '../../chat/upstream-call.ts'
+import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream } from '../../chat/upstream-call.ts'
 import type { RequestRecord } from '../../request-record.ts'
 import type { PushedStream, StreamDecoder } from '../../pushed-stream.ts'
 import { utf8Chunks } from '../../utf8-chunks.ts'
@@ -38,30 +38,27 @@ export async function passThrough (target: ProviderTarget, model: string, reques
   const headers: Record<string, string> = { ...target.headers }
   if (request.version !== undefined) headers['anthropic-version'] = request.version
   if (request.beta !== undefined) headers['anthropic-beta'] = request.beta
-  const call = await openUpstreamCall(target, options, {
+  const line = {
     path: '/messages',
     headers,
     body: JSON.stringify({ ...request.body, model }),
-    stream,
     waitingFor: stream ? 'first event' : 'complete answer'
-  })
-  const { response, release, failure } = call
-  const body = response.body
-
-  if (!stream) {
-    try {
-      const text = await body.text()
-      const usage = (JSON.parse(text) as { usage?: AnthropicWireUsage }).usage
-      if (usage !== undefined) record.usage = fromAnthropicUsage(usage)
-      return { stream: false, body: text }
-    } catch (error) {
-      body.destroy()
-      throw error instanceof SyntaxError ? upstreamProtocolError(target.name, 'Anthropic answered with a body that is not JSON') : failure(error)
-    } finally {
-      release()
-    }
   }
 
+  if (!stream) {
+    return await fetchUpstreamAnswer(target, options, line, (text) => {
+      let usage: AnthropicWireUsage | undefined
+      try {
+        usage = (JSON.parse(text) as { usage?: AnthropicWireUsage }).usage
+      } catch {
+        throw upstreamProtocolError(target.name, 'Anthropic answered with a body that is not JSON')
+      }
+      if (usage !== undefined) record.usage = fromAnthropicUsage(usage)
+      return { stream: false, body: text }
+    })
+  }
+
+  const call = await openUpstreamStream(target, options, line)
   const usage: AnthropicWireUsage = {}
   let stopped = false
   let relayedError: GatewayError | undefined
