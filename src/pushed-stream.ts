@@ -1,5 +1,21 @@
-import type { Readable } from 'node:stream'
 import type { GatewayError } from './errors.ts'
+
+/** A provider body's bytes, pushed to a listener as they arrive, and paused and resumed on demand. */
+export interface ByteSource {
+  /** Starts delivery: bytes that came before go first, then each as it comes, then the end or an error. */
+  listen: (listener: ByteListener) => void
+  pause: () => void
+  resume: () => void
+  /** No more bytes are wanted. A body that has not ended is cut off, which closes its connection. */
+  close: () => void
+}
+
+export interface ByteListener {
+  data: (bytes: Buffer | string) => void
+  end: () => void
+  /** The body failed, or was cut off before its end. */
+  error: (error: unknown) => void
+}
 
 /** Where a stream's chunks go once its consumer takes them as they come (see `PushedStream.pipeTo`). */
 export interface ChunkSink<T> {
@@ -36,12 +52,6 @@ export interface PushedStreamHooks<T> {
 /** Chunks made ahead of the consumer before the provider's body is paused. */
 const READ_AHEAD_CHUNKS = 64
 
-const ignoreError = (): void => {}
-
-function prematureClose (): Error {
-  return Object.assign(new Error('the provider body closed before it ended'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })
-}
-
 type Waiting<T> = { resolve: (result: IteratorResult<T>) => void, reject: (error: unknown) => void }
 
 /**
@@ -59,7 +69,7 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
   private readonly decoder: StreamDecoder
   /** The decoder has said all it will; no more bytes are read. */
   private complete = false
-  /** The body is no longer listened to: complete, failed or stopped. */
+  /** The body is no longer read: complete, failed or stopped. */
   private detached = false
   private over = false
   private failure: GatewayError | undefined
@@ -71,7 +81,7 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
   private held = false
 
   constructor (
-    private readonly body: Readable,
+    private readonly body: ByteSource,
     makeDecoder: (emit: (chunk: T) => void) => StreamDecoder,
     private readonly hooks: PushedStreamHooks<T>
   ) {
@@ -85,14 +95,7 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
   async first (): Promise<T | undefined> {
     const result = await new Promise<IteratorResult<T>>((resolve, reject) => {
       this.firstWaiting = { resolve, reject }
-      if (this.body.destroyed) {
-        this.failed(this.body.errored ?? prematureClose())
-        return
-      }
-      this.body.on('data', this.onData)
-      this.body.on('end', this.onEnd)
-      this.body.on('error', this.onError)
-      this.body.on('close', this.onClose)
+      this.body.listen({ data: this.onData, end: this.onEnd, error: this.onError })
     })
     return result.done === true ? undefined : result.value
   }
@@ -158,10 +161,6 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
 
   private readonly onError = (error: unknown): void => {
     if (!this.complete) this.failed(error)
-  }
-
-  private readonly onClose = (): void => {
-    if (!this.complete) this.failed(prematureClose())
   }
 
   /** The decoder's chunks arrive here, in order. */
@@ -259,7 +258,7 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
 
   private readOn (): void {
     if (this.detached) return
-    if (this.body.isPaused()) this.body.resume()
+    this.body.resume()
     if (this.held) {
       this.held = false
       this.hooks.onHold?.(false)
@@ -275,15 +274,9 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
     return chunk
   }
 
-  /** Stops listening to the body. An error it emits later (its owner aborting it) is no longer news to anyone. */
+  /** Stops reading the body: whatever it delivers later (its owner cutting it off) is no longer news to anyone. */
   private detach (): void {
-    if (this.detached) return
     this.detached = true
-    this.body.off('data', this.onData)
-    this.body.off('end', this.onEnd)
-    this.body.off('error', this.onError)
-    this.body.off('close', this.onClose)
-    this.body.on('error', ignoreError)
   }
 
   /** The call is over: let it and the body go, once. */

@@ -7,6 +7,7 @@ import {
 } from './errors.ts'
 import { firstHeaderValue } from './http-headers.ts'
 import type { CallAbort } from './chat/call-abort.ts'
+import type { ByteListener, ByteSource } from './pushed-stream.ts'
 
 // The only module that talks to providers over HTTP. Keys arrive here in prebuilt headers and go nowhere else.
 
@@ -21,10 +22,13 @@ export interface UpstreamClientOptions {
 export interface UpstreamClient {
   readonly origin: string
   readonly basePath: string
-  /** A call whose body is read as it comes (a stream): resolves once the provider's headers are in. */
-  send: (call: UpstreamCall) => Promise<Dispatcher.ResponseData>
   /** A call whose whole answer is wanted at once: resolves when its body has ended. */
   fetchText: (call: UpstreamCall) => Promise<UpstreamText>
+  /**
+   * A call whose body is read as it comes (a stream): resolves once the provider's headers are in, with the body
+   * to read; or, for a status of 400 or more, once the body has ended, with its text.
+   */
+  openStream: (call: UpstreamCall) => Promise<UpstreamStream | UpstreamText>
   close: () => Promise<void>
 }
 
@@ -33,6 +37,13 @@ export interface UpstreamText {
   statusCode: number
   headers: IncomingHttpHeaders
   text: string
+}
+
+/** A provider's answer below 400 whose body is still coming. */
+export interface UpstreamStream {
+  statusCode: number
+  headers: IncomingHttpHeaders
+  body: ByteSource
 }
 
 export interface UpstreamCall {
@@ -81,24 +92,24 @@ export function createUpstreamClient (baseUrl: string, options: UpstreamClientOp
     connect: { timeout: options.connectTimeoutMs },
     ...(options.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeoutMs })
   })
-  const requestOptions = (call: UpstreamCall): Dispatcher.RequestOptions => ({
+  const dispatchOptions = (call: UpstreamCall): Dispatcher.DispatchOptions => ({
     origin: url.origin,
     method: 'POST',
     path: basePath + call.path,
     // undici's proxy agents add `host` to the headers object, and the provider's prebuilt headers are frozen.
     headers: options.proxy === undefined ? call.headers : { ...call.headers },
     body: call.body,
-    signal: call.signal as AbortSignal,
     headersTimeout: call.headersTimeoutMs,
     bodyTimeout: call.bodyTimeoutMs
   })
   return {
     origin: url.origin,
     basePath,
-    send: (call) => dispatcher.request(requestOptions(call)),
-    // `dispatch` does not read `signal`: the handler listens to it.
     fetchText: (call) => new Promise((resolve, reject) => {
-      dispatcher.dispatch(requestOptions(call), new WholeAnswer(call.signal, resolve, reject))
+      dispatcher.dispatch(dispatchOptions(call), new AnswerHandler(call.signal, resolve, undefined, reject))
+    }),
+    openStream: (call) => new Promise((resolve, reject) => {
+      dispatcher.dispatch(dispatchOptions(call), new AnswerHandler(call.signal, resolve, resolve, reject))
     }),
     // The shared proxy belongs to the registry, which closes it once.
     close: async () => { if (dispatcher !== options.proxy) await dispatcher.close() }
@@ -119,21 +130,34 @@ export function parseRetryAfter (headers: Record<string, string | string[] | und
 const ERROR_BODY_LIMIT = 64 * 1024
 
 /**
- * Collects an answer for `fetchText` straight from undici's dispatch callbacks. `request()` would wrap the same
- * bytes in a Readable, an AsyncResource and a body mixin, which cost a request at c=1 about 25 µs more.
+ * One provider call, driven by undici's dispatch callbacks. `request()` would wrap the same bytes in a
+ * RequestHandler, an AsyncResource and a body Readable, which cost a request at c=1 about 25 µs more.
+ *
+ * Without `deliverStream`, or for a status of 400 or more, the body is collected and handed to `deliverText` once
+ * it has ended (an error body cut at its cap). With `deliverStream`, an answer below 400 is handed over as soon as its
+ * headers are in, and the handler is its `ByteSource`.
  */
-class WholeAnswer implements Dispatcher.DispatchHandler {
+class AnswerHandler implements Dispatcher.DispatchHandler, ByteSource {
+  private controller: Dispatcher.DispatchController | undefined
   private statusCode = 0
   private headers: IncomingHttpHeaders = {}
+  /** The answer has been handed over, as text or as a stream. */
+  private settled = false
+  private streaming = false
   private readonly chunks: Buffer[] = []
   private size = 0
-  private controller: Dispatcher.DispatchController | undefined
-  private settled = false
+  private listener: ByteListener | undefined
+  private ended = false
+  private failure: { error: unknown } | undefined
+  private paused = false
+  private closed = false
 
   constructor (
     private readonly signal: UpstreamCall['signal'],
-    private readonly resolve: (answer: UpstreamText) => void,
-    private readonly reject: (error: unknown) => void
+    private readonly deliverText: (answer: UpstreamText) => void,
+    // Named apart from undici's handler methods: it tells the two handler APIs apart by what a handler has.
+    private readonly deliverStream: ((answer: UpstreamStream) => void) | undefined,
+    private readonly fail: (error: unknown) => void
   ) {}
 
   onRequestStart (controller: Dispatcher.DispatchController): void {
@@ -148,40 +172,95 @@ class WholeAnswer implements Dispatcher.DispatchHandler {
   onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     this.statusCode = statusCode
     this.headers = headers
+    if (this.deliverStream === undefined || statusCode >= 400) return
+    this.settled = true
+    this.streaming = true
+    this.deliverStream({ statusCode, headers, body: this })
   }
 
   onResponseData (controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.streaming) {
+      if (this.listener !== undefined) this.listener.data(chunk)
+      else if (!this.closed) this.chunks.push(chunk)
+      return
+    }
     this.chunks.push(chunk)
     this.size += chunk.length
     // An error body past the cap is cut there; the rest is not waited for, and the connection is closed.
     if (this.statusCode >= 400 && this.size > ERROR_BODY_LIMIT) {
-      this.settle()
+      this.settleText()
       controller.abort(new Error('the error body ran past its cap'))
     }
   }
 
   onResponseEnd (): void {
-    this.settle()
+    this.ended = true
+    this.signal.removeEventListener('abort', this.onAbort)
+    if (this.streaming) this.listener?.end()
+    else this.settleText()
   }
 
   onResponseError (_controller: Dispatcher.DispatchController, error: Error): void {
+    this.signal.removeEventListener('abort', this.onAbort)
+    if (this.streaming) {
+      if (this.ended || this.failure !== undefined) return
+      this.failure = { error }
+      this.listener?.error(error)
+      return
+    }
     if (this.settled) return
     this.settled = true
-    this.signal.removeEventListener('abort', this.onAbort)
-    this.reject(error)
+    this.fail(error)
+  }
+
+  listen (listener: ByteListener): void {
+    this.listener = listener
+    const early = this.chunks.splice(0)
+    for (const chunk of early) listener.data(chunk)
+    if (this.ended) listener.end()
+    else if (this.failure !== undefined) listener.error(this.failure.error)
+  }
+
+  pause (): void {
+    if (this.paused) return
+    this.paused = true
+    this.controller?.pause()
+  }
+
+  resume (): void {
+    if (!this.paused) return
+    this.paused = false
+    this.controller?.resume()
+  }
+
+  close (): void {
+    if (this.closed) return
+    this.closed = true
+    this.listener = undefined
+    this.chunks.length = 0
+    if (this.ended || this.failure !== undefined) return
+    // A stream that its last event completed is closed from inside that event's data callback, before undici has
+    // parsed the end of the answer that came in the same packet. It gets a tick (and is no longer held back) to
+    // end, so that its connection goes back to the pool instead of being closed.
+    this.resume()
+    process.nextTick(this.cutOff)
+  }
+
+  private readonly cutOff = (): void => {
+    if (!this.ended && this.failure === undefined) this.controller?.abort(new Error('the gateway stopped reading the answer'))
   }
 
   private readonly onAbort = (): void => {
     this.controller?.abort(this.signal.reason as Error)
   }
 
-  private settle (): void {
+  private settleText (): void {
     if (this.settled) return
     this.settled = true
     this.signal.removeEventListener('abort', this.onAbort)
     const bytes = this.chunks.length === 1 ? this.chunks[0] as Buffer : Buffer.concat(this.chunks, this.size)
     const text = bytes.toString()
-    this.resolve({ statusCode: this.statusCode, headers: this.headers, text: this.statusCode >= 400 ? text.slice(0, ERROR_BODY_LIMIT) : text })
+    this.deliverText({ statusCode: this.statusCode, headers: this.headers, text: this.statusCode >= 400 ? text.slice(0, ERROR_BODY_LIMIT) : text })
   }
 }
 
@@ -192,19 +271,6 @@ export function parseErrorText (text: string): unknown {
   } catch {
     return text.slice(0, ERROR_BODY_LIMIT)
   }
-}
-
-/** Reads an error body up to a size cap and parses it as JSON when it is JSON; the rest is discarded. */
-export async function readErrorBody (body: Dispatcher.ResponseData['body']): Promise<unknown> {
-  let text = ''
-  for await (const chunk of body) {
-    text += chunk.toString()
-    if (text.length > ERROR_BODY_LIMIT) {
-      body.destroy()
-      break
-    }
-  }
-  return parseErrorText(text)
 }
 
 const NETWORK_ERROR_CODES = new Set([

@@ -6,6 +6,7 @@ import { OpenAIStreamEncoding } from '../src/ingress/openai/encode-stream.ts'
 import { sendChunkStream } from '../src/ingress/send-events.ts'
 import { translatedEvents } from '../src/chat/provider-chunk-stream.ts'
 import { PushedStream } from '../src/pushed-stream.ts'
+import { readableSource } from './helpers/readable-source.ts'
 import { createCallContext } from '../src/chat/call-provider.ts'
 import { upstreamProtocolError, type GatewayError } from '../src/errors.ts'
 import type { CreateStreamTranslator } from '../src/stream-translator.ts'
@@ -55,7 +56,7 @@ t.test('sendChunkStream: a chunk that cannot be encoded ends the response with a
   })
   let finished = 0
   const body = Readable.from(['data: a\n\n', 'data: big\n\n', 'data: c\n\n'])
-  const stream = new PushedStream<ChatChunk>(body, translatedEvents(translator, createCallContext('test', 'm', 'r', true), () => {}), {
+  const stream = new PushedStream<ChatChunk>(readableSource(body), translatedEvents(translator, createCallContext('test', 'm', 'r', true), () => {}), {
     onChunk: undefined,
     fail: (error) => error as GatewayError,
     finish: () => { finished++ }

@@ -7,6 +7,7 @@ import type { CreateStreamTranslator } from '../stream-translator.ts'
 import { GatewayError } from '../errors.ts'
 import { translatedEvents } from './provider-chunk-stream.ts'
 import { PushedStream, type ChunkSink } from '../pushed-stream.ts'
+import { readableSource } from '../../test/helpers/readable-source.ts'
 import { createCallContext } from './call-provider.ts'
 import { splitAt } from '../../test/helpers/fixtures.ts'
 import { chunkStream, echoedEvent, echoEvents, replayStream } from '../../test/helpers/replay-stream.ts'
@@ -58,7 +59,7 @@ function hooked (body: Readable, create: CreateStreamTranslator = dataChunks): H
   const failures: unknown[] = []
   const seen: string[] = []
   const holds: boolean[] = []
-  const stream = new PushedStream<ChatChunk>(body, translatedEvents(create, ctx, () => {}), {
+  const stream = new PushedStream<ChatChunk>(readableSource(body), translatedEvents(create, ctx, () => {}), {
     onChunk: (chunk) => { seen.push(contentOf(chunk) ?? '') },
     onHold: (held) => { holds.push(held) },
     fail: (error) => {
@@ -143,7 +144,7 @@ t.test('delivers a final event that lacks its blank line at end of stream', asyn
 t.test('a keep-alive comment counts as an event for the idle timeout', async (t) => {
   let arrivals = 0
   const body = openBody()
-  const stream = new PushedStream<ChatChunk>(body, translatedEvents(dataChunks, ctx, () => { arrivals++ }), { onChunk: undefined, fail: (error) => error as GatewayError, finish: () => {} })
+  const stream = new PushedStream<ChatChunk>(readableSource(body), translatedEvents(dataChunks, ctx, () => { arrivals++ }), { onChunk: undefined, fail: (error) => error as GatewayError, finish: () => {} })
   const first = stream.first()
   body.push(': ping\n\ndata: one\n\n')
   t.equal(contentOf(await first), 'one')

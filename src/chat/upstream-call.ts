@@ -1,11 +1,9 @@
-import type { Dispatcher } from 'undici'
 import { clientClosed, upstreamTimeout, type GatewayError } from '../errors.ts'
-import { parseErrorText, parseRetryAfter, readErrorBody, toGatewayError } from '../upstream.ts'
+import { parseErrorText, parseRetryAfter, toGatewayError } from '../upstream.ts'
 import type { CallOptions, ProviderTarget } from './call-provider.ts'
 import { scrubSecrets } from './scrub-secrets.ts'
 import { CallAbort } from './call-abort.ts'
-import { PushedStream, type StreamDecoder } from '../pushed-stream.ts'
-import { releaseBody } from '../sse.ts'
+import { PushedStream, type ByteSource, type StreamDecoder } from '../pushed-stream.ts'
 
 export interface UpstreamRequestLine {
   path: string
@@ -17,7 +15,8 @@ export interface UpstreamRequestLine {
 
 /** A streamed provider call that answered below 400, with what its owner needs to finish it. */
 export interface OpenUpstreamStream {
-  response: Dispatcher.ResponseData
+  /** The answer's body, still coming. */
+  body: ByteSource
   /** A stream has begun: the first-byte deadline gives way to the idle timeout between events. */
   streamStarted: () => void
   /** An event (or a keep-alive comment) arrived: the idle timeout starts again. */
@@ -100,7 +99,7 @@ export async function openUpstreamStream (target: ProviderTarget, options: CallO
   }
 
   try {
-    const response = await target.upstream.send({
+    const answer = await target.upstream.openStream({
       path: request.path,
       headers: request.headers,
       body: request.body,
@@ -109,12 +108,11 @@ export async function openUpstreamStream (target: ProviderTarget, options: CallO
       // A stream's silences are timed between events (below), which undici's byte-level timeout cannot do.
       bodyTimeoutMs: 0
     })
-    if (response.statusCode >= 400) {
-      const retryAfter = parseRetryAfter(response.headers)
-      throw target.definition.parseUpstreamError(response.statusCode, await readErrorBody(response.body), retryAfter)
+    if ('text' in answer) {
+      throw target.definition.parseUpstreamError(answer.statusCode, parseErrorText(answer.text), parseRetryAfter(answer.headers))
     }
     return {
-      response,
+      body: answer.body,
       streamStarted: () => {
         clearTimeout(deadline)
         const message = `the provider sent no event for ${options.streamIdleTimeoutMs} ms`
@@ -146,7 +144,7 @@ export async function readPushedStream<T> (
   makeDecoder: (emit: (chunk: T) => void) => StreamDecoder,
   onChunk?: (chunk: T) => void
 ): Promise<{ first: T | undefined, rest: PushedStream<T> }> {
-  const body = call.response.body
+  const body = call.body
   const rest = new PushedStream<T>(body, makeDecoder, {
     onChunk,
     fail: (error) => {
@@ -157,10 +155,7 @@ export async function readPushedStream<T> (
     onHold: call.holdIdle,
     finish: () => {
       call.release()
-      // A stream that [DONE] completes is finished inside the body's own `data` event, before undici has parsed
-      // the end of the response that came in the same packet: a tick later the body has ended and its
-      // connection can go back to the pool instead of being closed.
-      process.nextTick(releaseBody, body)
+      body.close()
     }
   })
   let first: T | undefined
@@ -168,7 +163,7 @@ export async function readPushedStream<T> (
     first = await rest.first()
   } catch (error) {
     call.release()
-    body.destroy()
+    body.close()
     throw call.failure(error)
   }
   call.streamStarted()

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream'
 import type { ChatChunk } from '../../src/canonical/chat-chunk.ts'
 import { translatedEvents } from '../../src/chat/provider-chunk-stream.ts'
 import { PushedStream } from '../../src/pushed-stream.ts'
+import { readableSource } from './readable-source.ts'
 import type { GatewayError } from '../../src/errors.ts'
 import type { CallContext } from '../../src/provider.ts'
 import type { SseEvent } from '../../src/sse.ts'
@@ -12,7 +13,7 @@ const ignore = (): void => {}
 
 /** A provider body read the way the gateway reads it, with hooks that do nothing: for tests of the reader itself. */
 export function chunkStream (create: CreateStreamTranslator, body: Readable, ctx: CallContext = echoContext): PushedStream<ChatChunk> {
-  return new PushedStream<ChatChunk>(body, translatedEvents(create, ctx, ignore), { onChunk: undefined, fail: (error) => error as GatewayError, finish: ignore })
+  return new PushedStream<ChatChunk>(readableSource(body), translatedEvents(create, ctx, ignore), { onChunk: undefined, fail: (error) => error as GatewayError, finish: ignore })
 }
 
 /** Every chunk a translator makes of a body, through the gateway's own stream reader; rejects as a call would. */
