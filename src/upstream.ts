@@ -131,7 +131,8 @@ const ERROR_BODY_LIMIT = 64 * 1024
 
 /**
  * One provider call, driven by undici's dispatch callbacks. `request()` would wrap the same bytes in a
- * RequestHandler, an AsyncResource and a body Readable, which cost a request at c=1 about 25 µs more.
+ * RequestHandler, an AsyncResource and a body Readable: at c=1, `bench:phases` put that at 12 µs of the time
+ * between the provider's answer and the client's.
  *
  * Without `deliverStream`, or for a status of 400 or more, the body is collected and handed to `deliverText` once
  * it has ended (an error body cut at its cap). With `deliverStream`, an answer below 400 is handed over as soon as its
