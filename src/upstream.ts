@@ -50,7 +50,7 @@ export interface UpstreamCall {
   path: string
   headers: Record<string, string>
   body: string
-  /** Anything undici takes as a signal: an AbortSignal, or the gateway's own `CallAbort`. */
+  /** What aborts the call, read by the call's handler: an AbortSignal, or the gateway's own `CallAbort`. */
   signal: Pick<AbortSignal, 'aborted' | 'reason' | 'addEventListener' | 'removeEventListener'> | CallAbort
   headersTimeoutMs: number
   bodyTimeoutMs: number
@@ -134,9 +134,9 @@ const ERROR_BODY_LIMIT = 64 * 1024
  * RequestHandler, an AsyncResource and a body Readable: at c=1, `bench:phases` put that at 12 µs of the time
  * between the provider's answer and the client's.
  *
- * Without `deliverStream`, or for a status of 400 or more, the body is collected and handed to `deliverText` once
- * it has ended (an error body cut at its cap). With `deliverStream`, an answer below 400 is handed over as soon as its
- * headers are in, and the handler is its `ByteSource`.
+ * Without `deliverStream`, or for a status of 400 or more, the body is collected and handed to `deliverText`
+ * once it has ended (an error body cut at its cap). With `deliverStream`, an answer below 400 is handed over as
+ * soon as its headers are in, and the handler is its `ByteSource`.
  */
 class AnswerHandler implements Dispatcher.DispatchHandler, ByteSource {
   private controller: Dispatcher.DispatchController | undefined

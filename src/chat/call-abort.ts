@@ -1,7 +1,8 @@
 /**
- * The abort an upstream call needs, in the EventTarget shape undici accepts as a request's `signal`. An
- * AbortController builds a full EventTarget and AbortSignal for every call, a cost on every request; undici
- * adds one listener per request and reads `aborted` and `reason`, which is all this provides.
+ * The abort an upstream call needs, in the EventTarget shape of an AbortSignal. An AbortController builds a
+ * full EventTarget and AbortSignal for every call, a cost on every request; the call's handler
+ * (`AnswerHandler` in `src/upstream.ts`) adds one listener and reads `aborted` and `reason`, which is all this
+ * provides.
  */
 export class CallAbort {
   aborted = false
