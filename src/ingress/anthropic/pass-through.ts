@@ -31,7 +31,8 @@ export interface PassThroughRequest {
  * A `/v1/messages` request to a provider that speaks Anthropic's protocol itself: the body goes out as it came
  * (model rewritten), and the answer comes back as bytes. A stream is relayed whole events at a time, pushed on
  * from the callback that delivers the body's bytes as they arrive and never re-serialised; a side parser reads
- * its usage for the metrics. Failures before the first event are ordinary errors, so fallback works as for any attempt.
+ * its usage for the metrics. Failures before the first event are ordinary errors, so fallback works as for any
+ * attempt.
  */
 export async function passThrough (target: ProviderTarget, model: string, request: PassThroughRequest, record: RequestRecord, options: CallOptions): Promise<PassThroughResult> {
   const stream = request.body.stream === true
