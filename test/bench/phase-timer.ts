@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { Server } from 'node:http'
 import { Socket } from 'node:net'
+import { percentile } from './stats.ts'
 
 // Preloaded (`--import`) into the floor or the gateway by `npm run bench:phases`. For requests served one at a
 // time, it times where each one spends the process's own time, from its sockets alone, so that the floor and the
@@ -60,7 +61,7 @@ Socket.prototype.emit = function (this: Socket, event: string | symbol, ...args:
   return socketEmit.call(this, event, ...args)
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
+const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50)
 
 process.prependListener('SIGTERM', () => {
   const file = process.env.PHASE_TIMER_FILE
