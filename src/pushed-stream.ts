@@ -132,8 +132,11 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
       if (this.failure !== undefined) throw this.failure
       return { done: true, value: undefined }
     }
-    this.readOn()
-    return await new Promise((resolve, reject) => { this.waiting = { resolve, reject } })
+    return await new Promise((resolve, reject) => {
+      // Waiting first: the body may deliver, and even end, inside `resume()`.
+      this.waiting = { resolve, reject }
+      this.readOn()
+    })
   }
 
   async return (): Promise<IteratorResult<T>> {
@@ -258,11 +261,12 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
 
   private readOn (): void {
     if (this.detached) return
-    this.body.resume()
+    // Released before resuming: a body that delivers inside `resume()` may be paused, and held, again there.
     if (this.held) {
       this.held = false
       this.hooks.onHold?.(false)
     }
+    this.body.resume()
   }
 
   private take (): T {

@@ -6,7 +6,7 @@ import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CreateStreamTranslator } from '../stream-translator.ts'
 import { GatewayError } from '../errors.ts'
 import { translatedEvents } from './provider-chunk-stream.ts'
-import { PushedStream, type ChunkSink } from '../pushed-stream.ts'
+import { PushedStream, type ByteListener, type ByteSource, type ChunkSink } from '../pushed-stream.ts'
 import { readableSource } from '../../test/helpers/readable-source.ts'
 import { createCallContext } from './call-provider.ts'
 import { splitAt } from '../../test/helpers/fixtures.ts'
@@ -314,4 +314,73 @@ t.test('the test reader replays like the gateway: the first chunk and the rest',
   const stream = chunkStream(dataChunks, Readable.from(['data: a\n\ndata: b\n\n']))
   t.equal(contentOf(await stream.first()), 'a')
   t.same((await replayStream(dataChunks, Readable.from(['data: a\n\ndata: b\n\n']))).map(contentOf), ['a', 'b'])
+})
+
+/**
+ * A body that delivers like undici's dispatch callbacks: at once while it flows, held while paused, and all that
+ * was held, synchronously, inside `resume()` (until the listener pauses it again).
+ */
+function undiciLikeSource (): ByteSource & { push: (bytes: string) => void, end: () => void, paused: () => boolean } {
+  let listener: ByteListener | undefined
+  let paused = false
+  const held: string[] = []
+  let ended = false
+  const flush = (): void => {
+    while (!paused && held.length > 0 && listener !== undefined) listener.data(held.shift() as string)
+    if (!paused && held.length === 0 && ended) listener?.end()
+  }
+  return {
+    listen: (next) => { listener = next; flush() },
+    pause: () => { paused = true },
+    resume: () => { if (paused) { paused = false; flush() } },
+    close: () => { listener = undefined },
+    push: (bytes) => { held.push(bytes); flush() },
+    end: () => { ended = true; flush() },
+    paused: () => paused
+  }
+}
+
+t.test('pushed: a body that delivers inside resume() and is paused again there stays held, idle timeout included', async (t) => {
+  const body = undiciLikeSource()
+  const holds: boolean[] = []
+  const stream = new PushedStream<ChatChunk>(body, translatedEvents(dataChunks, ctx, () => {}), {
+    onChunk: undefined,
+    onHold: (held) => { holds.push(held) },
+    fail: (error) => error as GatewayError,
+    finish: () => {}
+  })
+  const first = stream.first()
+  body.push('data: 0\n\n')
+  await first
+  const sink = recordingSink(false)
+  stream.pipeTo(sink)
+  body.push('data: 1\n\n')
+  body.push('data: 2\n\n')
+  t.same(sink.got, ['1'], 'the sink refused the first chunk after it')
+  t.ok(body.paused())
+  t.same(holds, [true])
+  // The sink takes one more, then refuses again: the body delivers '2' inside resume() and is paused there.
+  stream.resume()
+  t.same(sink.got, ['1', '2'])
+  t.ok(body.paused(), 'paused again')
+  t.equal(holds[holds.length - 1], true, 'and still held, so the idle timeout does not blame the provider')
+  sink.accepting = true
+  body.push('data: DONE\n\n')
+  stream.resume()
+  t.equal(holds[holds.length - 1], false, 'reading on lets the idle timeout run again')
+  t.equal(sink.ended, 1)
+})
+
+t.test('pulled: a body that delivers inside resume() hands the waiting consumer its chunk, in order', async (t) => {
+  const body = undiciLikeSource()
+  const stream = new PushedStream<ChatChunk>(body, translatedEvents(dataChunks, ctx, () => {}), { onChunk: undefined, fail: (error) => error as GatewayError, finish: () => {} })
+  const first = stream.first()
+  body.push('data: 0\n\n')
+  await first
+  for (let index = 1; index <= 70; index++) body.push(`data: ${index}\n\n`)
+  t.ok(body.paused(), 'paused once 64 chunks wait')
+  body.end()
+  const got: string[] = []
+  for await (const chunk of stream) got.push(contentOf(chunk) ?? '')
+  t.same(got, Array.from({ length: 70 }, (_, index) => String(index + 1)), 'every chunk, in order, and the end')
 })
