@@ -10,8 +10,9 @@ import { percentile } from './stats.ts'
 //   response    the first bytes from the provider → the first write to the client's socket
 //   after       that write → the next check phase (the rest of the turn: end of request, hooks, accounting)
 //   idle        the check phase → the next request's `request` event (time this process waited for the client)
-// The provider's own time, between the two middle marks, is not counted. On SIGTERM the medians in microseconds
-// go, as JSON, to the file named by PHASE_TIMER_FILE.
+// The provider's own time, between the two middle marks, is not counted. Every request the process serves is
+// timed, warm-up included. On SIGTERM the medians in microseconds go, as JSON, to the file named by
+// PHASE_TIMER_FILE.
 
 const nowUs = (): number => Number(process.hrtime.bigint()) / 1000
 const phases = { request: [] as number[], response: [] as number[], after: [] as number[], idle: [] as number[] }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -64,6 +64,7 @@ const p50Ms = (name: string): number => percentile([...latencies.get(name) ?? []
 const direct = p50Ms('direct')
 const timed = new Map<string, { requests: number, medianUs: Record<string, number> }>()
 for (const name of ['floor', 'switchyard']) timed.set(name, JSON.parse(await readFile(join(folder, `${name}.json`), 'utf8')))
+await rm(folder, { recursive: true })
 const floor = timed.get('floor')
 const gateway = timed.get('switchyard')
 const row = (label: string, floorValue: number, gatewayValue: number, digits: number): string =>
