@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus } from 'node:os'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -25,8 +26,10 @@ const ROUNDS = Number(options.rounds)
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const TSX = ['--import', 'tsx']
 const STREAM_DELTAS = 64
-// 96 streams per target per round, 480 in all: a p99 of 240 streams was their third-slowest, and moved by 10x between runs.
-const STREAMS_PER_SEGMENT = 96
+// 384 streams per target per round, 1,920 in all. With 480, the direct row's own TTFT p99 moved between 7 and
+// 15 ms from run to run, and the floor's difference of p99s came out negative in some runs. BENCH_STREAMS
+// overrides it, for a quicker look.
+const STREAMS_PER_SEGMENT = Number(process.env.BENCH_STREAMS ?? 384)
 const words = (count: number): string => Array.from({ length: count }, (_, index) => `w${index}`).join(' ')
 
 const processes: BenchProcess[] = []
@@ -192,7 +195,7 @@ async function main (): Promise<void> {
   const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: process.platform }
   const file = options.out ?? `test/bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}-${commit}.json`
   await mkdir(new URL('results/', import.meta.url), { recursive: true })
-  await writeFile(new URL(`../../${file}`, import.meta.url), `${JSON.stringify({ commit, machine, rounds: ROUNDS, durationS: (Date.now() - started) / 1000, results, rssIdle, rssIdleSettled: idle.settled, idleSettledAfterS: idle.settledAfterS, longStreams, metricsAccountingUs: accountingUs, metricsShares, targets: report.targets }, null, 2)}\n`)
+  await writeFile(resolve(ROOT, file), `${JSON.stringify({ commit, machine, rounds: ROUNDS, durationS: (Date.now() - started) / 1000, results, rssIdle, rssIdleSettled: idle.settled, idleSettledAfterS: idle.settledAfterS, longStreams, metricsAccountingUs: accountingUs, metricsShares, targets: report.targets }, null, 2)}\n`)
   process.stdout.write(`\nJSON: ${file}\n`)
 }
 
