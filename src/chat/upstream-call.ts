@@ -1,5 +1,5 @@
 import { clientClosed, upstreamTimeout, type GatewayError } from '../errors.ts'
-import { parseErrorText, parseRetryAfter, toGatewayError } from '../upstream.ts'
+import { parseErrorText, parseRetryAfter, toGatewayError, type UpstreamText } from '../upstream.ts'
 import type { CallOptions, ProviderTarget } from './call-provider.ts'
 import { scrubSecrets } from './scrub-secrets.ts'
 import { CallAbort } from './call-abort.ts'
@@ -53,6 +53,11 @@ function guardCall (target: ProviderTarget, options: CallOptions, waitingFor: st
   }
 }
 
+/** An answer of 400 or more as the provider plugin reads it: its error body, with retry-after kept. */
+function providerError (target: ProviderTarget, answer: UpstreamText): GatewayError {
+  return target.definition.parseUpstreamError(answer.statusCode, parseErrorText(answer.text), parseRetryAfter(answer.headers))
+}
+
 /**
  * One provider call whose whole answer is wanted at once, aborted when the client leaves or the deadline passes,
  * and failed with the provider's own error (parsed, retry-after kept) when it answers 400 or more. `read` turns
@@ -70,9 +75,7 @@ export async function fetchUpstreamAnswer<T> (target: ProviderTarget, options: C
       headersTimeoutMs: options.requestTimeoutMs,
       bodyTimeoutMs: options.requestTimeoutMs
     })
-    if (answer.statusCode >= 400) {
-      throw target.definition.parseUpstreamError(answer.statusCode, parseErrorText(answer.text), parseRetryAfter(answer.headers))
-    }
+    if (answer.statusCode >= 400) throw providerError(target, answer)
     return read(answer.text)
   } catch (error) {
     throw guard.failure(error)
@@ -108,9 +111,7 @@ export async function openUpstreamStream (target: ProviderTarget, options: CallO
       // A stream's silences are timed between events (below), which undici's byte-level timeout cannot do.
       bodyTimeoutMs: 0
     })
-    if ('text' in answer) {
-      throw target.definition.parseUpstreamError(answer.statusCode, parseErrorText(answer.text), parseRetryAfter(answer.headers))
-    }
+    if ('text' in answer) throw providerError(target, answer)
     return {
       body: answer.body,
       streamStarted: () => {
