@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { Server } from 'node:http'
 import { Socket } from 'node:net'
-import { percentile } from './stats.ts'
+import { median } from './stats.ts'
 
 // Preloaded (`--import`) into the floor or the gateway by `npm run bench:phases`. For requests served one at a
 // time, it times where each one spends the process's own time, from its sockets alone, so that the floor and the
@@ -61,8 +61,6 @@ Socket.prototype.emit = function (this: Socket, event: string | symbol, ...args:
   if ((event === 'data' || event === 'readable') && upstreamWrittenAt !== 0 && upstreamReadAt === 0 && !isClientSocket(this)) upstreamReadAt = nowUs()
   return socketEmit.call(this, event, ...args)
 }
-
-const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50)
 
 process.prependListener('SIGTERM', () => {
   const file = process.env.PHASE_TIMER_FILE

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { closePools, drive, type Target } from './load.ts'
 import { cpuMicros, firstLine, freePort, startNode, waitForPort, type BenchProcess } from './processes.ts'
-import { percentile } from './stats.ts'
+import { median } from './stats.ts'
 
 // `npm run bench:phases`: chat at c=1 through the floor and the compiled gateway, each with `phase-timer.ts`
 // preloaded, in interleaved rounds with direct calls. Prints the added p50 of each and, side by side, where
@@ -60,7 +60,7 @@ for (let round = 0; round <= ROUNDS; round++) {
 await closePools()
 await Promise.all(processes.map((child) => child.stop()))
 
-const p50Ms = (name: string): number => percentile([...latencies.get(name) ?? []].sort((a, b) => a - b), 50) / 1e6
+const p50Ms = (name: string): number => median(latencies.get(name) ?? []) / 1e6
 const direct = p50Ms('direct')
 const timed = new Map<string, { requests: number, medianUs: Record<string, number> }>()
 for (const name of ['floor', 'switchyard']) timed.set(name, JSON.parse(await readFile(join(folder, `${name}.json`), 'utf8')))

@@ -21,7 +21,7 @@ export function percentile (sorted: readonly number[], p: number): number {
   return sorted[index] ?? Number.NaN
 }
 
-const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50)
+export const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50)
 
 export function summarize (segments: readonly Segment[], cpuUs: number | null): Summary {
   const latencies = segments.flatMap((segment) => segment.latencies).sort((a, b) => a - b)
