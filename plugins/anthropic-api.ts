@@ -10,6 +10,7 @@ import { asGatewayError } from '../src/ingress/openai/errors.ts'
 import { toClientError } from '../src/ingress/client-error.ts'
 import { unauthenticated, type GatewayError } from '../src/errors.ts'
 import { firstHeaderValue } from '../src/http-headers.ts'
+import { encodeSseEvent } from '../src/sse.ts'
 import { fetchUpstreamAnswer } from '../src/chat/upstream-call.ts'
 import { watchClient } from '../src/chat/client-presence.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
@@ -139,7 +140,7 @@ function relayEncoding (relay: Extract<PassThroughResult, { stream: true }>, onE
     fail: (error) => {
       const failure = asGatewayError(error)
       onError(failure)
-      return `event: error\ndata: ${JSON.stringify(renderAnthropicError(failure))}\n\n`
+      return encodeSseEvent(JSON.stringify(renderAnthropicError(failure)), 'error')
     },
     abandon: () => {}
   }
