@@ -1,6 +1,7 @@
 import type { ChatChunk } from '../../canonical/chat-chunk.ts'
 import type { Usage } from '../../canonical/usage.ts'
 import type { StreamEncoding } from '../send-events.ts'
+import { encodeSseEvent } from '../../sse.ts'
 import { asGatewayError } from '../openai/errors.ts'
 import { renderAnthropicError } from './errors.ts'
 import { toAnthropicUsage, toStopReason, type StopReason } from './from-canonical.ts'
@@ -16,7 +17,7 @@ export interface AnthropicStreamOptions {
 }
 
 function event (name: string, data: Record<string, unknown>): string {
-  return `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`
+  return encodeSseEvent(JSON.stringify({ type: name, ...data }), name)
 }
 
 /**
