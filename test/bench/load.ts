@@ -1,4 +1,5 @@
 import { Pool } from 'undici'
+import type { ClientMarks } from './request-timeline.ts'
 
 // The load driver: undici pools, one request per connection at a time, each timed with process.hrtime.bigint()
 // (autocannon rounds to whole milliseconds, and the differences measured here are fractions of one).
@@ -41,8 +42,10 @@ export async function closePools (): Promise<void> {
   pools.clear()
 }
 
-/** Sends `total` requests, `concurrency` at a time. */
-export async function drive (target: Target, body: string, concurrency: number, total: number, stream: boolean): Promise<Segment> {
+const microseconds = (ns: bigint): number => Number(ns) / 1000
+
+/** Sends `total` requests, `concurrency` at a time. `marks`, when given, gets each answered request's client marks. */
+export async function drive (target: Target, body: string, concurrency: number, total: number, stream: boolean, marks?: ClientMarks[]): Promise<Segment> {
   const pool = poolFor(target)
   const segment: Segment = { latencies: [], ttfts: [], wallNs: 0, errors: 0, incomplete: 0 }
   let started = 0
@@ -54,6 +57,7 @@ export async function drive (target: Target, body: string, concurrency: number, 
       const begin = process.hrtime.bigint()
       try {
         const response = await pool.request({ method: 'POST', path: target.path, headers, body: payload })
+        const headersAt = marks === undefined ? 0n : process.hrtime.bigint()
         if (!stream) {
           await response.body.text()
         } else {
@@ -69,7 +73,9 @@ export async function drive (target: Target, body: string, concurrency: number, 
           if (!tail.includes('[DONE]')) segment.incomplete++
         }
         if (response.statusCode !== 200) segment.errors++
-        segment.latencies.push(Number(process.hrtime.bigint() - begin))
+        const end = process.hrtime.bigint()
+        segment.latencies.push(Number(end - begin))
+        marks?.push([microseconds(begin), microseconds(headersAt), microseconds(end)])
       } catch {
         segment.errors++
       }
