@@ -115,6 +115,24 @@ t.test('a stream keeps what OpenAI sends in it: log probabilities when asked for
   for await (const chunk of plain) t.equal(chunk.choices[0]?.logprobs ?? null, null, 'no log probabilities unless asked for')
 })
 
+t.test('an answer keeps what OpenAI sends in it: log probabilities when asked for, and every usage count', async (t) => {
+  const simulators = await startSimulators(t)
+  const gateway = await startGateway(t, simulatorEnv(simulators))
+  const client = new OpenAI({ apiKey: 'x', baseURL: `${gateway.url}/v1`, maxRetries: 0 })
+  const reply = await client.chat.completions.create({ model: 'openai:gpt-4o-mini', logprobs: true, messages: [{ role: 'user', content: 'hi there' }] })
+  const choice = reply.choices[0]
+  const entries = choice?.logprobs?.content ?? []
+  t.ok(entries.length > 1, 'one entry per token')
+  t.equal(entries.map((entry) => entry.token).join(''), choice?.message.content, 'every piece of the text came with its log probability')
+  for (const entry of entries) t.type(entry.logprob, 'number')
+  t.same(reply.usage?.prompt_tokens_details, { cached_tokens: 0, audio_tokens: 0 })
+  t.same(reply.usage?.completion_tokens_details, { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    'the prediction and audio counts OpenAI sends reach the client')
+
+  const plain = await client.chat.completions.create({ model: 'openai:gpt-4o-mini', messages: [{ role: 'user', content: 'hi there' }] })
+  t.equal(plain.choices[0]?.logprobs, null, 'no log probabilities unless asked for')
+})
+
 t.test('an OpenAI-client conversation with foreign tool ids reaches Mistral in its own id form', async (t) => {
   const simulators = await startSimulators(t)
   const gateway = await startGateway(t, simulatorEnv(simulators))

@@ -6,10 +6,14 @@ export const UsageSchema = Type.Object({
   total_tokens: Type.Integer(),
   prompt_tokens_details: Type.Optional(Type.Object({
     cached_tokens: Type.Optional(Type.Integer()),
-    cache_write_tokens: Type.Optional(Type.Integer())
+    cache_write_tokens: Type.Optional(Type.Integer()),
+    audio_tokens: Type.Optional(Type.Integer())
   })),
   completion_tokens_details: Type.Optional(Type.Object({
-    reasoning_tokens: Type.Optional(Type.Integer())
+    reasoning_tokens: Type.Optional(Type.Integer()),
+    audio_tokens: Type.Optional(Type.Integer()),
+    accepted_prediction_tokens: Type.Optional(Type.Integer()),
+    rejected_prediction_tokens: Type.Optional(Type.Integer())
   }))
 })
 

@@ -19,22 +19,36 @@ export function mapFinishReason (reason: string, dialect: OpenAICompatibleDialec
   return known ?? 'stop'
 }
 
-/** Keeps only the usage fields of the canonical shape (drops Groq's timings and the like). */
+const PROMPT_DETAILS = ['cached_tokens', 'cache_write_tokens', 'audio_tokens'] as const
+const COMPLETION_DETAILS = ['reasoning_tokens', 'audio_tokens', 'accepted_prediction_tokens', 'rejected_prediction_tokens'] as const
+
+/** The named counts that are numbers, or undefined when none is. */
+function countsOf<K extends string> (details: Partial<Record<K, number | null>> | null | undefined, keys: readonly K[]): Partial<Record<K, number>> | undefined {
+  if (details == null) return undefined
+  let out: Partial<Record<K, number>> | undefined
+  for (const key of keys) {
+    const value = details[key]
+    if (typeof value !== 'number') continue
+    out ??= {}
+    out[key] = value
+  }
+  return out
+}
+
+/**
+ * Keeps the usage fields of the canonical shape, which are OpenAI's (its token details included, so that an
+ * OpenAI client sees the counts OpenAI sent), and drops the rest (Groq's timings and the like).
+ */
 export function normalizeUsage (usage: WireUsage): Usage {
   const out: Usage = {
     prompt_tokens: usage.prompt_tokens,
     completion_tokens: usage.completion_tokens,
     total_tokens: usage.total_tokens ?? usage.prompt_tokens + usage.completion_tokens
   }
-  const cached = usage.prompt_tokens_details?.cached_tokens
-  const cacheWrite = usage.prompt_tokens_details?.cache_write_tokens
-  if (typeof cached === 'number' || typeof cacheWrite === 'number') {
-    out.prompt_tokens_details = {}
-    if (typeof cached === 'number') out.prompt_tokens_details.cached_tokens = cached
-    if (typeof cacheWrite === 'number') out.prompt_tokens_details.cache_write_tokens = cacheWrite
-  }
-  const reasoning = usage.completion_tokens_details?.reasoning_tokens
-  if (typeof reasoning === 'number') out.completion_tokens_details = { reasoning_tokens: reasoning }
+  const promptDetails = countsOf(usage.prompt_tokens_details, PROMPT_DETAILS)
+  if (promptDetails !== undefined) out.prompt_tokens_details = promptDetails
+  const completionDetails = countsOf(usage.completion_tokens_details, COMPLETION_DETAILS)
+  if (completionDetails !== undefined) out.completion_tokens_details = completionDetails
   return out
 }
 

@@ -134,6 +134,11 @@ function openAIUsage (plan: ReplyPlan) {
   }
 }
 
+/** One piece of text's log probability, in OpenAI's `ChatCompletionTokenLogprob` shape. */
+function tokenLogprob (piece: string) {
+  return { token: piece, logprob: -0.25, bytes: [...Buffer.from(piece)], top_logprobs: [] }
+}
+
 /** OpenAI's own wire format (also the default for the others). */
 export const openAIWire = {
   errorBody: (status: number, message: string) => ({
@@ -161,7 +166,10 @@ export const openAIWire = {
           ? { tool_calls: shape.calls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) }
           : {})
       },
-      logprobs: null,
+      // With `logprobs: true`, the answer's tokens' log probabilities (ChatCompletion.Choice.Logprobs).
+      logprobs: shape.request.logprobs === true
+        ? { content: shape.plan.kind === 'text' ? shape.plan.pieces.map(tokenLogprob) : [], refusal: null }
+        : null,
       finish_reason: finishReasonOf(shape.plan)
     }],
     usage: openAIUsage(shape.plan),
@@ -177,7 +185,7 @@ export const openAIWire = {
       ({ ...envelope, choices: [{ index: 0, delta, logprobs, finish_reason: finish }] })
     // With `logprobs: true`, each content chunk carries its tokens' log probabilities (ChatCompletionChunk.Choice.Logprobs).
     const logprobsOf = (piece: string): unknown => shape.request.logprobs === true
-      ? { content: [{ token: piece, logprob: -0.25, bytes: [...Buffer.from(piece)], top_logprobs: [] }], refusal: null }
+      ? { content: [tokenLogprob(piece)], refusal: null }
       : null
     const chunks: unknown[] = []
     if (shape.plan.kind === 'text') {

@@ -32,10 +32,14 @@ export const WireUsageSchema = Type.Object({
   total_tokens: Type.Optional(Type.Integer()),
   prompt_tokens_details: Type.Optional(Type.Union([Type.Null(), Type.Object({
     cached_tokens: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-    cache_write_tokens: Type.Optional(Type.Union([Type.Integer(), Type.Null()]))
+    cache_write_tokens: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    audio_tokens: Type.Optional(Type.Union([Type.Integer(), Type.Null()]))
   })])),
   completion_tokens_details: Type.Optional(Type.Union([Type.Null(), Type.Object({
-    reasoning_tokens: Type.Optional(Type.Union([Type.Integer(), Type.Null()]))
+    reasoning_tokens: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    audio_tokens: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    accepted_prediction_tokens: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    rejected_prediction_tokens: Type.Optional(Type.Union([Type.Integer(), Type.Null()]))
   })]))
 })
 
@@ -55,7 +59,8 @@ export const WireResponseSchema = Type.Object({
   choices: Type.Array(Type.Object({
     index: Type.Optional(Type.Integer()),
     message: Type.Object(MessageFields),
-    finish_reason: Nullish(Type.String())
+    finish_reason: Nullish(Type.String()),
+    logprobs: Type.Optional(Type.Unknown())
   })),
   usage: Type.Optional(Type.Union([WireUsageSchema, Type.Null()]))
 })
