@@ -55,6 +55,36 @@ t.test('text, a stream with usage, and tool calls streamed and not, through the 
   t.equal(final.choices[0]?.finish_reason, 'tool_calls')
 })
 
+t.test('log probabilities reach the openai SDK in its shape, streamed and not', async (t) => {
+  const reply = await client.chat.completions.create({ model: 'gemini-2.5-flash', logprobs: true, top_logprobs: 2, messages: [{ role: 'user', content: 'Hi there' }] })
+  const entries = reply.choices[0]?.logprobs?.content ?? []
+  t.ok(entries.length > 1)
+  t.equal(entries.map((entry) => entry.token).join(''), reply.choices[0]?.message.content, 'one entry per token, spelling the answer')
+  for (const entry of entries) {
+    t.type(entry.logprob, 'number')
+    t.same(entry.bytes, [...Buffer.from(entry.token)])
+    t.equal(entry.top_logprobs.length, 2, 'as many alternatives as asked')
+    t.equal(entry.top_logprobs[0]?.token, entry.token)
+  }
+  t.match((gemini.requests.at(-1)?.body as { generationConfig: unknown }).generationConfig, { responseLogprobs: true, logprobs: 2 })
+
+  const stream = await client.chat.completions.create({ model: 'gemini-2.5-flash', logprobs: true, stream: true, messages: [{ role: 'user', content: 'Stream please' }] })
+  let text = ''
+  let tokens = ''
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta.content ?? ''
+    for (const entry of chunk.choices[0]?.logprobs?.content ?? []) {
+      tokens += entry.token
+      t.same(entry.top_logprobs, [], 'no alternatives unless asked for')
+    }
+  }
+  t.ok(text.length > 0)
+  t.equal(tokens, text, 'every piece of the stream came with its log probability')
+
+  const plain = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi there' }] })
+  t.equal(plain.choices[0]?.logprobs, null, 'null unless asked for')
+})
+
 t.test('a multi-turn conversation arrives in native form, and the Gemini 3 thought signature survives the round trip', async (t) => {
   const image = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
   const first: OpenAI.ChatCompletionMessageParam[] = [

@@ -2,7 +2,8 @@ import type { FinishReason } from '../../src/canonical/finish-reason.ts'
 import type { Usage } from '../../src/canonical/usage.ts'
 import type { ToolCall } from '../../src/canonical/chat-request.ts'
 import type { CallContext } from '../../src/provider.ts'
-import type { WirePart, WireUsage } from './wire.ts'
+import { tokenLogprob, type ChoiceLogprobs } from '../../src/canonical/logprobs.ts'
+import type { WireLogprobsResult, WirePart, WireUsage } from './wire.ts'
 import { encodeToolCallId } from './tool-call-id.ts'
 
 // Every documented Gemini finishReason (wire notes §3). STOP becomes tool_calls when the candidate called a
@@ -67,4 +68,17 @@ export function readParts (parts: readonly WirePart[], ctx: CallContext): { text
     }
   }
   return { text, reasoning, calls }
+}
+
+/** Gemini's `logprobsResult` in OpenAI's shape: each chosen token, with that step's top candidates. */
+export function toLogprobs (result: WireLogprobsResult | undefined): ChoiceLogprobs | null {
+  const chosen = result?.chosenCandidates
+  if (chosen === undefined) return null
+  return {
+    content: chosen.map((candidate, step) => tokenLogprob(
+      candidate.token ?? '',
+      candidate.logProbability ?? 0,
+      (result?.topCandidates?.[step]?.candidates ?? []).map((top) => [top.token ?? '', top.logProbability ?? 0] as const))),
+    refusal: null
+  }
 }

@@ -2,7 +2,7 @@ import { assistantMessage, type ChatResponse } from '../../src/canonical/chat-re
 import type { CallContext } from '../../src/provider.ts'
 import { upstreamProtocolError } from '../../src/errors.ts'
 import { isWireResponse, type WireCandidate } from './wire.ts'
-import { mapFinishReason, readParts, toUsage } from './normalize.ts'
+import { mapFinishReason, readParts, toLogprobs, toUsage } from './normalize.ts'
 
 /** Gemini GenerateContentResponse -> canonical response (wire notes §8). */
 export function fromGeminiResponse (body: unknown, ctx: CallContext): ChatResponse {
@@ -32,6 +32,6 @@ function toChoice (candidate: WireCandidate, position: number, ctx: CallContext)
     index: candidate.index ?? position,
     message,
     finish_reason: mapFinishReason(candidate.finishReason ?? 'STOP', toolCalls.length > 0, ctx),
-    logprobs: null
+    logprobs: toLogprobs(candidate.logprobsResult)
   }
 }

@@ -29,6 +29,28 @@ t.test('text, and a stream the SDK assembles, with usage', async (t) => {
   t.match(simulator.requests.at(-1)?.path, /:streamGenerateContent\?alt=sse$/)
 })
 
+t.test('log probabilities when asked for: the chosen token of each step, and its top candidates', async (t) => {
+  const config = { responseLogprobs: true, logprobs: 2 }
+  const reply = await client.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hello there', config })
+  const result = reply.candidates?.[0]?.logprobsResult
+  t.equal(result?.chosenCandidates?.map((candidate) => candidate.token).join(''), reply.text, 'one chosen token per step, spelling the text')
+  t.equal(result?.topCandidates?.length, result?.chosenCandidates?.length)
+  for (const step of result?.topCandidates ?? []) t.equal(step.candidates?.length, 2, 'as many candidates as asked')
+  t.type(reply.candidates?.[0]?.avgLogprobs, 'number')
+
+  let tokens = ''
+  let text = ''
+  for await (const chunk of await client.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Stream this please', config: { responseLogprobs: true } })) {
+    text += chunk.text ?? ''
+    tokens += chunk.candidates?.[0]?.logprobsResult?.chosenCandidates?.map((candidate) => candidate.token).join('') ?? ''
+    t.equal(chunk.candidates?.[0]?.logprobsResult?.topCandidates, undefined, 'no candidates unless asked for')
+  }
+  t.equal(tokens, text, 'each event carries its own tokens')
+
+  const plain = await client.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hello there' })
+  t.equal(plain.candidates?.[0]?.logprobsResult, undefined, 'nothing unless asked for')
+})
+
 t.test('function calls: signed on Gemini 3, and the history must bring the signature back', async (t) => {
   const reply = await client.models.generateContent({ model: 'gemini-3-flash-preview', contents: 'Weather in Paris?', config: { tools: [weather] } })
   const call = reply.functionCalls?.[0]

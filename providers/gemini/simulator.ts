@@ -65,8 +65,9 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
       const plan = planReply(readConversation(body), script, 'Gemini')
       const responseId = nextId(22)
       const signed = model.startsWith('gemini-3')
-      if (route[2] === 'generateContent') return { json: renderResponse(plan, model, responseId, signed) }
-      const chunks = renderStream(plan, model, responseId, signed)
+      const logprobs = logprobsAsked(body)
+      if (route[2] === 'generateContent') return { json: renderResponse(plan, model, responseId, signed, logprobs) }
+      const chunks = renderStream(plan, model, responseId, signed, logprobs)
       // Without alt=sse the stream is one JSON array, not SSE (wire notes §1).
       if (url.searchParams.get('alt') !== 'sse') return { json: chunks }
       return { headers: { 'content-type': 'text/event-stream' }, events: chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\r\n\r\n`) }
@@ -191,17 +192,39 @@ function callParts (plan: ReplyPlan, signed: boolean): Part[] {
   }))
 }
 
-function renderResponse (plan: ReplyPlan, model: string, responseId: string, signed: boolean): unknown {
+/** With `responseLogprobs: true`, how many alternatives each step lists (`logprobs`, 0 when not asked). */
+function logprobsAsked (body: Record<string, unknown>): { top: number } | undefined {
+  const config = body.generationConfig as { responseLogprobs?: boolean, logprobs?: number } | undefined
+  return config?.responseLogprobs === true ? { top: config.logprobs ?? 0 } : undefined
+}
+
+/** The candidate's `logprobsResult` and `avgLogprobs` for these pieces of text, one decoding step each. */
+function logprobsOf (pieces: readonly string[], asked: { top: number } | undefined): Record<string, unknown> {
+  if (asked === undefined || pieces.length === 0) return {}
+  const chosen = pieces.map((piece, step) => ({ token: piece, tokenId: 1000 + step, logProbability: -0.25 }))
+  const alternatives = (piece: string) => Array.from({ length: asked.top }, (_, rank) =>
+    rank === 0 ? { token: piece, tokenId: 1000, logProbability: -0.25 } : { token: `${piece}~${rank}`, tokenId: 2000 + rank, logProbability: -2 * rank })
+  return {
+    avgLogprobs: -0.25,
+    logprobsResult: {
+      chosenCandidates: chosen,
+      ...(asked.top > 0 ? { topCandidates: pieces.map((piece) => ({ candidates: alternatives(piece) })) } : {}),
+      logProbabilitySum: -0.25 * pieces.length
+    }
+  }
+}
+
+function renderResponse (plan: ReplyPlan, model: string, responseId: string, signed: boolean, logprobs: { top: number } | undefined): unknown {
   const parts = plan.kind === 'text' ? [{ text: plan.text }] : callParts(plan, signed)
   return {
-    candidates: [{ content: { parts, role: 'model' }, finishReason: 'STOP', index: 0 }],
+    candidates: [{ content: { parts, role: 'model' }, finishReason: 'STOP', index: 0, ...logprobsOf(plan.kind === 'text' ? plan.pieces : [], logprobs) }],
     usageMetadata: usageOf(plan, true),
     modelVersion: model,
     responseId
   }
 }
 
-function renderStream (plan: ReplyPlan, model: string, responseId: string, signed: boolean): unknown[] {
+function renderStream (plan: ReplyPlan, model: string, responseId: string, signed: boolean, logprobs: { top: number } | undefined): unknown[] {
   const envelope = { modelVersion: model, responseId }
   if (plan.kind === 'tool') {
     return [{ candidates: [{ content: { parts: callParts(plan, signed), role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: usageOf(plan, true), ...envelope }]
@@ -209,7 +232,7 @@ function renderStream (plan: ReplyPlan, model: string, responseId: string, signe
   return plan.pieces.map((piece, index) => {
     const last = index === plan.pieces.length - 1
     return {
-      candidates: [{ content: { parts: [{ text: piece }], role: 'model' }, ...(last ? { finishReason: 'STOP' } : {}), index: 0 }],
+      candidates: [{ content: { parts: [{ text: piece }], role: 'model' }, ...(last ? { finishReason: 'STOP' } : {}), index: 0, ...logprobsOf([piece], logprobs) }],
       usageMetadata: usageOf(plan, last),
       ...envelope
     }

@@ -5,7 +5,7 @@ import type { SseEvent } from '../../src/sse.ts'
 import type { StreamTranslator } from '../../src/stream-translator.ts'
 import { upstreamProtocolError } from '../../src/errors.ts'
 import { isWireResponse } from './wire.ts'
-import { mapFinishReason, readParts, toUsage } from './normalize.ts'
+import { mapFinishReason, readParts, toLogprobs, toUsage } from './normalize.ts'
 import { parseGeminiError } from './errors.ts'
 
 /**
@@ -67,7 +67,9 @@ export function createGeminiStreamTranslator (ctx: CallContext, emit: (chunk: Ch
       if (calls.length > 0) delta.tool_calls = calls
       const finish = candidate.finishReason === undefined ? null : mapFinishReason(candidate.finishReason, (toolCounts.get(index) ?? 0) > 0, ctx)
       if (finish !== null) finished = true
-      if (Object.keys(delta).length > 0 || finish !== null) choices.push({ index, delta, finish_reason: finish })
+      const logprobs = toLogprobs(candidate.logprobsResult)
+      if (logprobs !== null) choices.push({ index, delta, logprobs, finish_reason: finish })
+      else if (Object.keys(delta).length > 0 || finish !== null) choices.push({ index, delta, finish_reason: finish })
     })
     if (choices.length > 0) emit({ ...envelope, object: 'chat.completion.chunk', choices })
     return false

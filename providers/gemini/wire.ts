@@ -24,13 +24,25 @@ export const WireUsageSchema = Type.Object({
   toolUsePromptTokenCount: Type.Optional(Type.Integer())
 })
 
+const WireLogprobsCandidateSchema = Type.Object({
+  token: Type.Optional(Type.String()),
+  logProbability: Type.Optional(Type.Number())
+})
+
+/** With `responseLogprobs`: the chosen token at each step, and the top alternatives when `logprobs` asked for them. */
+export const WireLogprobsResultSchema = Type.Object({
+  chosenCandidates: Type.Optional(Type.Array(WireLogprobsCandidateSchema)),
+  topCandidates: Type.Optional(Type.Array(Type.Object({ candidates: Type.Optional(Type.Array(WireLogprobsCandidateSchema)) })))
+})
+
 export const WireCandidateSchema = Type.Object({
   content: Type.Optional(Type.Object({
     role: Type.Optional(Type.String()),
     parts: Type.Optional(Type.Array(WirePartSchema))
   })),
   finishReason: Type.Optional(Type.String()),
-  index: Type.Optional(Type.Integer())
+  index: Type.Optional(Type.Integer()),
+  logprobsResult: Type.Optional(WireLogprobsResultSchema)
 })
 
 export const WireResponseSchema = Type.Object({
@@ -53,6 +65,7 @@ export const WireErrorSchema = Type.Object({
 export type WirePart = Static<typeof WirePartSchema>
 export type WireUsage = Static<typeof WireUsageSchema>
 export type WireCandidate = Static<typeof WireCandidateSchema>
+export type WireLogprobsResult = Static<typeof WireLogprobsResultSchema>
 export type WireResponse = Static<typeof WireResponseSchema>
 export type WireError = Static<typeof WireErrorSchema>
 
