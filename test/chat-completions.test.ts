@@ -133,6 +133,35 @@ t.test('an answer keeps what OpenAI sends in it: log probabilities when asked fo
   t.equal(plain.choices[0]?.logprobs, null, 'no log probabilities unless asked for')
 })
 
+t.test('Together\'s log probabilities reach the openai SDK in OpenAI\'s shape, streamed and not', async (t) => {
+  const simulators = await startSimulators(t)
+  const gateway = await startGateway(t, simulatorEnv(simulators))
+  const client = new OpenAI({ apiKey: 'x', baseURL: `${gateway.url}/v1`, maxRetries: 0 })
+  const reply = await client.chat.completions.create({ model: MODELS.together, logprobs: true, messages: [{ role: 'user', content: 'hi there' }] })
+  const entries = reply.choices[0]?.logprobs?.content ?? []
+  t.ok(entries.length > 1)
+  t.equal(entries.map((entry) => entry.token).join(''), reply.choices[0]?.message.content, 'one entry per token, spelling the answer')
+  for (const entry of entries) t.match(entry, { logprob: Number, bytes: [...Buffer.from(entry.token)], top_logprobs: [] })
+  t.equal((simulators.together.requests.at(-1)?.body as { logprobs: unknown }).logprobs, 1, 'asked in Together\'s form')
+
+  const stream = await client.chat.completions.create({ model: MODELS.together, logprobs: true, top_logprobs: 3, stream: true, messages: [{ role: 'user', content: 'hi there' }] })
+  let text = ''
+  let tokens = ''
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta.content ?? ''
+    for (const entry of chunk.choices[0]?.logprobs?.content ?? []) {
+      tokens += entry.token
+      t.equal(entry.top_logprobs.length, 3, 'as many alternatives as asked')
+      t.equal(entry.top_logprobs[0]?.token, entry.token, 'most likely first')
+    }
+  }
+  t.ok(text.length > 0)
+  t.equal(tokens, text, 'every piece of the stream came with its log probability')
+
+  const plain = await client.chat.completions.create({ model: MODELS.together, messages: [{ role: 'user', content: 'hi there' }] })
+  t.equal(plain.choices[0]?.logprobs, null, 'null unless asked for')
+})
+
 t.test('an OpenAI-client conversation with foreign tool ids reaches Mistral in its own id form', async (t) => {
   const simulators = await startSimulators(t)
   const gateway = await startGateway(t, simulatorEnv(simulators))

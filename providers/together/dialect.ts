@@ -1,8 +1,10 @@
 import type { OpenAICompatibleDialect } from '../../src/openai-compatible/dialect.ts'
+import { togetherLogprobs } from './logprobs.ts'
 
 /**
- * Together: `max_tokens` only, `stop` as an array, `logprobs` as a top-k integer, string content for system,
- * tool and assistant turns, finish reason `eos`, and usage streamed unasked on the last chunk.
+ * Together: `max_tokens` only, `stop` as an array, `logprobs` as a top-k integer (and log probabilities of its
+ * own shape back), string content for system, tool and assistant turns, finish reason `eos`, and usage streamed
+ * unasked on the last chunk.
  */
 export const dialect: OpenAICompatibleDialect = {
   displayName: 'Together AI',
@@ -17,6 +19,7 @@ export const dialect: OpenAICompatibleDialect = {
   stringContentRoles: new Set(['system', 'tool', 'assistant']),
   finishReasons: { eos: 'stop' },
   keepUnknownResponseFields: false,
+  logprobs: togetherLogprobs,
   adjustBody (body, request) {
     if (typeof body.stop === 'string') body.stop = [body.stop]
     if (request.logprobs === true) body.logprobs = typeof request.top_logprobs === 'number' && request.top_logprobs > 0 ? request.top_logprobs : 1

@@ -31,6 +31,23 @@ t.test('the official together-ai SDK parses the simulator: text, stream, tool ca
   })
   t.equal(tools.choices[0]?.message?.tool_calls?.[0]?.function.name, 'weather')
 
+  const scored = await client.chat.completions.create({ model: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', messages: [{ role: 'user', content: 'Hi' }], logprobs: 2 })
+  const logprobs = scored.choices[0]?.logprobs
+  t.equal(logprobs?.tokens?.join(''), scored.choices[0]?.message?.content, 'one token per piece of the answer')
+  t.equal(logprobs?.token_logprobs?.length, logprobs?.tokens?.length)
+  t.equal(reply.choices[0]?.logprobs, null, 'none unless asked for')
+
+  let scoredText = ''
+  for await (const chunk of await client.chat.completions.create({ model: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', messages: [{ role: 'user', content: 'Hi' }], stream: true, logprobs: 2 })) {
+    const choice = chunk.choices[0]
+    scoredText += choice?.delta?.content ?? ''
+    if (choice?.delta?.content) {
+      t.type(choice.logprobs, 'number', 'a chunk scores its token')
+      t.equal(Object.keys(choice.top_logprobs ?? {}).length, 2, 'with as many alternatives as asked')
+    }
+  }
+  t.equal(scoredText, 'Hello from the Together AI simulator. You said: Hi')
+
   simulator.fail({ kind: 'status', status: 503 })
   const failure = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }).catch((err: unknown) => err)
   t.ok(failure instanceof Together.InternalServerError)

@@ -12,6 +12,17 @@ const togetherError = (status: number, message: string) => ({
   id: 'simulated', error: { message, type: status === 429 ? 'rate_limit_exceeded' : 'invalid_request_error', param: null, code: status === 401 ? 'invalid_api_key' : null }
 })
 
+/** `logprobs: k` (Together's form of OpenAI's `logprobs` + `top_logprobs`), or undefined when not asked. */
+function logprobsAsked (shape: ChatCompletionShape): number | undefined {
+  const asked = shape.request.logprobs
+  return typeof asked === 'number' && asked > 0 ? asked : undefined
+}
+
+/** A stream chunk's alternatives for its token: `top` of them, the token itself first. */
+function topLogprobs (piece: string, top: number): Record<string, number> {
+  return Object.fromEntries(Array.from({ length: top }, (_, rank) => rank === 0 ? [piece, -0.25] : [`${piece}~${rank}`, -2 * rank]))
+}
+
 function finishOf (shape: ChatCompletionShape): string {
   return shape.plan.kind === 'tool' ? 'tool_calls' : 'eos'
 }
@@ -20,6 +31,11 @@ function finishOf (shape: ChatCompletionShape): string {
  * Together: `text` beside `delta.content`, `role` and `token_id` on every delta, `tool_calls: null`, finish
  * reason `eos`, and the last chunk carries the last text, the finish reason and usage together.
  */
+/** A whole answer's log probabilities: one entry per token (the simulator's tokens are its pieces). */
+function answerLogprobs (pieces: readonly string[]) {
+  return { tokens: pieces, token_logprobs: pieces.map(() => -0.25), token_ids: pieces.map((_, index) => 1000 + index) }
+}
+
 export function startSimulator (port = 0): Promise<ProviderSimulator> {
   return startOpenAICompatibleSimulator({
     displayName: 'Together AI',
@@ -39,15 +55,24 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
         created: shape.created,
         model: shape.model,
         prompt: [],
-        choices: [{ ...choice, finish_reason: finishOf(shape) }],
+        choices: [{ ...choice, finish_reason: finishOf(shape), logprobs: logprobsAsked(shape) !== undefined && shape.plan.kind === 'text' ? answerLogprobs(shape.plan.pieces) : null }],
         usage: usageOf(shape.plan)
       }
     },
     renderStream: (shape) => {
       const envelope = chunkEnvelope(shape, '')
+      const top = logprobsAsked(shape)
       const chunk = (text: string, extra: Record<string, unknown>, finish: string | null = null, usage: unknown = null) => ({
         ...envelope,
-        choices: [{ index: 0, text, logprobs: null, finish_reason: finish, seed: finish === null ? null : 2656524259183638000, delta: { token_id: 17, role: 'assistant', content: text, tool_calls: null, ...extra } }],
+        choices: [{
+          index: 0,
+          text,
+          logprobs: top !== undefined && text !== '' ? -0.25 : null,
+          ...(top !== undefined && text !== '' ? { top_logprobs: topLogprobs(text, top) } : {}),
+          finish_reason: finish,
+          seed: finish === null ? null : 2656524259183638000,
+          delta: { token_id: 17, role: 'assistant', content: text, tool_calls: null, ...extra }
+        }],
         usage
       })
       if (shape.plan.kind === 'text') {

@@ -1,5 +1,6 @@
 import type { ChatRequest } from '../canonical/chat-request.ts'
 import type { FinishReason } from '../canonical/finish-reason.ts'
+import type { ChoiceLogprobs } from '../canonical/logprobs.ts'
 
 /**
  * How one OpenAI-shaped provider differs from OpenAI itself (see shared wire notes). A provider declares only
@@ -26,6 +27,16 @@ export interface OpenAICompatibleDialect {
   finishReasons?: Readonly<Record<string, FinishReason | 'error'>>
   /** Keep fields the canonical schema does not name (OpenAI's own responses pass through whole). */
   keepUnknownResponseFields: boolean
+  /**
+   * For a provider whose log probabilities have a shape of their own (Together): a choice's, in OpenAI's shape.
+   * Without it, they pass as sent.
+   */
+  logprobs?: {
+    /** From a whole answer's choice. */
+    answer: (choice: { logprobs?: unknown }) => ChoiceLogprobs | null
+    /** From a stream chunk's choice; `text` is what the chunk's delta says. */
+    chunk: (choice: { logprobs?: unknown, top_logprobs?: unknown }, text: string) => ChoiceLogprobs | null
+  }
   /** Last adjustments to the wire body, for what a table cannot say. */
   adjustBody?: (body: Record<string, unknown>, request: ChatRequest) => void
 }

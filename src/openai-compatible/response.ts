@@ -37,7 +37,8 @@ export function fromOpenAICompatibleResponse (body: unknown, ctx: CallContext, d
     else delete message.tool_calls
     const reasoning = wire.reasoning_content ?? wire.reasoning ?? thinking
     if (typeof reasoning === 'string' && reasoning !== '') message.reasoning_content = reasoning
-    return { index: choice.index ?? position, message, finish_reason: finish, logprobs: choice.logprobs ?? null }
+    const logprobs = dialect.logprobs === undefined ? choice.logprobs ?? null : dialect.logprobs.answer(choice)
+    return { index: choice.index ?? position, message, finish_reason: finish, logprobs }
   })
 
   const top = dialect.keepUnknownResponseFields ? { ...(body as Record<string, unknown>) } : {}

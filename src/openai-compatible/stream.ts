@@ -56,9 +56,11 @@ export function createOpenAICompatibleStreamTranslator (
     for (let position = 0; position < choices.length; position++) {
       const choice = choices[position] as WireChoice
       const index = choice.index ?? position
+      const delta = toDelta(choice, index)
+      const logprobs = dialect.logprobs === undefined ? choice.logprobs : dialect.logprobs.chunk(choice, choice.delta?.content === undefined ? '' : splitContent(choice.delta.content).text ?? '')
       // A chunk that carries log probabilities is news even when its text is empty.
-      const delta = toDelta(choice, index) ?? (choice.logprobs != null ? {} : undefined)
-      if (delta !== undefined) deltas.push(choice.logprobs != null ? { index, delta, logprobs: choice.logprobs, finish_reason: null } : { index, delta, finish_reason: null })
+      if (logprobs != null) deltas.push({ index, delta: delta ?? {}, logprobs, finish_reason: null })
+      else if (delta !== undefined) deltas.push({ index, delta, finish_reason: null })
       if (choice.finish_reason != null) {
         const reason = mapFinishReason(choice.finish_reason, dialect, ctx)
         if (reason === 'error') {

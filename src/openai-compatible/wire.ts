@@ -74,7 +74,8 @@ export const WireChunkSchema = Type.Object({
     index: Type.Optional(Type.Integer()),
     delta: Type.Optional(Type.Object({ role: Nullish(Type.String()), ...MessageFields })),
     finish_reason: Nullish(Type.String()),
-    logprobs: Type.Optional(Type.Unknown())
+    logprobs: Type.Optional(Type.Unknown()),
+    top_logprobs: Type.Optional(Type.Unknown())
   }))),
   usage: Type.Optional(Type.Union([WireUsageSchema, Type.Null()])),
   x_groq: Type.Optional(Type.Object({
