@@ -1,5 +1,6 @@
 import type { ChatChunk, ChunkDelta } from './canonical/chat-chunk.ts'
 import type { Usage } from './canonical/usage.ts'
+import type { ChoiceLogprobs } from './canonical/logprobs.ts'
 import type { CallContext } from './provider.ts'
 import { upstreamProtocolError } from './errors.ts'
 
@@ -18,8 +19,8 @@ export function parseEventObject<T extends object> (data: string, ctx: CallConte
 export interface SingleChoiceChunks {
   /** Fixes the id and model every chunk carries (from the provider's first event). */
   begin: (id: string | undefined, model: string | undefined) => void
-  /** A chunk for choice 0; the first one also carries `role`. */
-  chunk: (delta: ChunkDelta, finish?: ChatChunk['choices'][number]['finish_reason']) => ChatChunk
+  /** A chunk for choice 0; the first one also carries `role`. `logprobs`, when not null, are the delta's. */
+  chunk: (delta: ChunkDelta, finish?: ChatChunk['choices'][number]['finish_reason'], logprobs?: ChoiceLogprobs | null) => ChatChunk
   /** The closing usage chunk (no choices), or nothing if the stream never began. */
   usage: (usage: Usage) => ChatChunk | undefined
 }
@@ -35,13 +36,14 @@ export function singleChoiceChunks (ctx: CallContext, idPrefix: string): SingleC
     begin (id, model) {
       envelope = { id: id ?? ctx.newId(idPrefix), created: ctx.now(), model: model ?? ctx.model }
     },
-    chunk (delta, finish = null) {
+    chunk (delta, finish = null, logprobs = null) {
       envelope ??= { id: ctx.newId(idPrefix), created: ctx.now(), model: ctx.model }
       if (!roleSent) {
         roleSent = true
         delta = { role: 'assistant', ...delta }
       }
-      return { ...envelope, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] }
+      const choice = logprobs === null ? { index: 0, delta, finish_reason: finish } : { index: 0, delta, logprobs, finish_reason: finish }
+      return { ...envelope, object: 'chat.completion.chunk', choices: [choice] }
     },
     usage (usage) {
       return envelope === undefined ? undefined : { ...envelope, object: 'chat.completion.chunk', choices: [], usage }

@@ -35,6 +35,27 @@ t.test('text, a stream with usage, and tool calls streamed and not', async (t) =
   t.match(streamed.choices[0], { finish_reason: 'tool_calls', message: { content: null, tool_calls: [{ function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] } })
 })
 
+t.test('log probabilities reach the openai SDK in its shape, one entry per scored chunk, streamed and not', async (t) => {
+  const reply = await client.chat.completions.create({ model: 'command-a-03-2025', logprobs: true, messages: [{ role: 'user', content: 'Hello' }] })
+  const entries = reply.choices[0]?.logprobs?.content ?? []
+  t.ok(entries.length > 1)
+  t.equal(entries.map((entry) => entry.token).join(''), reply.choices[0]?.message.content, 'the entries spell the answer')
+  for (const entry of entries) t.match(entry, { logprob: -0.25, bytes: [...Buffer.from(entry.token)], top_logprobs: [] }, 'a chunk\'s tokens\' log probabilities, summed')
+  t.match(cohere.requests.at(-1)?.body, { logprobs: true })
+
+  let text = ''
+  let tokens = ''
+  for await (const chunk of await client.chat.completions.create({ model: 'command-a-03-2025', logprobs: true, stream: true, messages: [{ role: 'user', content: 'Stream please' }] })) {
+    text += chunk.choices[0]?.delta.content ?? ''
+    for (const entry of chunk.choices[0]?.logprobs?.content ?? []) tokens += entry.token
+  }
+  t.ok(text.length > 0)
+  t.equal(tokens, text, 'every piece of the stream came with its log probability')
+
+  const plain = await client.chat.completions.create({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Hello' }] })
+  t.equal(plain.choices[0]?.logprobs, null, 'null unless asked for')
+})
+
 t.test('a multi-turn conversation arrives in native form and the answer comes back', async (t) => {
   const image = 'data:image/png;base64,iVBORw0KGgo='
   const messages: OpenAI.ChatCompletionMessageParam[] = [

@@ -3,6 +3,7 @@ import type { ToolCall } from '../../src/canonical/chat-request.ts'
 import type { CallContext } from '../../src/provider.ts'
 import { upstreamProtocolError, upstreamTimeout } from '../../src/errors.ts'
 import { mapFinishReason, toUsage, type WireUsage } from './normalize.ts'
+import { toLogprobs, type WireLogprobItem } from './logprobs.ts'
 
 interface WireResponse {
   id?: string
@@ -12,6 +13,7 @@ interface WireResponse {
   }
   finish_reason?: string
   usage?: WireUsage
+  logprobs?: WireLogprobItem[]
 }
 
 function isWireResponse (body: unknown): body is WireResponse {
@@ -41,7 +43,7 @@ export function fromCohereResponse (body: unknown, ctx: CallContext): ChatRespon
     object: 'chat.completion',
     created: ctx.now(),
     model: ctx.model,
-    choices: [{ index: 0, message, finish_reason: finish, logprobs: null }]
+    choices: [{ index: 0, message, finish_reason: finish, logprobs: toLogprobs(body.logprobs) }]
   }
   if (body.usage !== undefined) response.usage = toUsage(body.usage)
   return response

@@ -26,6 +26,25 @@ t.test('text and a stream, with usage', async (t) => {
   t.equal(finish, 'COMPLETE')
 })
 
+t.test('log probabilities when asked for: each text chunk with its tokens\' ids and log probabilities', async (t) => {
+  const reply = await client.chat({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Hello there' }], logprobs: true })
+  const first = reply.message.content?.[0]
+  t.equal(reply.logprobs?.map((item) => item.text).join(''), first?.type === 'text' ? first.text : undefined, 'the chunks spell the answer')
+  for (const item of reply.logprobs ?? []) t.equal(item.logprobs?.length, item.tokenIds.length, 'one log probability per token')
+
+  let text = ''
+  let scored = ''
+  for await (const event of await client.chatStream({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Stream this' }], logprobs: true })) {
+    if (event.type !== 'content-delta') continue
+    text += event.delta?.message?.content?.text ?? ''
+    scored += event.logprobs?.text ?? ''
+  }
+  t.equal(scored, text, 'each content delta scores its own text')
+
+  const plain = await client.chat({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Hello there' }] })
+  t.equal(plain.logprobs, undefined, 'nothing unless asked for')
+})
+
 t.test('tool calls, streamed and not, and the tool turn', async (t) => {
   const reply = await client.chat({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [weather] })
   t.equal(reply.finishReason, 'TOOL_CALL')

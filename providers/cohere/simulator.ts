@@ -32,7 +32,7 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
       const rejected = validate(body)
       if (rejected !== undefined) return rejected
       const plan = planReply(readConversation(body), script, 'Cohere')
-      const shape = { id: `${nextId(8)}-${nextId(4)}-${nextId(4)}-${nextId(12)}`, plan, toolIds: plan.kind === 'tool' ? plan.calls.map((call) => `${call.name}_${nextId(12).toLowerCase()}`) : [] }
+      const shape = { id: `${nextId(8)}-${nextId(4)}-${nextId(4)}-${nextId(12)}`, plan, toolIds: plan.kind === 'tool' ? plan.calls.map((call) => `${call.name}_${nextId(12).toLowerCase()}`) : [], logprobs: body.logprobs === true }
       if (body.stream === true) return { headers: { 'content-type': 'text/event-stream' }, events: renderStream(shape) }
       return { json: renderResponse(shape) }
     }
@@ -84,18 +84,24 @@ function readConversation (body: Record<string, unknown>): SimulatedConversation
   }
 }
 
-interface Shape { id: string, plan: ReplyPlan, toolIds: string[] }
+interface Shape { id: string, plan: ReplyPlan, toolIds: string[], logprobs: boolean }
 
 function usageOf (plan: ReplyPlan): Record<string, unknown> {
   // Raw tokens include Cohere's chat template, so they run well above the billed units.
   return { billed_units: { input_tokens: plan.usage.prompt, output_tokens: plan.usage.completion }, tokens: { input_tokens: plan.usage.prompt + 64, output_tokens: plan.usage.completion + 2 } }
 }
 
+/** With `logprobs: true`, each text chunk's tokens' log probabilities (the SDK's LogprobItem): two tokens each. */
+function logprobItem (piece: string, position: number): Record<string, unknown> {
+  return { text: piece, token_ids: [2 * position + 1000, 2 * position + 1001], logprobs: [-0.125, -0.125] }
+}
+
 function renderResponse (shape: Shape): unknown {
   const message = shape.plan.kind === 'text'
     ? { role: 'assistant', content: [{ type: 'text', text: shape.plan.text }] }
     : { role: 'assistant', tool_plan: 'I will call the tool.', tool_calls: shape.plan.calls.map((call, index) => ({ id: shape.toolIds[index], type: 'function', function: { name: call.name, arguments: call.arguments } })) }
-  return { id: shape.id, message, finish_reason: shape.plan.kind === 'tool' ? 'TOOL_CALL' : 'COMPLETE', usage: usageOf(shape.plan) }
+  const logprobs = shape.logprobs && shape.plan.kind === 'text' ? { logprobs: shape.plan.pieces.map(logprobItem) } : {}
+  return { id: shape.id, message, finish_reason: shape.plan.kind === 'tool' ? 'TOOL_CALL' : 'COMPLETE', usage: usageOf(shape.plan), ...logprobs }
 }
 
 function renderStream (shape: Shape): string[] {
@@ -103,7 +109,9 @@ function renderStream (shape: Shape): string[] {
   const events = [encodeSseEvent(JSON.stringify({ id: shape.id, type: 'message-start', delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } } }), 'message-start')]
   if (shape.plan.kind === 'text') {
     events.push(event('content-start', { index: 0, delta: { message: { content: { type: 'text', text: '' } } } }))
-    for (const piece of shape.plan.pieces) events.push(event('content-delta', { index: 0, delta: { message: { content: { text: piece } } } }))
+    shape.plan.pieces.forEach((piece, position) => {
+      events.push(event('content-delta', { index: 0, delta: { message: { content: { text: piece } } }, ...(shape.logprobs ? { logprobs: logprobItem(piece, position) } : {}) }))
+    })
     events.push(event('content-end', { index: 0 }))
   } else {
     events.push(event('tool-plan-delta', { delta: { message: { tool_plan: 'I will call the tool.' } } }))

@@ -5,6 +5,7 @@ import type { StreamTranslator } from '../../src/stream-translator.ts'
 import { upstreamProtocolError, upstreamTimeout } from '../../src/errors.ts'
 import { parseEventObject, singleChoiceChunks } from '../../src/single-choice-stream.ts'
 import { mapFinishReason, toUsage, type WireUsage } from './normalize.ts'
+import { toLogprobs, type WireLogprobItem } from './logprobs.ts'
 
 interface WireEvent {
   id?: string
@@ -19,6 +20,7 @@ interface WireEvent {
     usage?: WireUsage
     error?: string
   }
+  logprobs?: WireLogprobItem
 }
 
 /**
@@ -47,7 +49,7 @@ export function createCohereStreamTranslator (ctx: CallContext, emit: (chunk: Ch
       case 'content-delta': {
         const content = message?.content
         if (content?.thinking !== undefined && content.thinking !== '') emit(chunk({ reasoning_content: content.thinking }))
-        else if (content?.text !== undefined && content.text !== '') emit(chunk({ content: content.text }))
+        else if (content?.text !== undefined && content.text !== '') emit(chunk({ content: content.text }, null, toLogprobs(data.logprobs)))
         break
       }
       case 'tool-call-start': {
