@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import type { Writable } from 'node:stream'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { DestinationStream } from 'pino'
 import fastifyEnv from '@fastify/env'
 import sensible from '@fastify/sensible'
 import { ConfigSchema, splitList, type Config, type Env } from './config.ts'
@@ -20,6 +20,7 @@ import metrics from '../plugins/metrics/index.ts'
 import adminApi from '../plugins/admin-api.ts'
 import { loadPriceOverrides } from './pricing.ts'
 import { LazyRequestLogger } from './lazy-request-logger.ts'
+import { AccessLog } from './access-log.ts'
 import { createInFlightRegistry, type InFlightRequests } from './chat/client-presence.ts'
 import type { IngressCallSettings } from './chat/request-call-options.ts'
 
@@ -35,7 +36,7 @@ export interface BuildAppOptions {
   /** The environment to configure from; `process.env` is never read here. */
   env: Env
   /** Where log lines go (tests capture them); stdout when absent. */
-  logStream?: Writable
+  logStream?: DestinationStream
   /** Idle keep-alive time for provider sockets (tests keep it short); undici's default otherwise. */
   upstreamKeepAliveTimeoutMs?: number
   /** How often load is sampled for shedding (tests sample fast); under-pressure's default otherwise. */
@@ -73,6 +74,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     },
     genReqId: () => randomUUID(),
     childLoggerFactory: (logger, bindings, options) => new LazyRequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger,
+    // One line per request instead of Fastify's two.
+    logController: new AccessLog(),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } }
