@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
 import type { FastifyInstance } from 'fastify'
+import pino, { type DestinationStream } from 'pino'
 import { buildApp } from './app.ts'
 import type { Env } from './config.ts'
 import { shuttingDown } from './errors.ts'
@@ -54,10 +55,20 @@ export function closeOnSignals (app: FastifyInstance, graceMs: number, onClosed:
   process.once('SIGINT', shutdown)
 }
 
+/**
+ * Standard output, written asynchronously in batches: a line waits until 4 KB have gathered or a quarter of a
+ * second has passed. Written line by line (pino's default), each line cost a write on libuv's thread pool and
+ * its completion back on the event loop, about 30 µs of CPU per request at c=32. Whatever is buffered is written
+ * out when the process exits, unless it is killed outright.
+ */
+function logDestination (): DestinationStream {
+  return pino.destination({ dest: process.stdout.fd, sync: false, minLength: 4096, periodicFlush: 250 })
+}
+
 async function main (): Promise<void> {
   let app: FastifyInstance
   try {
-    app = await buildApp({ env: readEnvironment() })
+    app = await buildApp({ env: readEnvironment(), logStream: logDestination() })
   } catch (error) {
     console.error(`switchyard: cannot start: ${(error as Error).message}`)
     process.exit(1)
