@@ -4,10 +4,10 @@ import type { Logger } from 'pino'
 /**
  * Fastify's request log lines, reshaped into an access log: one line per request at `info`, once its response is
  * over, with what an access log needs and, for model requests, the provider, model, attempts and tokens. Fastify's
- * own (a line on arrival and another at the end, each through a child logger made for the request) cost the
- * gateway 1.4× its CPU per request at c=32 (`bench:ab`, LOG_LEVEL info against warn). The arrival line is kept,
- * at `debug`. A route's own `logLevel` (the health probe's is warn) still wins over the gateway's. A response the
- * client abandoned is not `completed`: the client-presence watch logs it instead.
+ * own were two (a line on arrival and another at the end, each through a child logger made for the request) and
+ * said nothing of the model request. The arrival line is kept, at `debug`. A route's own `logLevel` (the health
+ * probe's is warn) still wins over the gateway's. A response the client abandoned is not `completed`: the
+ * client-presence watch logs it instead.
  */
 export class AccessLog extends LogController {
   override incomingRequest (request: FastifyRequest): void {

@@ -57,9 +57,8 @@ export function closeOnSignals (app: FastifyInstance, graceMs: number, onClosed:
 
 /**
  * Standard output, written asynchronously in batches: a line waits until 4 KB have gathered or a quarter of a
- * second has passed. Written line by line (pino's default), each line cost a write on libuv's thread pool and
- * its completion back on the event loop, about 30 µs of CPU per request at c=32. Whatever is buffered is written
- * out when the process exits, unless it is killed outright.
+ * second has passed. Written line by line (pino's default), every line is its own write on libuv's thread pool.
+ * Whatever is buffered is written out when the process exits, unless it is killed outright.
  */
 function logDestination (): DestinationStream {
   return pino.destination({ dest: process.stdout.fd, sync: false, minLength: 4096, periodicFlush: 250 })

@@ -7,9 +7,11 @@ import { parseArgs } from 'node:util'
 import { closePools, drive, type Target } from './load.ts'
 import { cpuMicros, firstLine, freePort, startNode, waitForPort, type BenchProcess } from './processes.ts'
 
-// `npm run bench:ab -- <rev> [--stream] [--rounds N] [--concurrency C] [--requests N]`: the gateway built at a
-// git revision against the working tree's build, side by side against one simulator, in alternating rounds,
-// so that a change's effect on CPU per request is measured in one run rather than across two noisy ones.
+// `npm run bench:ab -- <rev> [--stream] [--rounds N] [--concurrency C] [--requests N] [--log-level L]
+// [--base-log-level L]`: the gateway built at a git revision against the working tree's build, side by side
+// against one simulator, in alternating rounds, so that a change's effect on CPU per request is measured in one
+// run rather than across two noisy ones. Both log at `warn` unless told; `--base-log-level` sets the base's
+// alone (`-- HEAD --log-level info --base-log-level warn` is what logging at info costs).
 
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,
@@ -17,7 +19,9 @@ const { values: options, positionals } = parseArgs({
     stream: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '8' },
     concurrency: { type: 'string' },
-    requests: { type: 'string' }
+    requests: { type: 'string' },
+    'log-level': { type: 'string', default: 'warn' },
+    'base-log-level': { type: 'string' }
   }
 })
 const baseRevision = positionals[0] ?? 'HEAD'
@@ -44,16 +48,19 @@ try {
     { SIM_SCRIPT: JSON.stringify({ text: Array.from({ length: 64 }, (_, index) => `w${index}`).join(' '), chunkCount: 64, chunkDelayMs: 2 }) }, ROOT, { announces: true })
   processes.push(simulator)
   const { url, apiKey } = await firstLine<{ url: string, apiKey: string }>(simulator)
-  const start = async (name: string, folder: string): Promise<Target> => {
+  const start = async (name: string, folder: string, logLevel: string): Promise<Target> => {
     const port = await freePort()
     const gateway = startNode(name, [join(folder, 'dist/src/server.js')], {
-      NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url
+      NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel, DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url
     }, folder)
     processes.push(gateway)
     await waitForPort(port)
     return { name, origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', headers: {}, pid: gateway.pid }
   }
-  const targets = [await start(`base ${baseRevision}`, baseFolder), await start('working tree', ROOT)]
+  const logLevel = options['log-level']
+  const baseLogLevel = options['base-log-level'] ?? logLevel
+  const label = (name: string, level: string): string => level === 'warn' ? name : `${name} (${level})`
+  const targets = [await start(label(`base ${baseRevision}`, baseLogLevel), baseFolder, baseLogLevel), await start(label('working tree', logLevel), ROOT, logLevel)]
   const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }], ...(stream ? { stream: true } : {}) })
   const perRequest = new Map<string, number[]>(targets.map((target) => [target.name, []]))
   for (let round = 0; round <= rounds; round++) {
