@@ -28,13 +28,12 @@ export class AccessLog extends LogController {
 /** The gateway's logger (pino's, though Fastify's type does not say so): no child logger made per line. */
 const rootLogger = (request: FastifyRequest): Logger => request.server.log as unknown as Logger
 
-function enabled (request: FastifyRequest, level: 'debug' | 'info' | 'error'): boolean {
-  const log = rootLogger(request)
-  const routeLevel = request.routeOptions.logLevel
-  return routeLevel === undefined || routeLevel === ''
-    ? log.isLevelEnabled(level)
-    : (log.levels.values[level] ?? 0) >= (log.levels.values[routeLevel] ?? 0)
-}
+/**
+ * Asked of the request's logger, which knows the route's own level (a pino child, or the gateway's
+ * LazyRequestLogger, which answers without making the child).
+ */
+const enabled = (request: FastifyRequest, level: 'debug' | 'info' | 'error'): boolean =>
+  (request.log as unknown as Pick<Logger, 'isLevelEnabled'>).isLevelEnabled(level)
 
 /** The URL without its query string, which is the client's to fill and is not logged. */
 function pathOf (url: string): string {

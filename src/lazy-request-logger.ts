@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger.js'
+import type { Logger } from 'pino'
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
 
@@ -33,8 +34,16 @@ export class LazyRequestLogger {
     return this.made
   }
 
+  /** Whether a line at `level` would be written: the route's own level (`options.level`) wins over the parent's. */
+  isLevelEnabled (level: Level): boolean {
+    const parent = this.parent as unknown as Logger
+    if (this.made !== undefined) return (this.made as unknown as Logger).isLevelEnabled(level)
+    const own = this.options.level
+    return own === undefined || own === '' ? parent.isLevelEnabled(level) : (parent.levels.values[level] ?? 0) >= (parent.levels.values[own] ?? 0)
+  }
+
   private write (level: Level, args: unknown[]): void {
-    if (this.made === undefined && !(this.parent as unknown as { isLevelEnabled: (level: string) => boolean }).isLevelEnabled(level)) return
+    if (this.made === undefined && !this.isLevelEnabled(level)) return
     (this.logger()[level] as (...args: unknown[]) => void)(...args)
   }
 }
