@@ -1,6 +1,7 @@
 import t from 'tap'
 import OpenAI from 'openai'
 import { postChat, simulatorEnv, startGateway, startSimulators, type SimulatedProvider } from './helpers/gateway.ts'
+import { streamedLogprobs } from './helpers/logprobs.ts'
 
 const MODELS: Record<SimulatedProvider, string> = {
   openai: 'openai:gpt-4o-mini',
@@ -144,19 +145,13 @@ t.test('Together\'s log probabilities reach the openai SDK in OpenAI\'s shape, s
   for (const entry of entries) t.match(entry, { logprob: Number, bytes: [...Buffer.from(entry.token)], top_logprobs: [] })
   t.equal((simulators.together.requests.at(-1)?.body as { logprobs: unknown }).logprobs, 1, 'asked in Together\'s form')
 
-  const stream = await client.chat.completions.create({ model: MODELS.together, logprobs: true, top_logprobs: 3, stream: true, messages: [{ role: 'user', content: 'hi there' }] })
-  let text = ''
-  let tokens = ''
-  for await (const chunk of stream) {
-    text += chunk.choices[0]?.delta.content ?? ''
-    for (const entry of chunk.choices[0]?.logprobs?.content ?? []) {
-      tokens += entry.token
-      t.equal(entry.top_logprobs.length, 3, 'as many alternatives as asked')
-      t.equal(entry.top_logprobs[0]?.token, entry.token, 'most likely first')
-    }
-  }
+  const { text, entries: streamed } = await streamedLogprobs(await client.chat.completions.create({ model: MODELS.together, logprobs: true, top_logprobs: 3, stream: true, messages: [{ role: 'user', content: 'hi there' }] }))
   t.ok(text.length > 0)
-  t.equal(tokens, text, 'every piece of the stream came with its log probability')
+  t.equal(streamed.map((entry) => entry.token).join(''), text, 'every piece of the stream came with its log probability')
+  for (const entry of streamed) {
+    t.equal(entry.top_logprobs.length, 3, 'as many alternatives as asked')
+    t.equal(entry.top_logprobs[0]?.token, entry.token, 'most likely first')
+  }
 
   const plain = await client.chat.completions.create({ model: MODELS.together, messages: [{ role: 'user', content: 'hi there' }] })
   t.equal(plain.choices[0]?.logprobs, null, 'null unless asked for')

@@ -2,6 +2,7 @@ import t from 'tap'
 import OpenAI from 'openai'
 import { startSimulator } from '../providers/cohere/simulator.ts'
 import { simulatorEnv, startGateway } from './helpers/gateway.ts'
+import { streamedLogprobs } from './helpers/logprobs.ts'
 
 // Cohere end to end: the official openai SDK against the gateway, the gateway against the Cohere simulator.
 
@@ -43,14 +44,9 @@ t.test('log probabilities reach the openai SDK in its shape, one entry per score
   for (const entry of entries) t.match(entry, { logprob: -0.25, bytes: [...Buffer.from(entry.token)], top_logprobs: [] }, 'a chunk\'s tokens\' log probabilities, summed')
   t.match(cohere.requests.at(-1)?.body, { logprobs: true })
 
-  let text = ''
-  let tokens = ''
-  for await (const chunk of await client.chat.completions.create({ model: 'command-a-03-2025', logprobs: true, stream: true, messages: [{ role: 'user', content: 'Stream please' }] })) {
-    text += chunk.choices[0]?.delta.content ?? ''
-    for (const entry of chunk.choices[0]?.logprobs?.content ?? []) tokens += entry.token
-  }
+  const { text, entries: streamed } = await streamedLogprobs(await client.chat.completions.create({ model: 'command-a-03-2025', logprobs: true, stream: true, messages: [{ role: 'user', content: 'Stream please' }] }))
   t.ok(text.length > 0)
-  t.equal(tokens, text, 'every piece of the stream came with its log probability')
+  t.equal(streamed.map((entry) => entry.token).join(''), text, 'every piece of the stream came with its log probability')
 
   const plain = await client.chat.completions.create({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Hello' }] })
   t.equal(plain.choices[0]?.logprobs, null, 'null unless asked for')

@@ -2,6 +2,7 @@ import t from 'tap'
 import OpenAI from 'openai'
 import { startSimulator } from '../providers/gemini/simulator.ts'
 import { simulatorEnv, startGateway } from './helpers/gateway.ts'
+import { streamedLogprobs } from './helpers/logprobs.ts'
 
 // Gemini end to end: the official openai SDK against the gateway, the gateway against the Gemini simulator.
 
@@ -68,18 +69,10 @@ t.test('log probabilities reach the openai SDK in its shape, streamed and not', 
   }
   t.match((gemini.requests.at(-1)?.body as { generationConfig: unknown }).generationConfig, { responseLogprobs: true, logprobs: 2 })
 
-  const stream = await client.chat.completions.create({ model: 'gemini-2.5-flash', logprobs: true, stream: true, messages: [{ role: 'user', content: 'Stream please' }] })
-  let text = ''
-  let tokens = ''
-  for await (const chunk of stream) {
-    text += chunk.choices[0]?.delta.content ?? ''
-    for (const entry of chunk.choices[0]?.logprobs?.content ?? []) {
-      tokens += entry.token
-      t.same(entry.top_logprobs, [], 'no alternatives unless asked for')
-    }
-  }
+  const { text, entries: streamed } = await streamedLogprobs(await client.chat.completions.create({ model: 'gemini-2.5-flash', logprobs: true, stream: true, messages: [{ role: 'user', content: 'Stream please' }] }))
   t.ok(text.length > 0)
-  t.equal(tokens, text, 'every piece of the stream came with its log probability')
+  t.equal(streamed.map((entry) => entry.token).join(''), text, 'every piece of the stream came with its log probability')
+  t.ok(streamed.every((entry) => entry.top_logprobs.length === 0), 'no alternatives unless asked for')
 
   const plain = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi there' }] })
   t.equal(plain.choices[0]?.logprobs, null, 'null unless asked for')
