@@ -27,15 +27,15 @@ function finishOf (shape: ChatCompletionShape): string {
   return shape.plan.kind === 'tool' ? 'tool_calls' : 'eos'
 }
 
-/**
- * Together: `text` beside `delta.content`, `role` and `token_id` on every delta, `tool_calls: null`, finish
- * reason `eos`, and the last chunk carries the last text, the finish reason and usage together.
- */
 /** A whole answer's log probabilities: one entry per token (the simulator's tokens are its pieces). */
 function answerLogprobs (pieces: readonly string[]) {
   return { tokens: pieces, token_logprobs: pieces.map(() => -0.25), token_ids: pieces.map((_, index) => 1000 + index) }
 }
 
+/**
+ * Together: `text` beside `delta.content`, `role` and `token_id` on every delta, `tool_calls: null`, finish
+ * reason `eos`, and the last chunk carries the last text, the finish reason and usage together.
+ */
 export function startSimulator (port = 0): Promise<ProviderSimulator> {
   return startOpenAICompatibleSimulator({
     displayName: 'Together AI',
