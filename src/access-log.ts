@@ -1,9 +1,10 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
+import { costOf } from './pricing.ts'
 
 /**
  * Fastify's request log lines, reshaped into an access log: one line per request at `info`, once its response is
- * over, with what an access log needs and, for model requests, the provider, model, attempts and tokens. Fastify's
+ * over, with what an access log needs and, for model requests, the provider, model, attempts, tokens and cost. Fastify's
  * own were two (a line on arrival and another at the end, each through a child logger made for the request) and
  * said nothing of the model request. The arrival line is kept, at `debug`. A route's own `logLevel` (the health
  * probe's is warn) still wins over the gateway's. A response the client abandoned is not `completed`: the
@@ -59,6 +60,9 @@ function completedRequest (request: FastifyRequest, reply: FastifyReply): Record
   if (record.usage !== undefined) {
     entry.tokensIn = record.usage.prompt_tokens
     entry.tokensOut = record.usage.completion_tokens
+    // Priced as the x-switchyard-cost-usd header is: the provider's usage at its price table.
+    const priced = last === undefined ? undefined : request.server.providers.get(last.provider)?.prices.priceOf(last.model)
+    if (priced !== undefined && last?.success === true) entry.costUsd = costOf(record.usage, priced.price)
   }
   return entry
 }

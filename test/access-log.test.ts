@@ -3,7 +3,7 @@ import { postChat, readToEnd, simulatorEnv, startGateway, startSimulators } from
 
 // The access log: one line per request at info, once it is over; the arrival line only at debug.
 
-interface LogLine { level: number, msg: string, reqId?: string, [field: string]: unknown }
+interface LogLine { level: number, msg: string, reqId?: string, costUsd?: number, [field: string]: unknown }
 const parse = (lines: string[]): LogLine[] => lines.map((line) => JSON.parse(line) as LogLine)
 
 t.test('at info, one line per request once it is over, with the provider, model and tokens of a model request', async (t) => {
@@ -41,8 +41,9 @@ t.test('at info, one line per request once it is over, with the provider, model 
     tokensIn: Number,
     tokensOut: Number
   })
+  t.equal(chatLine?.costUsd?.toFixed(9), chat.headers.get('x-switchyard-cost-usd'), 'priced as the cost header is')
   t.notOk(JSON.stringify(lines).includes('private'), 'the query string is not logged')
-  t.match(streamLine, { reqId: stream.headers.get('x-request-id'), stream: true, provider: 'openai', statusCode: 200, tokensOut: Number })
+  t.match(streamLine, { reqId: stream.headers.get('x-request-id'), stream: true, provider: 'openai', statusCode: 200, tokensOut: Number, costUsd: Number })
   t.match(missingLine, { method: 'GET', path: '/v1/nowhere', statusCode: 404 })
   t.notOk('provider' in (missingLine ?? {}), 'a request that is not a model request says nothing of providers')
 })
