@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { closePools, drive, type Target } from './load.ts'
 import { cpuMicros, firstLine, freePort, startNode, waitForPort, type BenchProcess } from './processes.ts'
-import { arrivedBetween, HOPS, lineUp, monotonicUs, ownPhases, type ClientMarks, type Hop, type ServedMarks } from './request-timeline.ts'
+import { afterTheAnswer, arrivedBetween, HOPS, lineUp, monotonicUs, type ClientMarks, type Hop, type ServedMarks } from './request-timeline.ts'
 import { median } from './stats.ts'
 
 // `npm run bench:phases`: chat at c=1 through the floor and the compiled gateway, in interleaved rounds with
@@ -86,8 +86,8 @@ for (const { name, from, to, marks } of segments) {
   if (all === undefined) hops.set(name, lined)
   else for (const hop of Object.keys(HOPS) as Hop[]) all[hop].push(...lined[hop])
 }
-const floor = ownPhases(served.get('floor') ?? [])
-const gateway = ownPhases(served.get('switchyard') ?? [])
+const floor = afterTheAnswer(served.get('floor') ?? [])
+const gateway = afterTheAnswer(served.get('switchyard') ?? [])
 const hopMedian = (name: string, hop: Hop): number => median(hops.get(name)?.[hop] ?? [])
 const row = (label: string, floorValue: number, gatewayValue: number, digits: number): string =>
   `| ${label} | ${floorValue.toFixed(digits)} | ${gatewayValue.toFixed(digits)} | ${(gatewayValue - floorValue).toFixed(digits)} |`

@@ -11,20 +11,19 @@ export type ClientMarks = [sent: number, headers: number, done: number]
 
 export const monotonicUs = (): number => Number(process.hrtime.bigint()) / 1000
 
-const spans = (marks: readonly ServedMarks[], from: number, to: number): number[] =>
-  marks.filter((served) => served[from] !== 0 && served[to] !== 0).map((served) => (served[to] as number) - (served[from] as number))
-
 /**
- * A process's own phases, as medians: the request parsed → the provider's socket written; the provider's first
- * bytes → the client's socket written; the rest of that turn; and the wait for the next request.
+ * What a process does once it has written the answer, as medians: the rest of that turn (answer written → the
+ * next check phase), and the wait for the next request. The hops before it come from `lineUp`.
  */
-export function ownPhases (marks: readonly ServedMarks[]): { request: number, response: number, after: number, idle: number } {
+export function afterTheAnswer (marks: readonly ServedMarks[]): { after: number, idle: number } {
+  const after: number[] = []
   const idle: number[] = []
-  for (let index = 1; index < marks.length; index++) {
-    const free = marks[index - 1]?.[4] ?? 0
-    if (free !== 0) idle.push((marks[index] as ServedMarks)[0] - free)
-  }
-  return { request: median(spans(marks, 0, 1)), response: median(spans(marks, 2, 3)), after: median(spans(marks, 3, 4)), idle: median(idle) }
+  marks.forEach((served, index) => {
+    if (served[3] !== 0 && served[4] !== 0) after.push(served[4] - served[3])
+    const next = marks[index + 1]
+    if (next !== undefined && served[4] !== 0) idle.push(next[0] - served[4])
+  })
+  return { after: median(after), idle: median(idle) }
 }
 
 /** The hops of one request through a gateway (or the floor) to the provider and back, each a duration in µs. */
