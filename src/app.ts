@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
@@ -21,6 +20,7 @@ import adminApi from '../plugins/admin-api.ts'
 import { loadPriceOverrides } from './pricing.ts'
 import { LazyRequestLogger } from './lazy-request-logger.ts'
 import { AccessLog } from './access-log.ts'
+import { requestIdOf } from './request-id.ts'
 import { createInFlightRegistry, type InFlightRequests } from './chat/client-presence.ts'
 import type { IngressCallSettings } from './chat/request-call-options.ts'
 
@@ -72,7 +72,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
       ...(options.logStream === undefined ? {} : { stream: options.logStream })
     },
-    genReqId: () => randomUUID(),
+    genReqId: requestIdOf,
     childLoggerFactory: (logger, bindings, options) => new LazyRequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger,
     // One line per request instead of Fastify's two.
     logController: new AccessLog(),
