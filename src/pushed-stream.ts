@@ -67,10 +67,11 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
   private readonly queue: T[] = []
   private head = 0
   private readonly decoder: StreamDecoder
-  /** The decoder has said all it will; no more bytes are read. */
+  /**
+   * The decoder has said all it will, or the stream failed or was stopped: no more bytes are read, and whatever
+   * the body delivers later (its owner cutting it off) is no longer news to anyone.
+   */
   private complete = false
-  /** The body is no longer read: complete, failed or stopped. */
-  private detached = false
   private over = false
   private failure: GatewayError | undefined
   private firstWaiting: Waiting<T> | undefined
@@ -195,7 +196,6 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
   private completed (): void {
     this.complete = true
     this.decoder.end()
-    this.detach()
     if (this.firstWaiting !== undefined) {
       this.firstWaiting.resolve({ done: true, value: undefined })
       this.firstWaiting = undefined
@@ -205,7 +205,6 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
 
   private failed (error: unknown): void {
     this.complete = true
-    this.detach()
     if (this.firstWaiting !== undefined) {
       // Before the first chunk the caller owns the failure (it may try another provider).
       this.firstWaiting.reject(error)
@@ -251,7 +250,7 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
 
   private pauseFor (reason: 'sink' | 'queue'): void {
     if (reason === 'sink') this.sinkPaused = true
-    if (this.detached) return
+    if (this.complete) return
     this.body.pause()
     if (!this.held) {
       this.held = true
@@ -260,7 +259,7 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
   }
 
   private readOn (): void {
-    if (this.detached) return
+    if (this.complete) return
     // Released before resuming: a body that delivers inside `resume()` may be paused, and held, again there.
     if (this.held) {
       this.held = false
@@ -278,15 +277,9 @@ export class PushedStream<T> implements AsyncIterableIterator<T> {
     return chunk
   }
 
-  /** Stops reading the body: whatever it delivers later (its owner cutting it off) is no longer news to anyone. */
-  private detach (): void {
-    this.detached = true
-  }
-
   /** The call is over: let it and the body go, once. */
   private end (): void {
     this.complete = true
-    this.detach()
     if (this.over) return
     this.over = true
     this.hooks.finish()
