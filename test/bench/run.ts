@@ -11,7 +11,8 @@ import { startPortkey } from './portkey.ts'
 import { percentile, summarize, type Summary } from './stats.ts'
 
 // `npm run bench [-- --peer portkey] [-- --rounds N]`: the simulator, the floor, Switchyard (metrics on and off)
-// and optionally Portkey as separate processes, driven in interleaved rounds so machine noise hits all alike.
+// and optionally Portkey as separate processes, driven in interleaved rounds so machine noise hits all alike. In
+// scenario (a) the JSON floor runs beside them as a reference row.
 
 const { values: options } = parseArgs({
   options: {
@@ -109,7 +110,11 @@ async function main (): Promise<void> {
   const floorPort = await freePort()
   const floor = startNode('floor', [...TSX, 'test/bench/floor.ts'], { PORT: String(floorPort), UPSTREAM_URL: simulator.url, UPSTREAM_KEY: simulator.apiKey }, ROOT)
   processes.push(floor)
+  const jsonFloorPort = await freePort()
+  const jsonFloor = startNode('json floor', [...TSX, 'test/bench/json-floor.ts'], { PORT: String(jsonFloorPort), UPSTREAM_URL: simulator.url, UPSTREAM_KEY: simulator.apiKey }, ROOT)
+  processes.push(jsonFloor)
   await waitForPort(floorPort)
+  await waitForPort(jsonFloorPort)
   const gateway = await startGateway('switchyard', simulator.url, simulator.apiKey, { GEMINI_API_KEY: geminiSimulator.apiKey, GEMINI_BASE_URL: geminiSimulator.url })
   const bare = await startGateway('switchyard-metrics-off', simulator.url, simulator.apiKey, { METRICS: 'off' })
   // Idle memory from a gateway that never serves a request: 1 s after start-up, and again after the other
@@ -122,6 +127,8 @@ async function main (): Promise<void> {
 
   const direct: Target = { name: 'direct', origin: simulatorOrigin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${simulator.apiKey}` } }
   const floorTarget: Target = { name: 'floor', origin: `http://127.0.0.1:${floorPort}`, path: '/v1/chat/completions', headers: {}, pid: floor.pid }
+  // A reference row, not a target: how much of the gap to the floor the JSON round trips alone make.
+  const jsonFloorTarget: Target = { name: 'json floor', origin: `http://127.0.0.1:${jsonFloorPort}`, path: '/v1/chat/completions', headers: {}, pid: jsonFloor.pid }
   const switchyard: Target = { name: 'switchyard', origin: `http://127.0.0.1:${gateway.port}`, path: '/v1/chat/completions', headers: {}, pid: gateway.process.pid }
   const metricsOff: Target = { name: 'switchyard (metrics off)', origin: `http://127.0.0.1:${bare.port}`, path: '/v1/chat/completions', headers: {}, pid: bare.process.pid }
   const peers: Target[] = []
@@ -154,8 +161,8 @@ async function main (): Promise<void> {
 
   const nonStream = chatBody(false)
   if (options.quick) {
-    record('a: chat, c=1', await interleaved([direct, floorTarget, switchyard, metricsOff], nonStream, 1, 1000, false))
-    record('a: chat, c=32', await interleaved([direct, floorTarget, switchyard, metricsOff], nonStream, 32, 2000, false))
+    record('a: chat, c=1', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff], nonStream, 1, 1000, false))
+    record('a: chat, c=32', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff], nonStream, 32, 2000, false))
     for (const [scenario, byTarget] of Object.entries(results)) {
       process.stdout.write(`${scenario}\n`)
       const directP50 = byTarget.direct?.p50 ?? Number.NaN
@@ -166,8 +173,8 @@ async function main (): Promise<void> {
     }
     return
   }
-  record('a: chat, c=1', await interleaved([direct, floorTarget, switchyard, ...peers], nonStream, 1, 300, false))
-  record('a: chat, c=32', await interleaved([direct, floorTarget, switchyard, metricsOff, ...peers], nonStream, 32, 2000, false))
+  record('a: chat, c=1', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, ...peers], nonStream, 1, 300, false))
+  record('a: chat, c=32', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff, ...peers], nonStream, 32, 2000, false))
   record('a: chat, c=64', await interleaved([direct, floorTarget, switchyard, metricsOff, ...peers], nonStream, 64, 2000, false))
   record(`b: stream ${STREAM_DELTAS} deltas 2 ms apart, c=16`, await interleaved([direct, floorTarget, switchyard, ...peers], chatBody(true), 16, STREAMS_PER_SEGMENT, true))
   // (d) translation cost: an Anthropic Messages request translated to Gemini and back, against an OpenAI
@@ -295,6 +302,12 @@ function checkTargets (results: Record<string, Record<string, Summary>>, idle: I
     return { target, measured: `${ratio(Math.max(0, ours), floor)} (${values})`, pass: ours / floor <= limit }
   }
   checks.push(addedCheck('c=1 added p50 ≤ 1.25× floor', c1, 'p50', 1.25))
+  const jsonFloorP50 = added(c1, 'json floor', 'p50')
+  checks.push({
+    target: 'reference, no target: the JSON floor\'s c=1 added p50',
+    measured: `${ratio(jsonFloorP50, added(c1, 'floor', 'p50'))} the floor's (${(jsonFloorP50 * 1000).toFixed(0)} µs)`,
+    pass: null
+  })
   checks.push(addedCheck('c=1 added p99 ≤ 1.5× floor', c1, 'p99', 1.5))
   const rps = (c32.switchyard?.rps ?? 0) / (c32.floor?.rps ?? 1)
   checks.push({ target: 'c=32 req/s ≥ 0.75× floor', measured: `${rps.toFixed(2)}× (${(c32.switchyard?.rps ?? 0).toFixed(0)} vs ${(c32.floor?.rps ?? 0).toFixed(0)})`, pass: rps >= 0.75 })
