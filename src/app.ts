@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
@@ -154,9 +155,21 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
 
   // Fastify closes idle keep-alive connections once, when closing starts. A connection whose stream finishes during
   // the drain would then idle for the whole keep-alive timeout and hold shutdown up, so keep closing idle ones.
+  // Node does not count a connection that has not sent a byte yet as idle (it is waiting out its headers timeout, a
+  // minute), and clients and load balancers open such connections ahead of use: those are closed too.
+  const connections = new Set<Socket>()
+  app.server.on('connection', (socket: Socket) => {
+    connections.add(socket)
+    socket.once('close', () => { connections.delete(socket) })
+  })
+  const closeIdle = (): void => {
+    app.server.closeIdleConnections()
+    for (const socket of connections) if (socket.bytesRead === 0) socket.destroy()
+  }
   let drainTimer: NodeJS.Timeout | undefined
   app.addHook('preClose', async () => {
-    drainTimer = setInterval(() => { app.server.closeIdleConnections() }, 100)
+    closeIdle()
+    drainTimer = setInterval(closeIdle, 100)
     drainTimer.unref()
   })
   app.addHook('onClose', async () => { clearInterval(drainTimer) })

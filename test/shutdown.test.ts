@@ -1,4 +1,7 @@
 import t from 'tap'
+import { connect } from 'node:net'
+import { once } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { postChat, readToEnd, simulatorEnv, startGateway, startSimulators } from './helpers/gateway.ts'
 
 t.test('closing the gateway lets an in-flight stream finish and refuses new connections', async (t) => {
@@ -16,4 +19,22 @@ t.test('closing the gateway lets an in-flight stream finish and refuses new conn
   t.ok(text.endsWith('data: [DONE]\n\n'), 'the in-flight stream finished normally (~500 ms of it remained at close)')
   await closing
   t.equal(simulators.groq.abandoned, 0, 'the upstream call was not cut')
+})
+
+t.test('a connection that never sent a byte does not hold shutdown up, and a used idle one neither', async (t) => {
+  const simulators = await startSimulators(t)
+  const gateway = await startGateway(t, simulatorEnv(simulators))
+  const port = Number(new URL(gateway.url).port)
+  // Opened ahead of use, as clients and load balancers do: Node counts it as waiting for its first request.
+  const unused = connect(port, '127.0.0.1')
+  await once(unused, 'connect')
+  const used = await fetch(`${gateway.url}/healthz`)
+  await used.arrayBuffer()
+  const unusedClosed = once(unused, 'close')
+  const started = Date.now()
+  const closed = await Promise.race([gateway.app.close().then(() => true), sleep(3000).then(() => false)])
+  t.ok(closed, `the gateway closed in ${Date.now() - started} ms (Node's headers timeout would hold it a minute)`)
+  await unusedClosed
+  t.pass('the unused connection was closed')
+  unused.destroy()
 })
