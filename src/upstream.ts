@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import { EnvHttpProxyAgent, Pool, ProxyAgent, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
+import { EnvHttpProxyAgent, Pool, ProxyAgent } from './undici-dispatchers.ts'
 import {
   GatewayError,
   upstreamTimeout,
