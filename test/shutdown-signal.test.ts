@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { Client } from 'undici'
@@ -89,4 +90,15 @@ t.test('SIGTERM past the grace period: a stream ends with an error event, a wait
   const elapsed = Date.now() - signalled
   t.ok(elapsed >= 300 && elapsed < 2000, `exited after the grace period (${elapsed} ms)`)
   t.equal(groq.abandoned - abandonedBefore, 2, 'both provider calls were aborted')
+})
+
+t.test('SIGTERM with a connection opened ahead of use and never used: exit 0 at once, not after the grace period', async (t) => {
+  const server = await startServer(10_000)
+  const unused = connect(Number(new URL(server.origin).port), '127.0.0.1')
+  t.teardown(() => unused.destroy())
+  await once(unused, 'connect')
+  const started = Date.now()
+  server.kill('SIGTERM')
+  t.equal(await server.exited, 0, 'exit code 0')
+  t.ok(Date.now() - started < 5000, `exited ${Date.now() - started} ms after the signal (the grace period is 10 s)`)
 })
