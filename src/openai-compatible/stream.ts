@@ -57,7 +57,8 @@ export function createOpenAICompatibleStreamTranslator (
       const choice = choices[position] as WireChoice
       const index = choice.index ?? position
       const delta = toDelta(choice, index)
-      const logprobs = dialect.logprobs === undefined ? choice.logprobs : dialect.logprobs.chunk(choice, choice.delta?.content === undefined ? '' : splitContent(choice.delta.content).text ?? '')
+      // The delta's text is its content as split from any thinking parts; an empty one it leaves out.
+      const logprobs = dialect.logprobs === undefined ? choice.logprobs : dialect.logprobs.chunk(choice, delta?.content ?? '')
       // A chunk that carries log probabilities is news even when its text is empty.
       if (logprobs != null) deltas.push({ index, delta: delta ?? {}, logprobs, finish_reason: null })
       else if (delta !== undefined) deltas.push({ index, delta, finish_reason: null })
