@@ -99,7 +99,7 @@ t.test('schema: JSON Schema converted to the OpenAPI subset Gemini accepts', asy
     },
     required: ['kind', 'ghost'],
     $defs: { place: { type: 'object', properties: { city: { type: 'string' } } } }
-  }), {
+  }, { owner: 'tool \'query\'', param: 'tools[0].function.parameters' }), {
     type: 'object',
     properties: {
       kind: { enum: ['search'] },

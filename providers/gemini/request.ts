@@ -1,7 +1,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../../src/canonical/chat-request.ts'
 import type { UpstreamRequest } from '../../src/provider.ts'
 import { invalidRequest } from '../../src/errors.ts'
-import { toFunctionParameters, toGeminiSchema } from './schema.ts'
+import { createSchemaBudget, toFunctionParameters, toGeminiSchema } from './schema.ts'
 import { decodeToolCallId } from './tool-call-id.ts'
 import { thinkingConfigFor } from './thinking.ts'
 import { reasoningEffortOf } from '../../src/canonical/reasoning-effort.ts'
@@ -14,6 +14,7 @@ export function toGeminiRequest (request: ChatRequest): UpstreamRequest {
   const model = encodeURIComponent(request.model)
   const path = request.stream === true ? `/models/${model}:streamGenerateContent?alt=sse` : `/models/${model}:generateContent`
   const body: Record<string, unknown> = { contents: toContents(request.messages) }
+  const schemaBudget = createSchemaBudget()
 
   const system = request.messages
     .map((message, index) => ({ message, index }))
@@ -23,10 +24,11 @@ export function toGeminiRequest (request: ChatRequest): UpstreamRequest {
 
   if (request.tools !== undefined && request.tools.length > 0) {
     body.tools = [{
-      functionDeclarations: request.tools.map((tool) => {
+      functionDeclarations: request.tools.map((tool, index) => {
         const declaration: Record<string, unknown> = { name: tool.function.name }
         if (tool.function.description !== undefined) declaration.description = tool.function.description
-        const parameters = toFunctionParameters(tool.function.parameters)
+        const origin = { owner: `tool '${tool.function.name}'`, param: `tools[${index}].function.parameters` }
+        const parameters = toFunctionParameters(tool.function.parameters, origin, schemaBudget)
         if (parameters !== undefined) declaration.parameters = parameters
         return declaration
       })
@@ -60,8 +62,7 @@ export function toGeminiRequest (request: ChatRequest): UpstreamRequest {
     config.responseMimeType = 'application/json'
     const schema = format.json_schema?.schema
     if (schema !== undefined) {
-      const converted = toGeminiSchema(schema)
-      if (converted !== undefined) config.responseSchema = converted
+      config.responseSchema = toGeminiSchema(schema, { owner: 'response_format', param: 'response_format.json_schema.schema' }, schemaBudget)
     }
   }
   const effort = reasoningEffortOf(request)
