@@ -69,12 +69,19 @@ t.test('sent as a stream: pings on long silences, and message_start before anyth
   body.push('data: early\n\n')
   const app = Fastify()
   t.teardown(async () => { await app.close() })
-  app.get('/', async (_request, reply) =>
-    sendChunkStream(reply, await first, stream, new AnthropicStreamEncoding({ messageId: 'msg_2', model: 'm', estimatedInputTokens: 1, pingAfterMs: 20 })))
-  setTimeout(() => {
-    body.push('data: late\n\n')
-    body.push(null)
-  }, 80)
+  // The provider speaks again once two pings have gone out: counted on the response, not guessed from a clock.
+  app.get('/', async (_request, reply) => {
+    const write = reply.raw.write.bind(reply.raw) as (text: string) => boolean
+    let pings = 0
+    reply.raw.write = ((text: string) => {
+      if (text.startsWith('event: ping') && ++pings === 2) {
+        body.push('data: late\n\n')
+        body.push(null)
+      }
+      return write(text)
+    }) as typeof reply.raw.write
+    return sendChunkStream(reply, await first, stream, new AnthropicStreamEncoding({ messageId: 'msg_2', model: 'm', estimatedInputTokens: 1, pingAfterMs: 20 }))
+  })
   const out = events((await app.inject({ method: 'GET', url: '/' })).body)
   t.equal(out[0]?.event, 'message_start')
   t.ok(out.filter((item) => item.event === 'ping').length >= 2, 'pings while the provider is silent')
