@@ -80,8 +80,10 @@ export function resolveProviderSettings (
   return candidate as ProviderSettings
 }
 
+/** A table looked up by client-sent model names, so it has no prototype: `constructor` must not be found in it. */
 function parseModelMap (text: string | undefined, fail: () => never): Record<string, string> {
-  if (text === undefined) return {}
+  const map: Record<string, string> = Object.create(null) as Record<string, string>
+  if (text === undefined) return map
   if (text.startsWith('{')) {
     let parsed: unknown
     try {
@@ -90,9 +92,8 @@ function parseModelMap (text: string | undefined, fail: () => never): Record<str
       return fail()
     }
     if (!Value.Check(Type.Record(Type.String(), Type.String({ minLength: 1 })), parsed)) return fail()
-    return parsed
+    return Object.assign(map, parsed)
   }
-  const map: Record<string, string> = {}
   for (const pair of text.split(',')) {
     const [from, to, extra] = pair.split('=').map((part) => part.trim())
     if (from === undefined || from === '' || to === undefined || to === '' || extra !== undefined) return fail()

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Nullable } from './nullable.ts'
+import { ModelNameSchema } from './model-name.ts'
 
 // The canonical request is OpenAI Chat Completions. Only the fields the gateway reads or must type-check are
 // declared; anything else is kept (additional properties are allowed) so OpenAI itself receives it unchanged.
@@ -72,7 +73,7 @@ export const ResponseFormatSchema = Type.Object({
 })
 
 export const ChatRequestSchema = Type.Object({
-  model: Type.String({ minLength: 1 }),
+  model: ModelNameSchema,
   messages: Type.Array(ChatMessageSchema, { minItems: 1 }),
   stream: Type.Optional(Nullable(Type.Boolean())),
   stream_options: Type.Optional(Nullable(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }))),

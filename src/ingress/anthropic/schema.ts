@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { ModelNameSchema } from '../../canonical/model-name.ts'
 
 // Anthropic Messages requests as the gateway checks them: the fields it reads are typed, everything else
 // (thinking, metadata, cache_control, container, mcp_servers, future fields) is allowed and kept.
@@ -6,7 +7,7 @@ import { Type, type Static } from '@sinclair/typebox'
 const Block = Type.Object({ type: Type.String({ minLength: 1 }) }, { additionalProperties: true })
 
 export const MessagesRequestSchema = Type.Object({
-  model: Type.String({ minLength: 1 }),
+  model: ModelNameSchema,
   max_tokens: Type.Integer({ minimum: 0 }),
   messages: Type.Array(Type.Object({
     role: Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system')]),
@@ -29,7 +30,7 @@ export const MessagesRequestSchema = Type.Object({
 export type MessagesRequest = Static<typeof MessagesRequestSchema> & Record<string, unknown>
 
 export const CountTokensRequestSchema = Type.Object({
-  model: Type.String({ minLength: 1 }),
+  model: ModelNameSchema,
   messages: MessagesRequestSchema.properties.messages,
   system: MessagesRequestSchema.properties.system,
   tools: MessagesRequestSchema.properties.tools
