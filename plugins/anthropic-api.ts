@@ -8,6 +8,7 @@ import { passThrough, type PassThroughResult } from '../src/ingress/anthropic/pa
 import { anthropicPromptChars } from '../src/ingress/anthropic/prompt-size.ts'
 import { asGatewayError } from '../src/ingress/openai/errors.ts'
 import { toClientError } from '../src/ingress/client-error.ts'
+import { checkJsonDepth } from '../src/ingress/json-depth.ts'
 import { unauthenticated, type GatewayError } from '../src/errors.ts'
 import { firstHeaderValue } from '../src/http-headers.ts'
 import { encodeSseEvent } from '../src/sse.ts'
@@ -45,6 +46,8 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
       ? undefined
       : unauthenticated('Missing or invalid gateway API key. Send it as `x-api-key: <key>` or `Authorization: Bearer <key>`.'))
   })
+
+  app.addHook('preValidation', (request, _reply, done) => { done(checkJsonDepth(request.body)) })
 
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
     const mapped = toClientError(error)

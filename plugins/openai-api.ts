@@ -3,6 +3,7 @@ import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-reque
 import { OpenAIStreamEncoding } from '../src/ingress/openai/encode-stream.ts'
 import { asGatewayError, renderOpenAIError } from '../src/ingress/openai/errors.ts'
 import { toClientError } from '../src/ingress/client-error.ts'
+import { checkJsonDepth } from '../src/ingress/json-depth.ts'
 import { notFound, unauthenticated, type GatewayError } from '../src/errors.ts'
 import { costOf } from '../src/pricing.ts'
 import type { RegisteredProvider } from './provider-registry.ts'
@@ -29,6 +30,8 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
       ? undefined
       : unauthenticated('Missing or invalid gateway API key. Send it as `Authorization: Bearer <key>`.'))
   })
+
+  app.addHook('preValidation', (request, _reply, done) => { done(checkJsonDepth(request.body)) })
 
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
     const mapped = toClientError(error)

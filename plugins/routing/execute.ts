@@ -93,13 +93,18 @@ export async function executePlan<T> (
       const kind = classifyFailure(failure)
       if (kind === 'rate-limited') health.rateLimited(clock(), failure.retryAfterSeconds, failure.message)
       else if (kind === 'retry') health.failed(clock(), failure.message, status)
-      else if (failure.kind === 'client_closed') health.released()
+      else if (failure.kind === 'client_closed' || isClientsFault(failure)) health.released()
       else health.succeeded(clock())
       if (kind === 'final') throw error
       ;(failures ??= []).push(failure)
     }
   }
   throw allFailed(failures ?? [], attempts, skipped ?? [])
+}
+
+/** Refused before the provider was called (the request could not be translated): says nothing of the provider. */
+function isClientsFault (failure: GatewayError): boolean {
+  return failure.upstreamStatus === undefined && failure.kind === 'invalid_request'
 }
 
 /** One attempt's call options: the request's, with the accounting hooks a stream needs. */

@@ -4,8 +4,8 @@ import type { ChatResponse } from '../canonical/chat-response.ts'
 import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CallContext, ProviderDefinition } from '../provider.ts'
 import type { UpstreamClient } from '../upstream.ts'
-import { upstreamProtocolError, type GatewayError } from '../errors.ts'
-import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream } from './upstream-call.ts'
+import { GatewayError, upstreamProtocolError } from '../errors.ts'
+import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream, type UpstreamRequestLine } from './upstream-call.ts'
 import type { ClientPresence } from './client-presence.ts'
 import { translatedEvents } from './provider-chunk-stream.ts'
 import type { PushedStream } from '../pushed-stream.ts'
@@ -64,6 +64,27 @@ export function createCallContext (
 }
 
 /**
+ * The provider's request, translated and serialised. Whatever fails here is about the client's request, not the
+ * provider, which has not been called: a translator's own refusal passes as it is, anything else becomes a 400,
+ * so that it can never count against the provider's health.
+ */
+function buildRequestLine (target: ProviderTarget, request: ChatRequest, ctx: CallContext): UpstreamRequestLine {
+  try {
+    const upstreamRequest = target.definition.toUpstreamRequest(request, ctx)
+    return {
+      path: upstreamRequest.path,
+      headers: target.headers as Record<string, string>,
+      body: JSON.stringify(upstreamRequest.body),
+      waitingFor: ctx.stream ? 'first chunk' : 'complete answer'
+    }
+  } catch (error) {
+    if (error instanceof GatewayError) throw error
+    ctx.notice('a request could not be translated', { err: error })
+    throw new GatewayError('invalid_request', 400, `The gateway could not translate this request for ${target.name}.`, { code: 'untranslatable_request', cause: error })
+  }
+}
+
+/**
  * Sends one canonical request to one provider. Resolves once the provider has answered (non-streaming) or
  * produced its first chunk (streaming), so that every failure before the first byte reaches the client is
  * still an ordinary error the caller can render or retry. After that, the returned generator owns the call:
@@ -74,13 +95,7 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
   const log = options.log
   const ctx = createCallContext(target.name, request.model, options.requestId, stream,
     log === undefined ? undefined : (message, fields) => { log.warn({ provider: target.name, model: request.model, ...fields }, message) })
-  const upstreamRequest = target.definition.toUpstreamRequest(request, ctx)
-  const line = {
-    path: upstreamRequest.path,
-    headers: target.headers as Record<string, string>,
-    body: JSON.stringify(upstreamRequest.body),
-    waitingFor: stream ? 'first chunk' : 'complete answer'
-  }
+  const line = buildRequestLine(target, request, ctx)
 
   if (!stream) {
     return await fetchUpstreamAnswer(target, options, line, (text) => {
