@@ -50,7 +50,8 @@ const loadShedding: FastifyPluginAsync<LoadSheddingOptions> = async (app, option
 
   if (options.maxConcurrentRequests > 0) {
     let inFlight = 0
-    app.addHook('onRequest', (request, reply, done) => {
+    // Counted once the body is in, so a client uploading slowly holds no slot (RECEIVE_TIMEOUT_MS bounds it).
+    app.addHook('preHandler', (request, reply, done) => {
       if (!isModelRoute(request.routeOptions.url)) {
         done()
         return

@@ -22,6 +22,7 @@ import { loadPriceOverrides } from './pricing.ts'
 import { LazyRequestLogger } from './lazy-request-logger.ts'
 import { AccessLog } from './access-log.ts'
 import { requestIdOf } from './request-id.ts'
+import { answerClientSocketError } from './ingress/client-socket-error.ts'
 import { createInFlightRegistry, type InFlightRequests } from './chat/client-presence.ts'
 import type { IngressCallSettings } from './chat/request-call-options.ts'
 
@@ -66,6 +67,18 @@ function nonEmpty (value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim()
 }
 
+/**
+ * Deadlines for a client to send its request, checked every second rather than Node's 30: a slowloris client
+ * trickling headers or a body holds its connection at most this long, and never a request slot (those are
+ * counted once the body is in). MAX_CONNECTIONS caps open connections; 0 leaves that to the system.
+ */
+function limitClientSockets (server: FastifyInstance['server'], config: Config): void {
+  server.requestTimeout = config.RECEIVE_TIMEOUT_MS
+  server.headersTimeout = Math.min(config.HEADERS_TIMEOUT_MS, config.RECEIVE_TIMEOUT_MS)
+  ;(server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.min(1000, server.headersTimeout)
+  if (config.MAX_CONNECTIONS > 0) server.maxConnections = config.MAX_CONNECTIONS
+}
+
 export async function buildApp (options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
@@ -78,6 +91,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     // One line per request instead of Fastify's two.
     logController: new AccessLog(),
     return503OnClosing: true,
+    clientErrorHandler: answerClientSocketError,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } }
   })
@@ -85,6 +99,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(fastifyEnv, { schema: ConfigSchema, data: options.env })
   const config = Object.freeze({ ...app.config })
   app.log.level = config.LOG_LEVEL
+  limitClientSockets(app.server, config)
 
   await app.register(sensible)
   app.addHook('onRequest', (request, reply, done) => {
