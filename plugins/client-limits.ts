@@ -25,7 +25,10 @@ export type Limit = Static<typeof LimitSchema>
 export type ClientLimitsFile = Static<typeof ClientLimitsFileSchema>
 
 export interface ClientUsage {
-  /** `key:` plus the first 12 hex digits of the key's SHA-256, or `anonymous` without a key. */
+  /**
+   * `key:` plus the first 12 hex digits of the key's SHA-256 when GATEWAY_API_KEYS is set; without gateway keys,
+   * any token would do, so clients are told apart by `address:` and their IP address instead.
+   */
   client: string
   requests: number
   limited: number
@@ -75,9 +78,15 @@ const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, option
   const perKey = new Map(Object.entries(file.keys ?? {}).map(([key, limit]) => [fingerprintOfKey(key), limit]))
   const defaults: Limit = { ...options.defaults, ...file.default }
   const clients = new Map<string, Client>()
+  const byKey = app.clientAuth.required
+  if (!byKey) {
+    app.log.warn(perKey.size > 0
+      ? 'client limits: GATEWAY_API_KEYS is not set, so any token is accepted and limits count per client address; the per-key limits of CLIENT_LIMITS_FILE are not applied'
+      : 'client limits: GATEWAY_API_KEYS is not set, so any token is accepted and limits count per client address')
+  }
 
   function clientOf (request: FastifyRequest): Client {
-    const id = app.clientAuth.keyFingerprint(request) ?? 'anonymous'
+    const id = byKey ? app.clientAuth.keyFingerprint(request) ?? 'anonymous' : `address:${request.ip}`
     let client = clients.get(id)
     if (client === undefined) {
       if (clients.size >= TRACKED_CLIENTS_LIMIT) clients.delete(clients.keys().next().value ?? '')

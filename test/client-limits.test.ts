@@ -49,3 +49,17 @@ t.test('tokens per minute from CLIENT_LIMITS_FILE, per key', async (t) => {
   await writeFile(file, '{"keys": {"k": {"tokensPerMinute": -1}}}')
   await t.rejects(startGateway(t, { GATEWAY_API_KEYS: 'k', CLIENT_LIMITS_FILE: file }), /CLIENT_LIMITS_FILE=/)
 })
+
+t.test('without GATEWAY_API_KEYS, limits count per client address: a new token every request is the same client', async (t) => {
+  const gateway = await startGateway(t, { ...simulatorEnv({ groq }), CLIENT_REQUESTS_PER_MINUTE: '2' })
+  t.ok(gateway.logs.some((line) => line.includes('limits count per client address')), 'start-up says so')
+  t.equal((await postChat(gateway.url, hello, { headers: as('rot-0') })).status, 200)
+  t.equal((await postChat(gateway.url, hello, { headers: as('rot-1') })).status, 200)
+  for (let index = 2; index < 6; index++) {
+    const rotated = await postChat(gateway.url, hello, { headers: as(`rot-${index}`) })
+    t.equal(rotated.status, 429, `token rot-${index} is still the same client`)
+    await rotated.arrayBuffer()
+  }
+  const clients = (await (await fetch(`${gateway.url}/providers/clients`)).json() as { clients: Array<{ client: string, requests: number, limited: number }> }).clients
+  t.same(clients.map((client) => [client.client, client.requests, client.limited]), [['address:127.0.0.1', 2, 4]])
+})
