@@ -10,7 +10,8 @@ import { drainedOrClosed } from './drained-or-closed.ts'
 // passed in as `handle`.
 
 export type SimulatorFault =
-  | { kind: 'status', status: number, body?: unknown, retryAfter?: string }
+  /** The provider's error body for `status`, with `message` when given, or `body` as it is. */
+  | { kind: 'status', status: number, body?: unknown, message?: string, retryAfter?: string }
   /** Accept the request and never answer. */
   | { kind: 'hang' }
   /** Destroy the connection before answering. */
@@ -25,7 +26,7 @@ export type SimulatorFault =
   /** End the answer cleanly halfway through the JSON body, or halfway through a stream's next event. */
   | { kind: 'truncate', events?: number }
   /** Answer 200 with the provider's error body (on a stream: its error event after this many events). */
-  | { kind: 'error-body', events?: number }
+  | { kind: 'error-body', events?: number, message?: string }
 
 export interface RecordedRequest {
   method: string
@@ -133,7 +134,7 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
     const fault = req.method === 'POST' ? faults.shift() : undefined
     if (fault?.kind === 'status') {
       const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }
-      return sendJson(res, fault.status, fault.body ?? options.errorBody(fault.status, `Simulated failure ${fault.status}`), headers)
+      return sendJson(res, fault.status, fault.body ?? options.errorBody(fault.status, fault.message ?? `Simulated failure ${fault.status}`), headers)
     }
     if (fault?.kind === 'hang') return
     if (fault?.kind === 'reset') {
@@ -146,7 +147,7 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
     if (fault?.kind === 'drip') return drip(res, fault.intervalMs, reply.events?.slice(0, fault.events ?? 0))
     if (fault?.kind === 'truncate') return truncate(res, reply, fault.events ?? 0)
     if (fault?.kind === 'error-body') {
-      const body = options.errorBody(500, 'Simulated error inside a 200 answer')
+      const body = options.errorBody(500, fault.message ?? 'Simulated error inside a 200 answer')
       if (reply.events === undefined) return sendJson(res, 200, body)
       const errorEvent = options.streamErrorEvent?.(body) ?? `data: ${JSON.stringify(body)}\n\n`
       return writeEvents(res, [...reply.events.slice(0, fault.events ?? 0), errorEvent], undefined, simulator.script.chunkDelayMs)

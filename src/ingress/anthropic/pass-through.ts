@@ -6,6 +6,7 @@ import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream } from '../..
 import type { RequestRecord } from '../../request-record.ts'
 import type { PushedStream, StreamDecoder } from '../../pushed-stream.ts'
 import { utf8Chunks } from '../../utf8-chunks.ts'
+import { scrubSecrets, scrubText } from '../../chat/scrub-secrets.ts'
 import { fromAnthropicUsage, type AnthropicWireUsage } from './usage.ts'
 
 export type PassThroughResult =
@@ -63,6 +64,8 @@ export async function passThrough (target: ProviderTarget, model: string, reques
   const usage: AnthropicWireUsage = {}
   let stopped = false
   let relayedError: GatewayError | undefined
+  /** The provider's own error event is in the bytes being relayed: they go through the scrubber first. */
+  let errorPending = false
   const tap = createParser({
     onComment: call.eventArrived,
     onEvent: (event) => {
@@ -83,7 +86,8 @@ export async function passThrough (target: ProviderTarget, model: string, reques
       if (data.type === 'error') {
         // The provider ended the stream with its own, well-formed error event; it goes to the client as it is.
         stopped = true
-        relayedError = target.definition.parseUpstreamError(statusOfErrorType(data.error?.type), data, undefined)
+        errorPending = true
+        relayedError = scrubSecrets(target.definition.parseUpstreamError(statusOfErrorType(data.error?.type), data, undefined), target.secrets)
         return
       }
       if (data.type === 'content_block_delta') {
@@ -99,7 +103,12 @@ export async function passThrough (target: ProviderTarget, model: string, reques
   })
   // Bytes go out whole events at a time: the tail after the last blank line waits for the rest of its event, so
   // a stream cut off mid-event never leaves half an event in front of the error event that ends it.
-  const wholeEvents = (emit: (bytes: Buffer) => void): StreamDecoder => {
+  const wholeEvents = (emitBytes: (bytes: Buffer) => void): StreamDecoder => {
+    const emit = (bytes: Buffer): void => {
+      if (!errorPending) return emitBytes(bytes)
+      errorPending = false
+      emitBytes(Buffer.from(scrubText(bytes.toString(), target.secrets)))
+    }
     const text = utf8Chunks()
     let held: Buffer | undefined
     let sentAny = false
@@ -119,7 +128,11 @@ export async function passThrough (target: ProviderTarget, model: string, reques
       end: () => {
         if (!sentAny && (held === undefined || held.length === 0)) throw upstreamProtocolError(target.name, 'Anthropic ended the stream before sending anything')
         if (!stopped) throw upstreamProtocolError(target.name, 'Anthropic ended the stream before message_stop')
-        if (held !== undefined && held.length > 0) emit(held)
+        if (held !== undefined && held.length > 0) {
+          // Half an event the parser never finished: it may be an error event's, so it is scrubbed too.
+          errorPending = true
+          emit(held)
+        }
         if (relayedError !== undefined) options.onStreamError?.(relayedError)
       }
     }
