@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { ProviderManifestSchema, type ProviderDefinition } from '../src/provider.ts'
 import { indexCatalog, type CatalogIndex } from '../src/model-catalog.ts'
 import { ConfigurationError, resolveProviderSettings, type ProviderSettings } from '../src/provider-settings.ts'
-import { createProxyDispatcher, createUpstreamClient, type ProxySettings, type UpstreamClient } from '../src/upstream.ts'
+import { DEFAULT_MAX_RESPONSE_BYTES, createProxyDispatcher, createUpstreamClient, type ProxySettings, type UpstreamClient } from '../src/upstream.ts'
 import type { Env } from '../src/config.ts'
 import { createPriceLookup, type PriceLookup, type PriceOverrides } from '../src/pricing.ts'
 
@@ -35,6 +35,8 @@ export interface ProviderRegistryOptions {
   env: Env
   connectTimeoutMs: number
   keepAliveTimeoutMs?: number
+  /** MAX_RESPONSE_BYTES; 64 MB when absent. */
+  maxResponseBytes?: number
   proxy?: ProxySettings
   /** `PRICING_FILE`, by provider name, merged over each plugin's table. */
   priceOverrides?: PriceOverrides
@@ -81,6 +83,7 @@ export function createProviderRegistry (options: ProviderRegistryOptions): Provi
         ? createUpstreamClient(settings.baseUrl, {
           connectTimeoutMs: options.connectTimeoutMs,
           keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+          maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
           proxy
         })
         : undefined,

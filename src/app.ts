@@ -119,6 +119,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     env: options.env,
     priceOverrides: await loadPriceOverrides(config.PRICING_FILE),
     connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
+    maxResponseBytes: config.MAX_RESPONSE_BYTES,
     keepAliveTimeoutMs: options.upstreamKeepAliveTimeoutMs,
     proxy: {
       upstreamProxy: nonEmpty(config.UPSTREAM_PROXY),

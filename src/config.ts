@@ -19,6 +19,7 @@ export const ConfigSchema = Type.Object({
   RECEIVE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30000 }),
   HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10000 }),
   MAX_CONNECTIONS: Type.Integer({ minimum: 0, default: 0 }),
+  MAX_RESPONSE_BYTES: Type.Integer({ minimum: 1024, default: 67108864 }),
   CIRCUIT_COOLDOWN_MS: Type.Integer({ minimum: 1, default: 30000 }),
   RETRY_AFTER_MAX_MS: Type.Integer({ minimum: 0, default: 300000 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 30000 }),

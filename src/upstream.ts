@@ -18,6 +18,17 @@ export interface UpstreamClientOptions {
   keepAliveTimeoutMs?: number
   /** A shared proxy dispatcher (see `createProxyDispatcher`); without one each origin gets its own pool. */
   proxy?: Dispatcher
+  /** The largest whole answer, or single event of a stream, that is read (MAX_RESPONSE_BYTES). */
+  maxResponseBytes: number
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+/** The code of the error an answer past MAX_RESPONSE_BYTES fails with (mapped by `toGatewayError`). */
+const RESPONSE_TOO_LARGE = 'SWITCHYARD_RESPONSE_TOO_LARGE'
+
+function responseTooLarge (limit: number, what: string): Error {
+  return Object.assign(new Error(`${what} is larger than MAX_RESPONSE_BYTES (${limit} bytes)`), { code: RESPONSE_TOO_LARGE })
 }
 
 export interface UpstreamClient {
@@ -70,7 +81,7 @@ export interface ProxySettings {
  * through one proxy; otherwise `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` apply per origin. The values come from
  * the gateway's configuration, never straight from `process.env`.
  */
-export function createProxyDispatcher (settings: ProxySettings, options: UpstreamClientOptions): Dispatcher | undefined {
+export function createProxyDispatcher (settings: ProxySettings, options: Pick<UpstreamClientOptions, 'connectTimeoutMs' | 'keepAliveTimeoutMs'>): Dispatcher | undefined {
   const agentOptions = {
     connect: { timeout: options.connectTimeoutMs },
     ...(options.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeoutMs })
@@ -107,10 +118,10 @@ export function createUpstreamClient (baseUrl: string, options: UpstreamClientOp
     origin: url.origin,
     basePath,
     fetchText: (call) => new Promise((resolve, reject) => {
-      dispatcher.dispatch(dispatchOptions(call), new AnswerHandler(call.signal, resolve, undefined, reject))
+      dispatcher.dispatch(dispatchOptions(call), new AnswerHandler(call.signal, options.maxResponseBytes, resolve, undefined, reject))
     }),
     openStream: (call) => new Promise((resolve, reject) => {
-      dispatcher.dispatch(dispatchOptions(call), new AnswerHandler(call.signal, resolve, resolve, reject))
+      dispatcher.dispatch(dispatchOptions(call), new AnswerHandler(call.signal, options.maxResponseBytes, resolve, resolve, reject))
     }),
     // The shared proxy belongs to the registry, which closes it once.
     close: async () => { if (dispatcher !== options.proxy) await dispatcher.close() }
@@ -148,6 +159,8 @@ class AnswerHandler implements Dispatcher.DispatchHandler, ByteSource {
   private streaming = false
   private readonly chunks: Buffer[] = []
   private size = 0
+  /** A stream's bytes since the last blank line seen: the size of the event still coming, give or take a line. */
+  private sinceEvent = 0
   private listener: ByteListener | undefined
   private ended = false
   private failure: { error: unknown } | undefined
@@ -156,6 +169,7 @@ class AnswerHandler implements Dispatcher.DispatchHandler, ByteSource {
 
   constructor (
     private readonly signal: UpstreamCall['signal'],
+    private readonly maxResponseBytes: number,
     private readonly deliverText: (answer: UpstreamText) => void,
     // Named apart from undici's handler methods: it tells the two handler APIs apart by what a handler has.
     private readonly deliverStream: ((answer: UpstreamStream) => void) | undefined,
@@ -182,6 +196,13 @@ class AnswerHandler implements Dispatcher.DispatchHandler, ByteSource {
 
   onResponseData (controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.streaming) {
+      const boundary = Math.max(chunk.lastIndexOf('\n\n'), chunk.lastIndexOf('\n\r\n'))
+      this.sinceEvent = boundary < 0 ? this.sinceEvent + chunk.length : chunk.length - boundary
+      if (this.sinceEvent > this.maxResponseBytes) {
+        this.onResponseError(controller, responseTooLarge(this.maxResponseBytes, 'an event of the stream'))
+        controller.abort(new Error('a stream event ran past MAX_RESPONSE_BYTES'))
+        return
+      }
       if (this.listener !== undefined) this.listener.data(chunk)
       else if (!this.closed) this.chunks.push(chunk)
       return
@@ -192,6 +213,11 @@ class AnswerHandler implements Dispatcher.DispatchHandler, ByteSource {
     if (this.statusCode >= 400 && this.size > ERROR_BODY_LIMIT) {
       this.settleText()
       controller.abort(new Error('the error body ran past its cap'))
+    } else if (this.size > this.maxResponseBytes) {
+      // What was read is let go at once: the caller gets an error, not the answer.
+      this.chunks.length = 0
+      this.onResponseError(controller, responseTooLarge(this.maxResponseBytes, 'the answer'))
+      controller.abort(new Error('the answer ran past MAX_RESPONSE_BYTES'))
     }
   }
 
@@ -289,6 +315,8 @@ export function toGatewayError (error: unknown, provider: string, abortReason: u
   if (abortReason instanceof GatewayError) return abortReason
   const code = (error as { code?: unknown } | null)?.code
   switch (code) {
+    case RESPONSE_TOO_LARGE:
+      return new GatewayError('upstream_error', 502, `${provider}: ${(error as Error).message}`, { provider, code: 'response_too_large' })
     case 'UND_ERR_CONNECT_TIMEOUT':
       return upstreamTimeout(provider, 'timed out connecting to the provider')
     case 'UND_ERR_HEADERS_TIMEOUT':
