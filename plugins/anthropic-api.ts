@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import { MessagesRequestSchema, CountTokensRequestSchema, type MessagesRequest } from '../src/ingress/anthropic/schema.ts'
 import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
 import { toCanonicalRequest } from '../src/ingress/anthropic/to-canonical.ts'
@@ -7,7 +7,7 @@ import { AnthropicStreamEncoding } from '../src/ingress/anthropic/encode-stream.
 import { passThrough, type PassThroughResult } from '../src/ingress/anthropic/pass-through.ts'
 import { anthropicPromptChars } from '../src/ingress/anthropic/prompt-size.ts'
 import { asGatewayError } from '../src/ingress/openai/errors.ts'
-import { toClientError } from '../src/ingress/client-error.ts'
+import { createIngressErrorHandler } from '../src/ingress/error-handler.ts'
 import { checkJsonDepth } from '../src/ingress/json-depth.ts'
 import { unauthenticated, type GatewayError } from '../src/errors.ts'
 import { firstHeaderValue } from '../src/http-headers.ts'
@@ -49,13 +49,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
 
   app.addHook('preValidation', (request, _reply, done) => { done(checkJsonDepth(request.body)) })
 
-  app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
-    const mapped = toClientError(error)
-    if (request.record !== null) request.record.error = mapped
-    if (mapped.status >= 500) request.log.error({ err: error, provider: mapped.provider }, 'request failed')
-    if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds))
-    void reply.code(mapped.status).type('application/json').send(JSON.stringify(renderAnthropicError(mapped)))
-  })
+  app.setErrorHandler(createIngressErrorHandler((error) => JSON.stringify(renderAnthropicError(error)), 4 * options.bodyLimitBytes))
 
   const routeOptions = { schema: { body: MessagesRequestSchema }, bodyLimit: options.bodyLimitBytes }
   app.post('/messages', routeOptions, async (request, reply) => {

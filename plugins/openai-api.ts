@@ -1,10 +1,10 @@
-import type { FastifyError, FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-request.ts'
 import { OpenAIStreamEncoding } from '../src/ingress/openai/encode-stream.ts'
 import { asGatewayError, renderOpenAIError } from '../src/ingress/openai/errors.ts'
-import { toClientError } from '../src/ingress/client-error.ts'
+import { createIngressErrorHandler } from '../src/ingress/error-handler.ts'
 import { checkJsonDepth } from '../src/ingress/json-depth.ts'
-import { notFound, unauthenticated, type GatewayError } from '../src/errors.ts'
+import { notFound, unauthenticated } from '../src/errors.ts'
 import { costOf } from '../src/pricing.ts'
 import type { RegisteredProvider } from './provider-registry.ts'
 import { createRequestRecord, formatAttempts } from '../src/request-record.ts'
@@ -33,14 +33,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
 
   app.addHook('preValidation', (request, _reply, done) => { done(checkJsonDepth(request.body)) })
 
-  app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
-    const mapped = toClientError(error)
-    if (request.record !== null) request.record.error = mapped
-    if (mapped.status >= 500) request.log.error({ err: error, provider: mapped.provider }, 'request failed')
-    else if (mapped.provider !== undefined) request.log.warn({ provider: mapped.provider, status: mapped.status, upstreamStatus: mapped.upstreamStatus }, mapped.message)
-    if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds))
-    void reply.code(mapped.status).type('application/json').send(renderOpenAIError(mapped))
-  })
+  app.setErrorHandler(createIngressErrorHandler((error) => JSON.stringify(renderOpenAIError(error)), 4 * options.bodyLimitBytes))
 
   app.get('/models', async (_request, reply) => reply.type('application/json').send(modelList))
 

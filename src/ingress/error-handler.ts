@@ -1,0 +1,21 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { GatewayError } from '../errors.ts'
+import { toClientError } from './client-error.ts'
+import { drainRequest } from './drain-request.ts'
+
+/**
+ * An ingress's one error handler: whatever a route, a hook or Fastify threw, mapped to what the client is told,
+ * noted on the request record, logged once, and sent in the ingress protocol's shape (`render`) once the rest of
+ * an unread body has been drained.
+ */
+export function createIngressErrorHandler (render: (error: GatewayError) => string, drainLimitBytes: number) {
+  return async (error: FastifyError | GatewayError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const mapped = toClientError(error)
+    if (request.record !== null) request.record.error = mapped
+    if (mapped.status >= 500) request.log.error({ err: error, provider: mapped.provider }, 'request failed')
+    else if (mapped.provider !== undefined) request.log.warn({ provider: mapped.provider, status: mapped.status, upstreamStatus: mapped.upstreamStatus }, mapped.message)
+    if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds))
+    await drainRequest(request.raw, drainLimitBytes)
+    return await reply.code(mapped.status).type('application/json').send(render(mapped))
+  }
+}
