@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
 import type { FastifyInstance } from 'fastify'
-import pino, { type DestinationStream } from 'pino'
+import pino from 'pino'
 import { buildApp } from './app.ts'
 import type { Env } from './config.ts'
 import { shuttingDown } from './errors.ts'
@@ -21,7 +21,12 @@ const END_REQUESTS_MS = 2000
  * is ended cleanly (its provider call aborted; a 503, or a stream's error event, to its client) and the process
  * exits 0. Only connections still open END_REQUESTS_MS after that are cut, and the exit code is then 1.
  */
-export function closeOnSignals (app: FastifyInstance, graceMs: number, onClosed: () => Promise<void> = async () => {}): void {
+export function closeOnSignals (
+  app: FastifyInstance,
+  graceMs: number,
+  onClosed: () => Promise<void> = async () => {},
+  exit: (code: number) => void = () => {}
+): void {
   let closing = false
   const shutdown = (signal: NodeJS.Signals): void => {
     if (closing) return
@@ -50,6 +55,7 @@ export function closeOnSignals (app: FastifyInstance, graceMs: number, onClosed:
         app.log.error({ err: error }, 'error while shutting down')
         process.exitCode = 1
       })
+      .finally(() => { exit(typeof process.exitCode === 'number' ? process.exitCode : 0) })
   }
   process.once('SIGTERM', shutdown)
   process.once('SIGINT', shutdown)
@@ -60,19 +66,47 @@ export function closeOnSignals (app: FastifyInstance, graceMs: number, onClosed:
  * second has passed. Written line by line (pino's default), every line is its own write on libuv's thread pool.
  * Whatever is buffered is written out when the process exits, unless it is killed outright.
  */
-function logDestination (): DestinationStream {
+type LogDestination = ReturnType<typeof pino.destination>
+
+function logDestination (): LogDestination {
   return pino.destination({ dest: process.stdout.fd, sync: false, minLength: 4096, periodicFlush: 250 })
+}
+
+/** How long the last log lines get to be written at exit. */
+const FINAL_FLUSH_MS = 1000
+
+/**
+ * Ends the process once the gateway has closed, whatever its log sink does. What is buffered is written if the
+ * sink takes it within FINAL_FLUSH_MS. A sink that is gone (standard output a closed pipe, a dead log shipper)
+ * or stalled is then let go: SonicBoom's own flush at exit retries a failing write forever, and left to itself
+ * the process never ended.
+ */
+export function exitAfterFlushing (destination: LogDestination): (code: number) => void {
+  return (code) => {
+    let flushed = false
+    const finish = (): void => {
+      if (!flushed) destination.flushSync = () => {}
+      process.exit(code)
+    }
+    const timer = setTimeout(finish, FINAL_FLUSH_MS)
+    destination.flush((error?: Error) => {
+      flushed = error == null
+      clearTimeout(timer)
+      finish()
+    })
+  }
 }
 
 async function main (): Promise<void> {
   let app: FastifyInstance
+  const destination = logDestination()
   try {
-    app = await buildApp({ env: readEnvironment(), logStream: logDestination() })
+    app = await buildApp({ env: readEnvironment(), logStream: destination })
   } catch (error) {
     console.error(`switchyard: cannot start: ${(error as Error).message}`)
     process.exit(1)
   }
-  closeOnSignals(app, app.config.SHUTDOWN_GRACE_MS)
+  closeOnSignals(app, app.config.SHUTDOWN_GRACE_MS, undefined, exitAfterFlushing(destination))
   await app.listen({ port: app.config.PORT, host: app.config.HOST })
 }
 

@@ -16,25 +16,30 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const groq = await startGroq()
 t.teardown(() => groq.close())
 
-async function startServer (graceMs: number): Promise<{ origin: string, exited: Promise<number | null>, kill: (signal: NodeJS.Signals) => void }> {
+async function startServer (graceMs: number, options: { logLevel?: string, stdout?: 'ignore' | 'pipe' } = {}): Promise<{
+  origin: string
+  exited: Promise<number | null>
+  kill: (signal: NodeJS.Signals) => void
+  stdout: NodeJS.ReadableStream | null
+}> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: options.logLevel ?? 'warn',
       GROQ_API_KEY: groq.apiKey,
       GROQ_BASE_URL: groq.url,
       DEFAULT_PROVIDER: 'groq',
       SHUTDOWN_GRACE_MS: String(graceMs)
     },
-    stdio: ['ignore', 'ignore', 'inherit']
+    stdio: ['ignore', options.stdout ?? 'ignore', 'inherit']
   })
   const exited = once(child, 'exit').then(([code]) => code as number | null)
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   await waitForPort(port)
-  return { origin: `http://127.0.0.1:${port}`, exited, kill: (signal) => child.kill(signal) }
+  return { origin: `http://127.0.0.1:${port}`, exited, kill: (signal) => child.kill(signal), stdout: child.stdout }
 }
 
 const chat = (stream: boolean): string => JSON.stringify({ model: 'groq:llama-3.3-70b-versatile', stream, messages: [{ role: 'user', content: 'hi' }] })
@@ -97,6 +102,19 @@ t.test('SIGTERM with a connection opened ahead of use and never used: exit 0 at 
   const unused = connect(Number(new URL(server.origin).port), '127.0.0.1')
   t.teardown(() => unused.destroy())
   await once(unused, 'connect')
+  const started = Date.now()
+  server.kill('SIGTERM')
+  t.equal(await server.exited, 0, 'exit code 0')
+  t.ok(Date.now() - started < 5000, `exited ${Date.now() - started} ms after the signal (the grace period is 10 s)`)
+})
+
+t.test('SIGTERM with standard output a closed pipe (a dead log shipper): the process still exits', async (t) => {
+  const server = await startServer(10_000, { logLevel: 'info', stdout: 'pipe' })
+  const stdout = server.stdout as NodeJS.ReadableStream & { destroy: () => void }
+  // Read the first lines, then go away, as `| head -c 50` does: every later write is a broken pipe.
+  await once(stdout, 'data')
+  stdout.destroy()
+  for (let index = 0; index < 20; index++) await fetch(`${server.origin}/v1/models`).then(async (response) => await response.arrayBuffer())
   const started = Date.now()
   server.kill('SIGTERM')
   t.equal(await server.exited, 0, 'exit code 0')
