@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { BUILT_IN_PROVIDERS_DIR, buildApp } from './app.ts'
-import { closeOnSignals, readEnvironment } from './server.ts'
+import { cannotStart, closeOnSignals, readEnvironment } from './server.ts'
 import { envPrefix } from './provider-settings.ts'
 import { findProviderPlugins } from './provider-discovery.ts'
 import type { ProviderSimulator } from './simulator/http-simulator.ts'
@@ -31,11 +31,11 @@ for (const [name, simulator] of simulators) {
 }
 env.LOG_LEVEL ??= 'warn'
 
-const app = await buildApp({ env })
+const app = await buildApp({ env }).then(async (built) => { await built.ready(); return built }).catch(cannotStart)
 closeOnSignals(app, app.config.SHUTDOWN_GRACE_MS, async () => {
   await Promise.all([...simulators.values()].map((simulator) => simulator.close()))
 })
-await app.listen({ port: app.config.PORT, host: app.config.HOST })
+await app.listen({ port: app.config.PORT, host: app.config.HOST }).catch(cannotStart)
 
 const base = `http://${app.config.HOST}:${app.config.PORT}`
 console.log(`

@@ -97,17 +97,24 @@ export function exitAfterFlushing (destination: LogDestination): (code: number) 
   }
 }
 
+/** Ends a start-up that failed with one line naming what is wrong (a setting, a port in use), not a stack trace. */
+export function cannotStart (error: unknown): never {
+  console.error(`switchyard: cannot start: ${(error as Error).message}`)
+  process.exit(1)
+}
+
 async function main (): Promise<void> {
   let app: FastifyInstance
   const destination = logDestination()
   try {
     app = await buildApp({ env: readEnvironment(), logStream: destination })
+    // Some settings are checked once every provider has registered, when the app gets ready.
+    await app.ready()
   } catch (error) {
-    console.error(`switchyard: cannot start: ${(error as Error).message}`)
-    process.exit(1)
+    cannotStart(error)
   }
   closeOnSignals(app, app.config.SHUTDOWN_GRACE_MS, undefined, exitAfterFlushing(destination))
-  await app.listen({ port: app.config.PORT, host: app.config.HOST })
+  await app.listen({ port: app.config.PORT, host: app.config.HOST }).catch(cannotStart)
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main()

@@ -27,3 +27,23 @@ t.test('defaults follow the contract and per-provider settings are read', async 
   t.equal(app.providers.get('mistral')?.enabled, false, 'off with a key set is not enabled')
   t.equal(app.providers.get('openai')?.enabled, false, 'no key, not enabled')
 })
+
+t.test('the server entry refuses a bad setting with one line naming it, not a stack trace', async (t) => {
+  const { spawn } = await import('node:child_process')
+  const { once } = await import('node:events')
+  const root = new URL('../', import.meta.url)
+  for (const [name, value] of [['DEFAULT_PROVIDER', 'nosuch'], ['PORT', 'eighty']] as const) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, [name]: value },
+      stdio: ['ignore', 'ignore', 'pipe']
+    })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    const [code] = await once(child, 'exit') as [number | null]
+    t.equal(code, 1, `${name}=${value}: exit 1`)
+    const lines = stderr.trim().split('\n')
+    t.equal(lines.length, 1, `${name}=${value}: one line`)
+    t.match(lines[0], new RegExp(`^switchyard: cannot start: .*${name}`))
+  }
+})
