@@ -1,4 +1,6 @@
 import t from 'tap'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { buildApp } from '../src/app.ts'
 
 t.test('a bad value stops start-up with a message naming the variable', async (t) => {
@@ -29,8 +31,6 @@ t.test('defaults follow the contract and per-provider settings are read', async 
 })
 
 t.test('the server entry refuses a bad setting with one line naming it, not a stack trace', async (t) => {
-  const { spawn } = await import('node:child_process')
-  const { once } = await import('node:events')
   const root = new URL('../', import.meta.url)
   for (const [name, value] of [['DEFAULT_PROVIDER', 'nosuch'], ['PORT', 'eighty']] as const) {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
