@@ -8,7 +8,7 @@ import { passThrough, type PassThroughResult } from '../src/ingress/anthropic/pa
 import { anthropicPromptChars } from '../src/ingress/anthropic/prompt-size.ts'
 import { asGatewayError } from '../src/ingress/openai/errors.ts'
 import { createIngressErrorHandler } from '../src/ingress/error-handler.ts'
-import { checkJsonDepth } from '../src/ingress/json-depth.ts'
+import { checkJsonDepth } from '../src/json-depth.ts'
 import { unauthenticated, type GatewayError } from '../src/errors.ts'
 import { firstHeaderValue } from '../src/http-headers.ts'
 import { encodeSseEvent } from '../src/sse.ts'

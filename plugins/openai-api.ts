@@ -3,7 +3,7 @@ import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-reque
 import { OpenAIStreamEncoding } from '../src/ingress/openai/encode-stream.ts'
 import { asGatewayError, renderOpenAIError } from '../src/ingress/openai/errors.ts'
 import { createIngressErrorHandler } from '../src/ingress/error-handler.ts'
-import { checkJsonDepth } from '../src/ingress/json-depth.ts'
+import { checkJsonDepth } from '../src/json-depth.ts'
 import { notFound, unauthenticated } from '../src/errors.ts'
 import { costOf } from '../src/pricing.ts'
 import type { RegisteredProvider } from './provider-registry.ts'

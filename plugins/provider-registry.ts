@@ -112,6 +112,8 @@ function buildHeaders (definition: ProviderDefinition, apiKey: string | undefine
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
+    // Answers are relayed and parsed as they come; a compressed one could be neither (see checkEncoding).
+    'accept-encoding': 'identity',
     ...definition.staticHeaders
   }
   if (apiKey !== undefined) {

@@ -7,7 +7,7 @@ import { startSimulator as startAnthropic } from '../providers/anthropic/simulat
 import { startSimulator as startGemini } from '../providers/gemini/simulator.ts'
 import { startSimulator as startCohere } from '../providers/cohere/simulator.ts'
 import { startSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
-import { MAX_JSON_DEPTH } from '../src/ingress/json-depth.ts'
+import { MAX_JSON_DEPTH } from '../src/json-depth.ts'
 
 // A request the gateway cannot build is the client's 400, never the provider's failure: deep nesting in any
 // field, however small the body, must not open a circuit and move everyone's traffic elsewhere.

@@ -5,6 +5,7 @@ import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { CallContext, ProviderDefinition } from '../provider.ts'
 import type { UpstreamClient } from '../upstream.ts'
 import { GatewayError, upstreamProtocolError } from '../errors.ts'
+import { MAX_JSON_DEPTH, findTooDeep } from '../json-depth.ts'
 import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream, type UpstreamRequestLine } from './upstream-call.ts'
 import type { ClientPresence } from './client-presence.ts'
 import { translatedEvents } from './provider-chunk-stream.ts'
@@ -105,7 +106,15 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
       } catch {
         throw upstreamProtocolError(target.name, 'the provider answered with a body that is not JSON')
       }
-      return { stream: false, response: target.definition.fromUpstreamResponse(body, ctx) }
+      const tooDeep = findTooDeep(body)
+      if (tooDeep !== undefined) throw upstreamProtocolError(target.name, `the provider's answer nests deeper than ${MAX_JSON_DEPTH} levels (at '${tooDeep}')`)
+      try {
+        return { stream: false, response: target.definition.fromUpstreamResponse(body, ctx) }
+      } catch (error) {
+        if (error instanceof GatewayError) throw error
+        ctx.notice('an answer could not be translated', { err: error })
+        throw upstreamProtocolError(target.name, 'the provider\'s answer could not be translated')
+      }
     })
   }
 

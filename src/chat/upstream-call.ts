@@ -1,4 +1,4 @@
-import { clientClosed, upstreamTimeout, type GatewayError } from '../errors.ts'
+import { GatewayError, clientClosed, upstreamTimeout } from '../errors.ts'
 import { parseErrorText, parseRetryAfter, toGatewayError, type UpstreamText } from '../upstream.ts'
 import type { CallOptions, ProviderTarget } from './call-provider.ts'
 import { scrubSecrets } from './scrub-secrets.ts'
@@ -53,6 +53,14 @@ function guardCall (target: ProviderTarget, options: CallOptions, waitingFor: st
   }
 }
 
+/** A provider that compressed its answer although the gateway asked for `identity`: its bytes cannot be read. */
+function checkEncoding (target: ProviderTarget, headers: UpstreamText['headers']): void {
+  const encoding = headers['content-encoding']
+  if (encoding === undefined || encoding === 'identity') return
+  throw new GatewayError('upstream_error', 502, `${target.name}: the provider answered with content-encoding '${String(encoding)}', ` +
+    'which the gateway did not ask for (it sends accept-encoding: identity)', { provider: target.name, code: 'unsupported_encoding' })
+}
+
 /** An answer of 400 or more as the provider plugin reads it: its error body, with retry-after kept. */
 function providerError (target: ProviderTarget, answer: UpstreamText): GatewayError {
   return target.definition.parseUpstreamError(answer.statusCode, parseErrorText(answer.text), parseRetryAfter(answer.headers))
@@ -76,6 +84,7 @@ export async function fetchUpstreamAnswer<T> (target: ProviderTarget, options: C
       bodyTimeoutMs: options.requestTimeoutMs
     })
     if (answer.statusCode >= 400) throw providerError(target, answer)
+    checkEncoding(target, answer.headers)
     return read(answer.text)
   } catch (error) {
     throw guard.failure(error)
@@ -112,6 +121,7 @@ export async function openUpstreamStream (target: ProviderTarget, options: CallO
       bodyTimeoutMs: 0
     })
     if ('text' in answer) throw providerError(target, answer)
+    checkEncoding(target, answer.headers)
     return {
       body: answer.body,
       streamStarted: () => {
