@@ -127,3 +127,20 @@ t.test('a bad Gemini key is a 401 about the provider key, never the key itself',
   t.notOk(text.includes('AIzaTheWrongKey'))
   t.notOk(broken.logs.join('\n').includes('AIzaTheWrongKey'))
 })
+
+t.test('the SDK stream helper closes every tool call: the finish comes in a chunk of its own', async (t) => {
+  const lookup: OpenAI.ChatCompletionTool = { type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } } }
+  const stream = client.chat.completions.stream({
+    model: 'gemini:gemini-2.5-flash',
+    messages: [{ role: 'user', content: 'Weather in Paris?' }],
+    tools: [weather, lookup],
+    tool_choice: 'required'
+  })
+  const done: string[] = []
+  stream.on('tool_calls.function.arguments.done', (event) => { done.push(event.name) })
+  const final = await stream.finalChatCompletion()
+  const calls = final.choices[0]?.message.tool_calls ?? []
+  t.ok(calls.length > 0, 'the model called a tool')
+  t.same(done, calls.map((call) => call.type === 'function' ? call.function.name : ''), 'arguments.done fired for every call, the last one included')
+  t.equal(final.choices[0]?.finish_reason, 'tool_calls')
+})

@@ -42,10 +42,14 @@ export function createGeminiStreamTranslator (ctx: CallContext, emit: (chunk: Ch
     }
     if (parsed.usageMetadata !== undefined) usage = toUsage(parsed.usageMetadata)
 
+    // The finish goes out in a chunk of its own, after the candidate's last delta, as OpenAI sends it: the SDKs'
+    // stream helpers close a tool call's arguments only when a later chunk comes.
     const choices: ChunkChoice[] = []
+    const finishes: ChunkChoice[] = []
     const candidates = parsed.candidates ?? []
     if (candidates.length === 0 && parsed.promptFeedback?.blockReason !== undefined) {
-      choices.push({ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: 'content_filter' })
+      choices.push({ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null })
+      finishes.push({ index: 0, delta: {}, finish_reason: 'content_filter' })
       finished = true
     }
     candidates.forEach((candidate, position) => {
@@ -65,13 +69,15 @@ export function createGeminiStreamTranslator (ctx: CallContext, emit: (chunk: Ch
       if (text !== '' || (delta.role !== undefined && calls.length === 0)) delta.content = text
       if (reasoning !== '') delta.reasoning_content = reasoning
       if (calls.length > 0) delta.tool_calls = calls
-      const finish = candidate.finishReason === undefined ? null : mapFinishReason(candidate.finishReason, (toolCounts.get(index) ?? 0) > 0, ctx)
-      if (finish !== null) finished = true
       const logprobs = toLogprobs(candidate.logprobsResult)
-      if (logprobs !== null) choices.push({ index, delta, logprobs, finish_reason: finish })
-      else if (Object.keys(delta).length > 0 || finish !== null) choices.push({ index, delta, finish_reason: finish })
+      if (logprobs !== null) choices.push({ index, delta, logprobs, finish_reason: null })
+      else if (Object.keys(delta).length > 0) choices.push({ index, delta, finish_reason: null })
+      if (candidate.finishReason === undefined) return
+      finishes.push({ index, delta: {}, finish_reason: mapFinishReason(candidate.finishReason, (toolCounts.get(index) ?? 0) > 0, ctx) })
+      finished = true
     })
     if (choices.length > 0) emit({ ...envelope, object: 'chat.completion.chunk', choices })
+    if (finishes.length > 0) emit({ ...envelope, object: 'chat.completion.chunk', choices: finishes })
     return false
   }
 
