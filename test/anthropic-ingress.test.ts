@@ -150,3 +150,15 @@ t.test('count_tokens: Anthropic counts; other providers get an estimate that say
   t.equal(response.headers.get('x-switchyard-token-count'), 'estimated')
   t.same(await response.json(), { input_tokens: 10 })
 })
+
+t.test('top_k reaches the providers that take it, in their own field', async (t) => {
+  const sent = async (model: string, topK: number): Promise<Record<string, unknown>> => {
+    const message = await client.messages.create({ model, max_tokens: 50, top_k: topK, messages: [{ role: 'user', content: 'Hello' }] })
+    t.equal(message.type, 'message')
+    const simulator = model.startsWith('gemini') ? gemini : cohere
+    return simulator.requests.at(-1)?.body as Record<string, unknown>
+  }
+  t.match(await sent('gemini:gemini-2.5-flash', 40), { generationConfig: { topK: 40 } })
+  t.match(await sent('cohere:command-a-03-2025', 40), { k: 40 })
+  t.match(await sent('cohere:command-a-03-2025', 900), { k: 500 }, 'clamped to Cohere\'s range')
+})

@@ -47,6 +47,8 @@ export function toCohereRequest (request: ChatRequest): UpstreamRequest {
   if (request.temperature != null) body.temperature = request.temperature
   // Cohere's p runs 0.01–0.99 and its penalties 0–1.
   if (request.top_p != null) body.p = Math.min(0.99, Math.max(0.01, request.top_p))
+  // Not an OpenAI field: Anthropic clients send it (wire notes: k is 0–500).
+  if (typeof request.top_k === 'number') body.k = Math.min(500, Math.max(0, request.top_k))
   if (request.frequency_penalty != null) body.frequency_penalty = Math.min(1, Math.max(0, request.frequency_penalty))
   if (request.presence_penalty != null) body.presence_penalty = Math.min(1, Math.max(0, request.presence_penalty))
   if (request.seed != null) body.seed = request.seed

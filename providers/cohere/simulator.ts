@@ -48,6 +48,7 @@ function validate (body: Record<string, unknown>): SimulatorReply | undefined {
   const messages = body.messages as Message[] | undefined
   if (!Array.isArray(messages) || messages.length === 0) return invalid('invalid request: messages must be specified')
   if (typeof body.p === 'number' && (body.p < 0.01 || body.p > 0.99)) return invalid('invalid request: p must be between 0.01 and 0.99')
+  if (body.k !== undefined && (!Number.isInteger(body.k) || (body.k as number) < 0 || (body.k as number) > 500)) return invalid('invalid request: k must be an integer between 0 and 500')
   for (const field of ['frequency_penalty', 'presence_penalty']) {
     const value = body[field]
     if (typeof value === 'number' && (value < 0 || value > 1)) return invalid(`invalid request: ${field} must be between 0 and 1`)

@@ -46,6 +46,8 @@ export function toGeminiRequest (request: ChatRequest): UpstreamRequest {
   const config: Record<string, unknown> = {}
   if (request.temperature != null) config.temperature = request.temperature
   if (request.top_p != null) config.topP = request.top_p
+  // Not an OpenAI field: Anthropic clients send it.
+  if (typeof request.top_k === 'number') config.topK = request.top_k
   const maxTokens = request.max_completion_tokens ?? request.max_tokens
   if (maxTokens != null) config.maxOutputTokens = maxTokens
   if (request.stop != null) config.stopSequences = typeof request.stop === 'string' ? [request.stop] : request.stop
