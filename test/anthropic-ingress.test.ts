@@ -167,3 +167,47 @@ t.test('top_k reaches the providers that take it, in their own field', async (t)
   t.match(await sent('cohere:command-a-03-2025', 40), { k: 40 })
   t.match(await sent('cohere:command-a-03-2025', 900), { k: 500 }, 'clamped to Cohere\'s range')
 })
+
+t.test('images inside a tool_result are forwarded where the provider can take them, else a 400 naming the block', async (t) => {
+  const pixel = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=='
+  const body = (model: string, content: unknown[]): string => JSON.stringify({
+    model,
+    max_tokens: 50,
+    tools: [{ name: 'screenshot', input_schema: { type: 'object', properties: {} } }],
+    messages: [
+      { role: 'user', content: 'Take a screenshot' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'screenshot', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content }] }
+    ]
+  })
+  const send = async (model: string, content: unknown[]): Promise<{ status: number, json: Record<string, unknown> }> => {
+    const response = await fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'client-key', 'anthropic-version': '2023-06-01' },
+      body: body(model, content)
+    })
+    return { status: response.status, json: await response.json() as Record<string, unknown> }
+  }
+  const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: pixel } }
+
+  const withText = await send('gemini:gemini-2.5-flash', [{ type: 'text', text: 'Here it is' }, image])
+  t.equal(withText.status, 200)
+  const turn = (gemini.requests.at(-1)?.body as { contents: Array<{ role: string, parts: Array<Record<string, unknown>> }> }).contents.at(-1)
+  t.same(turn?.parts, [
+    { functionResponse: { name: 'screenshot', response: { content: 'Here it is' } } },
+    { inlineData: { mimeType: 'image/png', data: pixel } }
+  ], 'Gemini gets the image as an inline data part beside the function response')
+
+  const imageOnly = await send('gemini:gemini-2.5-flash', [image])
+  t.equal(imageOnly.status, 200)
+  const parts = (gemini.requests.at(-1)?.body as { contents: Array<{ parts: unknown[] }> }).contents.at(-1)?.parts
+  t.equal(parts?.length, 2, 'an image-only result still carries its image')
+
+  const cohereAnswer = await send('cohere:command-a-03-2025', [image])
+  t.equal(cohereAnswer.status, 400, 'Cohere cannot take images in a tool result: refused, not dropped')
+  t.match(cohereAnswer.json, { type: 'error', error: { type: 'invalid_request_error', message: /image_url/ } })
+
+  const unknownBlock = await send('gemini:gemini-2.5-flash', [{ type: 'document', source: { type: 'text', data: 'x' } }])
+  t.equal(unknownBlock.status, 400)
+  t.match(unknownBlock.json, { error: { message: /'document'/ } })
+})

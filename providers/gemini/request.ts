@@ -108,8 +108,11 @@ function toContents (messages: readonly ChatMessage[]): Content[] {
         if (name === undefined) {
           throw invalidRequest(`messages[${index}] answers tool call '${id}', which no earlier assistant message made.`, `messages[${index}].tool_call_id`)
         }
-        const text = textParts(message.content, `messages[${index}].content`).map((part) => part.text).join('')
-        append('user', [{ functionResponse: { name, response: asResponseObject(text) } }], 'response')
+        // Images in a tool result (a screenshot) go beside the function response, as inline data parts.
+        const parts = userParts(message.content, `messages[${index}].content`)
+        const text = parts.map((part) => typeof part.text === 'string' ? part.text : '').join('')
+        const media = parts.filter((part) => !('text' in part))
+        append('user', [{ functionResponse: { name, response: asResponseObject(text) } }, ...media], 'response')
       }
     }
   })

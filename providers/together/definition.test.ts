@@ -62,3 +62,22 @@ t.test('renames and reshapes parameters for Together', async (t) => {
     stream: true
   })
 })
+
+t.test('an image in a message Together takes as text only is refused, not dropped', async (t) => {
+  const thrown = (() => {
+    try {
+      definition.toUpstreamRequest({
+        model: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+        messages: [
+          { role: 'user', content: 'screenshot?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'shot', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'here' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }
+        ]
+      }, testContext('together'))
+    } catch (error) {
+      return error
+    }
+    return undefined
+  })()
+  t.match(thrown, { status: 400, param: 'messages[2].content[1]', message: /Together AI takes only text in tool messages, not 'image_url'/ })
+})

@@ -13,7 +13,7 @@ export function toOpenAICompatibleBody (request: ChatRequest, dialect: OpenAICom
     const value = request[key]
     if (value === undefined || key === 'stream_options') continue
     if (key === 'messages') {
-      body.messages = dialect.strictMessages ? request.messages.map((message) => toStrictMessage(message, dialect)) : value
+      body.messages = dialect.strictMessages ? request.messages.map((message, index) => toStrictMessage(message, dialect, `messages[${index}].content`)) : value
       continue
     }
     const target = dialect.renamedParams?.[key] ?? key
@@ -28,12 +28,12 @@ export function toOpenAICompatibleBody (request: ChatRequest, dialect: OpenAICom
   return body
 }
 
-function toStrictMessage (message: ChatMessage, dialect: OpenAICompatibleDialect): Record<string, unknown> {
+function toStrictMessage (message: ChatMessage, dialect: OpenAICompatibleDialect, param: string): Record<string, unknown> {
   const role = message.role === 'developer' ? 'system' : message.role
   const out: Record<string, unknown> = { role }
   const content = message.content
   if (content !== undefined) {
-    out.content = dialect.stringContentRoles?.has(role) === true ? joinText(content) : content
+    out.content = dialect.stringContentRoles?.has(role) === true ? joinText(content, `${dialect.displayName} takes only text in ${role} messages`, param) : content
   }
   if (message.name !== undefined && (role === 'user' || role === 'system')) out.name = message.name
   if (message.tool_calls !== undefined && message.tool_calls.length > 0 && role === 'assistant') {
@@ -51,8 +51,12 @@ function remapToolCall (call: ToolCall, dialect: OpenAICompatibleDialect): ToolC
   return { ...call, id: dialect.toolCallId(call.id) }
 }
 
-function joinText (content: MessageContent): string {
+/** The text of a message whose role takes only a string; any other part is refused, never dropped. */
+function joinText (content: MessageContent, refusal: string, param: string): string {
   if (content === null) return ''
   if (typeof content === 'string') return content
-  return content.filter((part: ContentPart) => part.type === 'text').map((part) => part.text ?? '').join('')
+  return content.map((part: ContentPart, index) => {
+    if (part.type !== 'text') throw invalidRequest(`${refusal}, not '${part.type}'.`, `${param}[${index}]`)
+    return part.text ?? ''
+  }).join('')
 }

@@ -22,8 +22,7 @@ export function toCanonicalRequest (request: MessagesRequest, model: string): Ch
       const parts: ContentPart[] = []
       blocks.forEach((block, position) => {
         if (block.type === 'tool_result') {
-          const text = resultText(block.content)
-          messages.push({ role: 'tool', tool_call_id: block.tool_use_id ?? '', content: block.is_error === true ? `Error: ${text}` : text })
+          messages.push({ role: 'tool', tool_call_id: block.tool_use_id ?? '', content: resultContent(block, `${param}.${position}.content`) })
         } else {
           const part = userPart(block, `${param}.${position}`)
           if (part !== undefined) parts.push(part)
@@ -86,11 +85,22 @@ function systemText (system: MessagesRequest['system']): string {
   return (system as Block[]).map((block) => block.text ?? '').join('\n')
 }
 
-function resultText (content: unknown): string {
-  if (content === undefined || content === null) return ''
-  if (typeof content === 'string') return content
-  if (Array.isArray(content)) return (content as Block[]).map((block) => block.type === 'text' ? block.text ?? '' : '').join('')
-  return JSON.stringify(content)
+/**
+ * A tool_result's content: its text, or text and image parts when it has images (screenshots from Claude Code's
+ * tools), which each provider's translator forwards its own way or refuses with a 400. Nothing is dropped.
+ */
+function resultContent (block: Block, param: string): ChatMessage['content'] {
+  const errorPrefix = block.is_error === true ? 'Error: ' : ''
+  const content = block.content
+  if (content === undefined || content === null) return errorPrefix
+  if (typeof content === 'string') return errorPrefix + content
+  if (!Array.isArray(content)) return errorPrefix + JSON.stringify(content)
+  const parts = (content as Block[]).flatMap((inner, index) => {
+    const part = userPart(inner, `${param}.${index}`)
+    return part === undefined ? [] : [part]
+  })
+  if (parts.every((part) => part.type === 'text')) return errorPrefix + parts.map((part) => part.text ?? '').join('')
+  return errorPrefix === '' ? parts : [{ type: 'text', text: errorPrefix }, ...parts]
 }
 
 function userPart (block: Block, param: string): ContentPart | undefined {
