@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http'
  * read; past that, or if the client goes, it resolves at once and the connection is not kept.
  */
 export async function drainRequest (raw: IncomingMessage, maxBytes: number): Promise<void> {
-  if (raw.complete || raw.destroyed) return
+  if (raw.complete || raw.readableEnded || raw.destroyed) return
   const declared = Number(raw.headers['content-length'])
   if (Number.isFinite(declared) && declared - raw.socket.bytesRead > maxBytes) return
   await new Promise<void>((resolve) => {
