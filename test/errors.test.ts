@@ -148,3 +148,28 @@ t.test('no provider key or client credential appears in a response or a log line
   }
   t.notOk(gateway.logs.some((line) => line.includes('wrong-key-abcdefgh')), 'a rejected client key is not logged either')
 })
+
+t.test('headers: x-request-id on every answer; provider and model once one answered; attempts once one was tried', async (t) => {
+  const simulators = await startSimulators(t)
+  const gateway = await startGateway(t, { ...simulatorEnv(simulators), GATEWAY_API_KEYS: 'key-one', BODY_LIMIT_BYTES: '4096' })
+  const auth = { authorization: 'Bearer key-one' }
+  const switchyardHeaders = (headers: Headers): string[] => [...headers.keys()].filter((name) => name.startsWith('x-switchyard-')).sort()
+
+  const refused = [
+    await post(gateway.url, { model: 'groq:llama-3.3-70b-versatile' }, auth),
+    await post(gateway.url, hello('groq:llama-3.3-70b-versatile'), { authorization: 'Bearer nope' }),
+    await post(gateway.url, { ...hello('groq:llama-3.3-70b-versatile'), pad: 'x'.repeat(5000) }, auth)
+  ]
+  t.same(refused.map((answer) => answer.status), [400, 401, 413])
+  for (const answer of refused) {
+    t.ok(answer.headers.get('x-request-id'), `${answer.status}: x-request-id`)
+    t.same(switchyardHeaders(answer.headers), [], `${answer.status}: no x-switchyard- header, no provider was involved`)
+  }
+  simulators.groq.fail({ kind: 'status', status: 500 })
+  const failed = await post(gateway.url, hello('groq:llama-3.3-70b-versatile'), auth)
+  t.equal(failed.status, 500)
+  t.same(switchyardHeaders(failed.headers), ['x-switchyard-attempts'])
+  t.equal(failed.headers.get('x-switchyard-attempts'), 'groq:500')
+  const served = await post(gateway.url, hello('groq:llama-3.3-70b-versatile'), auth)
+  t.same(switchyardHeaders(served.headers), ['x-switchyard-attempts', 'x-switchyard-cost-usd', 'x-switchyard-model', 'x-switchyard-provider'])
+})
