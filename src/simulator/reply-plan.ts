@@ -77,9 +77,12 @@ function splitText (text: string, count: number | undefined): string[] {
 
 /** Plausible arguments for a JSON schema: the first enum value, else a sample per type, for every property. */
 export function sampleArguments (schema: Record<string, unknown> | undefined): Record<string, unknown> {
-  const properties = (schema?.properties ?? {}) as Record<string, Record<string, unknown>>
+  const declared = schema?.properties
+  const properties = (typeof declared === 'object' && declared !== null ? declared : {}) as Record<string, unknown>
   const args: Record<string, unknown> = {}
-  for (const [name, property] of Object.entries(properties)) {
+  for (const [name, value] of Object.entries(properties)) {
+    // A property schema may be anything a client sent: only an object says what to sample.
+    const property = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
     const options = property.enum
     if (Array.isArray(options) && options.length > 0) args[name] = options[0]
     else if (property.type === 'number' || property.type === 'integer') args[name] = 1
