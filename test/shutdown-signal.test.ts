@@ -100,6 +100,8 @@ t.test('SIGTERM past the grace period: a stream ends with an error event, a wait
 t.test('SIGTERM with a connection opened ahead of use and never used: exit 0 at once, not after the grace period', async (t) => {
   const server = await startServer(10_000)
   const unused = connect(Number(new URL(server.origin).port), '127.0.0.1')
+  // The gateway closes it by destroying it; on a busy machine that can arrive here as a reset, which is expected.
+  unused.on('error', () => {})
   t.teardown(() => unused.destroy())
   await once(unused, 'connect')
   const started = Date.now()
