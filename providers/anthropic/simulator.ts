@@ -161,8 +161,10 @@ function renderStream (shape: Shape): string[] {
   } else {
     shape.plan.calls.forEach((call, index) => {
       const half = Math.ceil(call.arguments.length / 2)
+      events.push(event('content_block_start', { index, content_block: { type: 'tool_use', id: shape.toolIds[index], name: call.name, input: {} } }))
+      // As recorded: the API pings once, after the first block starts, tool streams included.
+      if (index === 0) events.push('event: ping\ndata: {"type": "ping"}\n\n')
       events.push(
-        event('content_block_start', { index, content_block: { type: 'tool_use', id: shape.toolIds[index], name: call.name, input: {} } }),
         event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } }),
         event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: call.arguments.slice(0, half) } }),
         event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: call.arguments.slice(half) } }),

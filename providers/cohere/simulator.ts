@@ -123,5 +123,7 @@ function renderStream (shape: Shape): string[] {
     })
   }
   events.push(event('message-end', { delta: { finish_reason: shape.plan.kind === 'tool' ? 'TOOL_CALL' : 'COMPLETE', usage: usageOf(shape.plan) } }))
+  // The recordings end with [DONE] after message-end, whatever the wire notes say (fixtures/README.md).
+  events.push('data: [DONE]\n\n')
   return events
 }

@@ -176,9 +176,9 @@ function readConversation (body: Record<string, unknown>): SimulatedConversation
   }
 }
 
-function usageOf (plan: ReplyPlan, complete: boolean): Record<string, number> {
-  const usage: Record<string, number> = { promptTokenCount: plan.usage.prompt, totalTokenCount: plan.usage.prompt + (complete ? plan.usage.completion : 0) }
-  if (complete) usage.candidatesTokenCount = plan.usage.completion
+/** Usage as Gemini streams it: on every chunk, with the candidates' tokens so far (`produced`). */
+function usageOf (plan: ReplyPlan, produced: number): Record<string, number> {
+  const usage: Record<string, number> = { promptTokenCount: plan.usage.prompt, candidatesTokenCount: produced, totalTokenCount: plan.usage.prompt + produced }
   if (plan.usage.cached > 0) usage.cachedContentTokenCount = plan.usage.cached
   return usage
 }
@@ -218,7 +218,7 @@ function renderResponse (plan: ReplyPlan, model: string, responseId: string, sig
   const parts = plan.kind === 'text' ? [{ text: plan.text }] : callParts(plan, signed)
   return {
     candidates: [{ content: { parts, role: 'model' }, finishReason: 'STOP', index: 0, ...logprobsOf(plan.kind === 'text' ? plan.pieces : [], logprobs) }],
-    usageMetadata: usageOf(plan, true),
+    usageMetadata: usageOf(plan, plan.usage.completion),
     modelVersion: model,
     responseId
   }
@@ -226,14 +226,20 @@ function renderResponse (plan: ReplyPlan, model: string, responseId: string, sig
 
 function renderStream (plan: ReplyPlan, model: string, responseId: string, signed: boolean, logprobs: { top: number } | undefined): unknown[] {
   const envelope = { modelVersion: model, responseId }
+  const all = plan.usage.completion
   if (plan.kind === 'tool') {
-    return [{ candidates: [{ content: { parts: callParts(plan, signed), role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: usageOf(plan, true), ...envelope }]
+    // As recorded: the calls in one chunk, then the finish in a chunk of its own with an empty text part.
+    return [
+      { candidates: [{ content: { parts: callParts(plan, signed), role: 'model' }, index: 0 }], usageMetadata: usageOf(plan, all), ...envelope },
+      { candidates: [{ content: { parts: [{ text: '' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: usageOf(plan, all), ...envelope }
+    ]
   }
+  // As recorded: every chunk carries the usage so far; the last one carries the finish.
   return plan.pieces.map((piece, index) => {
     const last = index === plan.pieces.length - 1
     return {
       candidates: [{ content: { parts: [{ text: piece }], role: 'model' }, ...(last ? { finishReason: 'STOP' } : {}), index: 0, ...logprobsOf([piece], logprobs) }],
-      usageMetadata: usageOf(plan, last),
+      usageMetadata: usageOf(plan, last ? all : Math.floor(all * (index + 1) / plan.pieces.length)),
       ...envelope
     }
   })

@@ -192,9 +192,10 @@ export const openAIWire = {
       chunks.push(choice({ role: 'assistant', content: '', refusal: null }))
       for (const piece of shape.plan.pieces) chunks.push(choice({ content: piece }, null, logprobsOf(piece)))
     } else {
-      chunks.push(choice({ role: 'assistant', content: null, refusal: null }))
       for (const [index, call] of shape.calls.entries()) {
-        chunks.push(choice({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }))
+        const start = { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }
+        // As OpenAI records it: the first chunk carries the role and the first call's start together.
+        chunks.push(choice(index === 0 ? { role: 'assistant', content: null, ...start, refusal: null } : start))
         const middle = Math.ceil(call.arguments.length / 2)
         chunks.push(choice({ tool_calls: [{ index, function: { arguments: call.arguments.slice(0, middle) } }] }))
         chunks.push(choice({ tool_calls: [{ index, function: { arguments: call.arguments.slice(middle) } }] }))
