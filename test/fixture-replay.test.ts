@@ -9,22 +9,13 @@ import Anthropic from '@anthropic-ai/sdk'
 import { clientStatusFor } from '../src/errors.ts'
 import { framedAsSse, readFixture } from './helpers/fixtures.ts'
 import { readRecordedAnswer, type RecordedAnswer } from './helpers/recorded-answer.ts'
-import { startGateway } from './helpers/gateway.ts'
+import { PINNED_MODELS, startGateway } from './helpers/gateway.ts'
 
 // Every recorded provider answer in providers/*/fixtures, replayed byte for byte through the gateway to the
 // official OpenAI and Anthropic SDKs: streamed recordings as streams, whole ones whole, error bodies with their
 // status. What each client gets is held to what the recording says (its text, the tools it calls, its error),
 // read from the recording by test/helpers/recorded-answer.ts without the gateway's translators.
 
-const MODELS: Record<string, string> = {
-  openai: 'gpt-4o-mini',
-  groq: 'llama-3.3-70b-versatile',
-  together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
-  mistral: 'mistral-small-latest',
-  anthropic: 'claude-sonnet-4-6',
-  gemini: 'gemini-2.5-flash',
-  cohere: 'command-a-03-2025'
-}
 
 // Gemini refuses a bad key with 400 INVALID_ARGUMENT (reason API_KEY_INVALID); the gateway tells its client 401,
 // since the fault is the operator's key, not the client's request (docs/providers.md).
@@ -45,7 +36,7 @@ t.teardown(() => { upstream.closeAllConnections(); upstream.close() })
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`
 
 const env: Record<string, string> = { LOG_LEVEL: 'silent' }
-for (const provider of Object.keys(MODELS)) {
+for (const provider of Object.keys(PINNED_MODELS)) {
   env[`${provider.toUpperCase()}_API_KEY`] = `replay-key-${provider}`
   env[`${provider.toUpperCase()}_BASE_URL`] = upstreamUrl
 }
@@ -123,7 +114,7 @@ function holdTo (t: Test, outcome: Outcome, expected: RecordedAnswer, label: str
   t.same(outcome.tools, expected.tools, `${label}: the recorded tool calls`)
 }
 
-for (const provider of Object.keys(MODELS)) {
+for (const [provider, model] of Object.entries(PINNED_MODELS)) {
   const folder = fileURLToPath(new URL(`../providers/${provider}/fixtures/`, import.meta.url))
   const names = (await readdir(folder)).filter((name) => /\.(json|sse|jsonl)$/.test(name)).sort()
   t.test(`${provider}: every recording, through both ingresses`, async (t) => {
@@ -135,7 +126,6 @@ for (const provider of Object.keys(MODELS)) {
       const expected = readRecordedAnswer(provider, name, body)
       const stream = !name.endsWith('.json')
       reply = { status: typeof expected.error === 'number' ? expected.error : 200, stream, body }
-      const model = `${provider}:${MODELS[provider] ?? ''}`
       holdTo(t, await throughOpenAI(model, stream), expected, `${name} to an OpenAI client`, `${provider}/${name}`)
       holdTo(t, await throughAnthropic(model, stream), expected, `${name} to an Anthropic client`, `${provider}/${name}`)
     }

@@ -3,14 +3,14 @@ import fc from 'fast-check'
 import { startSimulator as startAnthropic } from '../providers/anthropic/simulator.ts'
 import { startSimulator as startGemini } from '../providers/gemini/simulator.ts'
 import { startSimulator as startCohere } from '../providers/cohere/simulator.ts'
-import { startSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
+import { PINNED_MODELS, startSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
 
 // Property: every field a client controls that reaches a translator (model, tools and their schemas,
 // tool_choice, response_format, metadata, system blocks, unread extras), filled with deep nesting, large values
 // and odd strings, gets a success or a 4xx in the ingress's own shape from every provider, never a 5xx or a
-// hang, and never moves a provider's circuit. FUZZ_RUNS raises the case count (default 30 per provider and ingress).
+// hang, and never moves a provider's circuit. FUZZ_RUNS raises the case count (default 20 per provider and ingress).
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 30)
+const RUNS = Number(process.env.FUZZ_RUNS ?? 20)
 const simulators = await startSimulators(t)
 const anthropic = await startAnthropic()
 const gemini = await startGemini()
@@ -19,15 +19,7 @@ t.teardown(() => Promise.all([anthropic.close(), gemini.close(), cohere.close()]
 // The cases are generated in this process too, megabyte bodies among them: its event-loop delay is the fuzzer's as
 // much as the gateway's, so load shedding on it is off here.
 const gateway = await startGateway(t, { ...simulatorEnv({ ...simulators, anthropic, gemini, cohere }), LOG_LEVEL: 'silent', MAX_EVENT_LOOP_DELAY_MS: '0' })
-const MODELS = [
-  'openai:gpt-4o-mini',
-  'groq:llama-3.3-70b-versatile',
-  'together:meta-llama/Llama-3.3-70B-Instruct-Turbo',
-  'mistral:mistral-small-latest',
-  'anthropic:claude-sonnet-4-6',
-  'gemini:gemini-2.5-flash',
-  'cohere:command-a-03-2025'
-]
+const MODELS = Object.values(PINNED_MODELS)
 
 const oddString = fc.oneof(
   fc.string(),

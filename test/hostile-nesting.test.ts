@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url'
 import { startSimulator as startAnthropic } from '../providers/anthropic/simulator.ts'
 import { startSimulator as startGemini } from '../providers/gemini/simulator.ts'
 import { startSimulator as startCohere } from '../providers/cohere/simulator.ts'
-import { startSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
+import { PINNED_MODELS, startSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
 import { MAX_JSON_DEPTH } from '../src/json-depth.ts'
 
 // A request the gateway cannot build is the client's 400, never the provider's failure: deep nesting in any
@@ -19,15 +19,6 @@ const cohere = await startCohere()
 t.teardown(() => Promise.all([anthropic.close(), gemini.close(), cohere.close()]))
 const all = { ...simulators, anthropic, gemini, cohere }
 const gateway = await startGateway(t, { ...simulatorEnv(all), LOG_LEVEL: 'warn' })
-const MODELS: Record<string, string> = {
-  openai: 'openai:gpt-4o-mini',
-  groq: 'groq:llama-3.3-70b-versatile',
-  together: 'together:meta-llama/Llama-3.3-70B-Instruct-Turbo',
-  mistral: 'mistral:mistral-small-latest',
-  anthropic: 'anthropic:claude-sonnet-4-6',
-  gemini: 'gemini:gemini-2.5-flash',
-  cohere: 'cohere:command-a-03-2025'
-}
 
 const root = pathToFileURL(join(import.meta.dirname, '..')).href
 const nestedText = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
@@ -67,7 +58,7 @@ t.test('5,000-deep nesting in any client field is a 400 naming it, and no provid
       param: /^(extra_body|container)(\.a)+$/
     }
   ]
-  for (const [provider, model] of Object.entries(MODELS)) {
+  for (const [provider, model] of Object.entries(PINNED_MODELS)) {
     for (const field of fields) {
       for (let round = 0; round < 3; round++) {
         const chat = await post('/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }], ...field.chat })
@@ -89,13 +80,13 @@ t.test('5,000-deep nesting in any client field is a 400 naming it, and no provid
 
 t.test(`nesting up to ${MAX_JSON_DEPTH} levels is served`, async (t) => {
   const answer = await post('/v1/chat/completions', {
-    model: MODELS.groq,
+    model: PINNED_MODELS.groq,
     messages: [{ role: 'user', content: 'hi' }],
     // The body is level 0: its deepest object is then at level 63.
     metadata: nested(MAX_JSON_DEPTH - 1)
   })
   t.equal(answer.status, 200)
-  const over = await post('/v1/chat/completions', { model: MODELS.groq, messages: [{ role: 'user', content: 'hi' }], metadata: nested(MAX_JSON_DEPTH) })
+  const over = await post('/v1/chat/completions', { model: PINNED_MODELS.groq, messages: [{ role: 'user', content: 'hi' }], metadata: nested(MAX_JSON_DEPTH) })
   t.equal(over.status, 400)
 })
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import { startSimulator as startAnthropic } from '../providers/anthropic/simulator.ts'
 import { startSimulator as startGemini } from '../providers/gemini/simulator.ts'
 import { startSimulator as startCohere } from '../providers/cohere/simulator.ts'
-import { startSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
+import { PINNED_MODELS, startSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
 
 // Providers echo keys back in error text. Whatever way an error leaves the gateway (a status error, an error
 // event inside a stream, translated or passed straight through) it goes through the same scrubber: no
@@ -17,15 +17,6 @@ t.teardown(() => Promise.all([anthropic.close(), gemini.close(), cohere.close()]
 const all = { ...simulators, anthropic, gemini, cohere }
 const clientKey = 'client-secret-key-123456'
 const gateway = await startGateway(t, { ...simulatorEnv(all), GATEWAY_API_KEYS: clientKey, LOG_LEVEL: 'trace' })
-const MODELS: Record<keyof typeof all, string> = {
-  openai: 'openai:gpt-4o-mini',
-  groq: 'groq:llama-3.3-70b-versatile',
-  together: 'together:meta-llama/Llama-3.3-70B-Instruct-Turbo',
-  mistral: 'mistral:mistral-small-latest',
-  anthropic: 'anthropic:claude-sonnet-4-6',
-  gemini: 'gemini:gemini-2.5-flash',
-  cohere: 'cohere:command-a-03-2025'
-}
 const clientHeaders = {
   'content-type': 'application/json',
   authorization: `Bearer ${clientKey}`,
@@ -41,7 +32,7 @@ async function send (path: string, body: unknown): Promise<string> {
 t.test('a key echoed in an error, of any provider, on either ingress, streamed or not, is scrubbed everywhere', async (t) => {
   const answers: string[] = []
   for (const [name, simulator] of Object.entries(all)) {
-    const model = MODELS[name as keyof typeof all]
+    const model = PINNED_MODELS[name as keyof typeof PINNED_MODELS]
     const echo = `Invalid API key provided: ${simulator.apiKey}`
     for (const stream of [false, true]) {
       const chat = { model, stream, messages: [{ role: 'user', content: 'hi' }] }
@@ -77,7 +68,7 @@ t.test('a key echoed in an error, of any provider, on either ingress, streamed o
 t.test('the client\'s key and cookies never go upstream, to any provider', async (t) => {
   for (const [name, simulator] of Object.entries(all)) {
     simulator.reset()
-    const model = MODELS[name as keyof typeof all]
+    const model = PINNED_MODELS[name as keyof typeof PINNED_MODELS]
     await send('/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] })
     await send('/v1/messages', { model, max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] })
     t.equal(simulator.requests.length, 2, `${name} was called twice`)

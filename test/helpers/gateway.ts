@@ -18,6 +18,17 @@ export const SIMULATOR_STARTERS = {
 } as const
 
 export type SimulatedProvider = keyof typeof SIMULATOR_STARTERS
+
+/** One model per built-in provider, pinned with its `provider:` prefix, for tests that go through all seven. */
+export const PINNED_MODELS = {
+  openai: 'openai:gpt-4o-mini',
+  groq: 'groq:llama-3.3-70b-versatile',
+  together: 'together:meta-llama/Llama-3.3-70B-Instruct-Turbo',
+  mistral: 'mistral:mistral-small-latest',
+  anthropic: 'anthropic:claude-sonnet-4-6',
+  gemini: 'gemini:gemini-2.5-flash',
+  cohere: 'cohere:command-a-03-2025'
+} as const
 export type Simulators = Record<SimulatedProvider, ProviderSimulator>
 
 export async function startSimulators (t: Teardown): Promise<Simulators> {
