@@ -4,8 +4,8 @@ import type { FastifyPluginAsync } from 'fastify'
 import { ProviderManifestSchema, type ProviderDefinition } from '../src/provider.ts'
 import { indexCatalog, type CatalogIndex } from '../src/model-catalog.ts'
 import { ConfigurationError, resolveProviderSettings, type ProviderSettings } from '../src/provider-settings.ts'
-import { DEFAULT_MAX_RESPONSE_BYTES, createProxyDispatcher, createUpstreamClient, type ProxySettings, type UpstreamClient } from '../src/upstream.ts'
-import type { Env } from '../src/config.ts'
+import { createProxyDispatcher, createUpstreamClient, type ProxySettings, type UpstreamClient } from '../src/upstream.ts'
+import { DEFAULT_MAX_RESPONSE_BYTES, type Env } from '../src/config.ts'
 import { createPriceLookup, type PriceLookup, type PriceOverrides } from '../src/pricing.ts'
 
 export interface RegisteredProvider {

@@ -2,6 +2,9 @@ import { Type, type Static } from '@sinclair/typebox'
 
 const PROXY_URL = '^$|^(https?|socks5?)://\\S+$'
 
+/** MAX_RESPONSE_BYTES when unset: generous for any real answer, far from V8's string limit. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
 /** Core settings (contract §2), validated once at start-up by @fastify/env; `fastify.config` holds the result. */
 export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8094 }),
@@ -19,7 +22,7 @@ export const ConfigSchema = Type.Object({
   RECEIVE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30000 }),
   HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10000 }),
   MAX_CONNECTIONS: Type.Integer({ minimum: 0, default: 0 }),
-  MAX_RESPONSE_BYTES: Type.Integer({ minimum: 1024, default: 67108864 }),
+  MAX_RESPONSE_BYTES: Type.Integer({ minimum: 1024, default: DEFAULT_MAX_RESPONSE_BYTES }),
   CIRCUIT_COOLDOWN_MS: Type.Integer({ minimum: 1, default: 30000 }),
   RETRY_AFTER_MAX_MS: Type.Integer({ minimum: 0, default: 300000 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 30000 }),

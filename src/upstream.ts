@@ -22,8 +22,6 @@ export interface UpstreamClientOptions {
   maxResponseBytes: number
 }
 
-export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
-
 /** The code of the error an answer past MAX_RESPONSE_BYTES fails with (mapped by `toGatewayError`). */
 const RESPONSE_TOO_LARGE = 'SWITCHYARD_RESPONSE_TOO_LARGE'
 
