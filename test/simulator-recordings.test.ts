@@ -64,7 +64,7 @@ t.test('gemini: usage on every chunk, the finish on the last, a tool call\'s fin
     const candidate = (data.candidates as Array<{ finishReason?: string, content?: { parts?: Array<Record<string, unknown>> } }>)[0]
     const parts = candidate?.content?.parts ?? []
     return [
-      parts.some((part) => 'functionCall' in part) ? 'call' : parts.some((part) => part.text !== '') ? 'text' : 'empty',
+      parts.some((part) => part.thought === true) ? 'thought' : parts.some((part) => 'functionCall' in part) ? 'call' : parts.some((part) => part.text !== '') ? 'text' : 'empty',
       candidate?.finishReason === undefined ? 'open' : 'finish',
       data.usageMetadata === undefined ? 'no-usage' : 'usage'
     ].join('+')
@@ -80,6 +80,17 @@ t.test('gemini: usage on every chunk, the finish on the last, a tool call\'s fin
   })
   t.same(shapes(tool), shapes((await readFixture('gemini', 'tool-call.stream.sse')).toString()))
   t.ok(text.includes('\r\n\r\n'), 'events end with CRLF CRLF, as recorded')
+
+  // Thinking with summaries asked for: thought chunks first, without candidate tokens, and thinking counted throughout.
+  const usageKeys = (stream: string): string[] => sseEvents(Buffer.from(stream)).map(({ data }) =>
+    ['candidatesTokenCount', 'thoughtsTokenCount'].filter((key) => key in (data.usageMetadata as object)).join('+'))
+  const thinking = await streamFrom(t, gemini, '/models/gemini-2.5-flash:streamGenerateContent?alt=sse', headers, {
+    contents: [{ role: 'user', parts: [{ text: 'How do I cross the street?' }] }],
+    generationConfig: { thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } }
+  })
+  const recorded = (await readFixture('gemini', 'thinking.stream.sse')).toString()
+  t.same(collapse(shapes(thinking)), collapse(shapes(recorded)))
+  t.same(collapse(usageKeys(thinking)), collapse(usageKeys(recorded)))
 })
 
 t.test('cohere: the recorded event order, ending with [DONE]', async (t) => {

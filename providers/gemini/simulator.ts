@@ -66,8 +66,9 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
       const responseId = nextId(22)
       const signed = model.startsWith('gemini-3')
       const logprobs = logprobsAsked(body)
-      if (route[2] === 'generateContent') return { json: renderResponse(plan, model, responseId, signed, logprobs) }
-      const chunks = renderStream(plan, model, responseId, signed, logprobs)
+      const thinking = thinkingOf(body)
+      if (route[2] === 'generateContent') return { json: renderResponse(plan, model, responseId, signed, logprobs, thinking) }
+      const chunks = renderStream(plan, model, responseId, signed, logprobs, thinking)
       // Without alt=sse the stream is one JSON array, not SSE (wire notes §1).
       if (url.searchParams.get('alt') !== 'sse') return { json: chunks }
       return { headers: { 'content-type': 'text/event-stream' }, events: chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\r\n\r\n`) }
@@ -176,11 +177,24 @@ function readConversation (body: Record<string, unknown>): SimulatedConversation
   }
 }
 
-/** Usage as Gemini streams it: on every chunk, with the candidates' tokens so far (`produced`). */
-function usageOf (plan: ReplyPlan, produced: number): Record<string, number> {
-  const usage: Record<string, number> = { promptTokenCount: plan.usage.prompt, candidatesTokenCount: produced, totalTokenCount: plan.usage.prompt + produced }
+/** Usage as Gemini streams it: on every chunk, with the candidates' tokens so far (`produced`) and any thinking. */
+function usageOf (plan: ReplyPlan, produced: number, thinking: Thinking): Record<string, number> {
+  const usage: Record<string, number> = { promptTokenCount: plan.usage.prompt, candidatesTokenCount: produced, totalTokenCount: plan.usage.prompt + produced + thinking.tokens }
+  if (thinking.tokens > 0) usage.thoughtsTokenCount = thinking.tokens
   if (plan.usage.cached > 0) usage.cachedContentTokenCount = plan.usage.cached
   return usage
+}
+
+/** Whether the model thinks (a level, or a budget above 0) and whether it was asked to show its thought summaries. */
+interface Thinking { tokens: number, summaries: boolean }
+
+const THOUGHT_TOKENS = 16
+const THOUGHT_SUMMARY = '**Thinking it over**\n\nThe user asked something; I will answer it.'
+
+function thinkingOf (body: Record<string, unknown>): Thinking {
+  const config = (body.generationConfig as { thinkingConfig?: { thinkingLevel?: unknown, thinkingBudget?: unknown, includeThoughts?: unknown } } | undefined)?.thinkingConfig
+  const thinks = config !== undefined && (config.thinkingLevel !== undefined || (typeof config.thinkingBudget === 'number' && config.thinkingBudget !== 0))
+  return { tokens: thinks ? THOUGHT_TOKENS : 0, summaries: thinks && config?.includeThoughts === true }
 }
 
 function callParts (plan: ReplyPlan, signed: boolean): Part[] {
@@ -214,33 +228,41 @@ function logprobsOf (pieces: readonly string[], asked: { top: number } | undefin
   }
 }
 
-function renderResponse (plan: ReplyPlan, model: string, responseId: string, signed: boolean, logprobs: { top: number } | undefined): unknown {
-  const parts = plan.kind === 'text' ? [{ text: plan.text }] : callParts(plan, signed)
+function renderResponse (plan: ReplyPlan, model: string, responseId: string, signed: boolean, logprobs: { top: number } | undefined, thinking: Thinking): unknown {
+  const answer = plan.kind === 'text' ? [{ text: plan.text }] : callParts(plan, signed)
+  const parts = thinking.summaries ? [{ text: THOUGHT_SUMMARY, thought: true }, ...answer] : answer
   return {
     candidates: [{ content: { parts, role: 'model' }, finishReason: 'STOP', index: 0, ...logprobsOf(plan.kind === 'text' ? plan.pieces : [], logprobs) }],
-    usageMetadata: usageOf(plan, plan.usage.completion),
+    usageMetadata: usageOf(plan, plan.usage.completion, thinking),
     modelVersion: model,
     responseId
   }
 }
 
-function renderStream (plan: ReplyPlan, model: string, responseId: string, signed: boolean, logprobs: { top: number } | undefined): unknown[] {
+function renderStream (plan: ReplyPlan, model: string, responseId: string, signed: boolean, logprobs: { top: number } | undefined, thinking: Thinking): unknown[] {
   const envelope = { modelVersion: model, responseId }
   const all = plan.usage.completion
+  // As recorded: thought summaries come first, in chunks of their own, before any answer token is counted.
+  const thinkingUsage = usageOf(plan, 0, thinking)
+  delete thinkingUsage.candidatesTokenCount
+  const thoughts = thinking.summaries
+    ? [{ candidates: [{ content: { parts: [{ text: THOUGHT_SUMMARY, thought: true }], role: 'model' }, index: 0 }], usageMetadata: thinkingUsage, ...envelope }]
+    : []
   if (plan.kind === 'tool') {
     // As recorded: the calls in one chunk, then the finish in a chunk of its own with an empty text part.
     return [
-      { candidates: [{ content: { parts: callParts(plan, signed), role: 'model' }, index: 0 }], usageMetadata: usageOf(plan, all), ...envelope },
-      { candidates: [{ content: { parts: [{ text: '' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: usageOf(plan, all), ...envelope }
+      ...thoughts,
+      { candidates: [{ content: { parts: callParts(plan, signed), role: 'model' }, index: 0 }], usageMetadata: usageOf(plan, all, thinking), ...envelope },
+      { candidates: [{ content: { parts: [{ text: '' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: usageOf(plan, all, thinking), ...envelope }
     ]
   }
   // As recorded: every chunk carries the usage so far; the last one carries the finish.
-  return plan.pieces.map((piece, index) => {
+  return [...thoughts, ...plan.pieces.map((piece, index) => {
     const last = index === plan.pieces.length - 1
     return {
       candidates: [{ content: { parts: [{ text: piece }], role: 'model' }, ...(last ? { finishReason: 'STOP' } : {}), index: 0, ...logprobsOf([piece], logprobs) }],
-      usageMetadata: usageOf(plan, last ? all : Math.floor(all * (index + 1) / plan.pieces.length)),
+      usageMetadata: usageOf(plan, last ? all : Math.floor(all * (index + 1) / plan.pieces.length), thinking),
       ...envelope
     }
-  })
+  })]
 }
