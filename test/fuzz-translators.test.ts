@@ -1,9 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { startSimulator as startAnthropic } from '../providers/anthropic/simulator.ts'
-import { startSimulator as startGemini } from '../providers/gemini/simulator.ts'
-import { startSimulator as startCohere } from '../providers/cohere/simulator.ts'
-import { PINNED_MODELS, startSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
+import { PINNED_MODELS, startAllSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
 
 // Property: every field a client controls that reaches a translator (model, tools and their schemas,
 // tool_choice, response_format, metadata, system blocks, unread extras), filled with deep nesting, large values
@@ -11,12 +8,8 @@ import { PINNED_MODELS, startSimulators, simulatorEnv, startGateway } from './he
 // hang, and never moves a provider's circuit. FUZZ_RUNS raises the case count (default 20 per provider and ingress).
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 20)
-const simulators = await startSimulators(t)
-const anthropic = await startAnthropic()
-const gemini = await startGemini()
-const cohere = await startCohere()
-t.teardown(() => Promise.all([anthropic.close(), gemini.close(), cohere.close()]))
-const gateway = await startGateway(t, { ...simulatorEnv({ ...simulators, anthropic, gemini, cohere }), LOG_LEVEL: 'silent' })
+const all = await startAllSimulators(t)
+const gateway = await startGateway(t, { ...simulatorEnv(all), LOG_LEVEL: 'silent' })
 const MODELS = Object.values(PINNED_MODELS)
 
 const oddString = fc.oneof(

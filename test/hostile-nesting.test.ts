@@ -3,21 +3,13 @@ import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { startSimulator as startAnthropic } from '../providers/anthropic/simulator.ts'
-import { startSimulator as startGemini } from '../providers/gemini/simulator.ts'
-import { startSimulator as startCohere } from '../providers/cohere/simulator.ts'
-import { PINNED_MODELS, startSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
+import { PINNED_MODELS, startAllSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
 import { MAX_JSON_DEPTH } from '../src/json-depth.ts'
 
 // A request the gateway cannot build is the client's 400, never the provider's failure: deep nesting in any
 // field, however small the body, must not open a circuit and move everyone's traffic elsewhere.
 
-const simulators = await startSimulators(t)
-const anthropic = await startAnthropic()
-const gemini = await startGemini()
-const cohere = await startCohere()
-t.teardown(() => Promise.all([anthropic.close(), gemini.close(), cohere.close()]))
-const all = { ...simulators, anthropic, gemini, cohere }
+const all = await startAllSimulators(t)
 const gateway = await startGateway(t, { ...simulatorEnv(all), LOG_LEVEL: 'warn' })
 
 const root = pathToFileURL(join(import.meta.dirname, '..')).href
@@ -117,7 +109,7 @@ export default createProviderPlugin({
   }
 })
 `)
-  const brittle = await startGateway(t, { PROVIDERS_DIR: folder, BRITTLE_API_KEY: simulators.openai.apiKey, BRITTLE_BASE_URL: simulators.openai.url, LOG_LEVEL: 'warn' })
+  const brittle = await startGateway(t, { PROVIDERS_DIR: folder, BRITTLE_API_KEY: all.openai.apiKey, BRITTLE_BASE_URL: all.openai.url, LOG_LEVEL: 'warn' })
   for (let round = 0; round < 10; round++) {
     const response = await brittle.app.inject({
       method: 'POST',

@@ -1,20 +1,12 @@
 import t from 'tap'
-import { startSimulator as startAnthropic } from '../providers/anthropic/simulator.ts'
-import { startSimulator as startGemini } from '../providers/gemini/simulator.ts'
-import { startSimulator as startCohere } from '../providers/cohere/simulator.ts'
-import { PINNED_MODELS, startSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
+import { PINNED_MODELS, startAllSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
 
 // Providers echo keys back in error text. Whatever way an error leaves the gateway (a status error, an error
 // event inside a stream, translated or passed straight through) it goes through the same scrubber: no
 // provider key reaches a client, a log line, the request log or the metrics, for any of the seven providers.
 // The client's own credentials (key, cookies) never go upstream.
 
-const simulators = await startSimulators(t)
-const anthropic = await startAnthropic()
-const gemini = await startGemini()
-const cohere = await startCohere()
-t.teardown(() => Promise.all([anthropic.close(), gemini.close(), cohere.close()]))
-const all = { ...simulators, anthropic, gemini, cohere }
+const all = await startAllSimulators(t)
 const clientKey = 'client-secret-key-123456'
 const gateway = await startGateway(t, { ...simulatorEnv(all), GATEWAY_API_KEYS: clientKey, LOG_LEVEL: 'trace' })
 const clientHeaders = {

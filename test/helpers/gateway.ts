@@ -7,6 +7,9 @@ import { startSimulator as startOpenAI } from '../../providers/openai/simulator.
 import { startSimulator as startGroq } from '../../providers/groq/simulator.ts'
 import { startSimulator as startTogether } from '../../providers/together/simulator.ts'
 import { startSimulator as startMistral } from '../../providers/mistral/simulator.ts'
+import { startSimulator as startAnthropic } from '../../providers/anthropic/simulator.ts'
+import { startSimulator as startGemini } from '../../providers/gemini/simulator.ts'
+import { startSimulator as startCohere } from '../../providers/cohere/simulator.ts'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
@@ -36,6 +39,13 @@ export async function startSimulators (t: Teardown): Promise<Simulators> {
   const simulators = Object.fromEntries(entries) as Simulators
   t.teardown(() => Promise.all(Object.values(simulators).map((simulator) => simulator.close())))
   return simulators
+}
+
+/** A simulator for each of the seven built-in providers, closed when the test ends. */
+export async function startAllSimulators (t: Teardown): Promise<Record<keyof typeof PINNED_MODELS, ProviderSimulator>> {
+  const [simulators, anthropic, gemini, cohere] = await Promise.all([startSimulators(t), startAnthropic(), startGemini(), startCohere()])
+  t.teardown(() => Promise.all([anthropic.close(), gemini.close(), cohere.close()]))
+  return { ...simulators, anthropic, gemini, cohere }
 }
 
 /** Env that enables each given simulator as its provider. */
