@@ -28,7 +28,7 @@ export function toCanonicalRequest (request: MessagesRequest, model: string): Ch
           if (part !== undefined) parts.push(part)
         }
       })
-      if (parts.length > 0) messages.push({ role: 'user', content: parts.every((part) => part.type === 'text') ? parts.map((part) => part.text).join('') : parts })
+      if (parts.length > 0) messages.push({ role: 'user', content: asContent(parts) })
     } else {
       const text = blocks.filter((block) => block.type === 'text').map((block) => block.text ?? '').join('')
       const calls = blocks.filter((block) => block.type === 'tool_use').map((block) => ({
@@ -99,8 +99,12 @@ function resultContent (block: Block, param: string): ChatMessage['content'] {
     const part = userPart(inner, `${param}.${index}`)
     return part === undefined ? [] : [part]
   })
-  if (parts.every((part) => part.type === 'text')) return errorPrefix + parts.map((part) => part.text ?? '').join('')
-  return errorPrefix === '' ? parts : [{ type: 'text', text: errorPrefix }, ...parts]
+  return asContent(errorPrefix === '' ? parts : [{ type: 'text', text: errorPrefix }, ...parts])
+}
+
+/** Parts as a message's content: one string when they are all text, else the parts themselves. */
+function asContent (parts: ContentPart[]): ChatMessage['content'] {
+  return parts.every((part) => part.type === 'text') ? parts.map((part) => part.text ?? '').join('') : parts
 }
 
 function userPart (block: Block, param: string): ContentPart | undefined {
