@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { bearerToken, presentedToken } from '../src/http-headers.ts'
+import { bearerToken, presentedToken } from '../src/http/headers.ts'
 
 export interface ClientAuth {
   /** True when no gateway keys are configured, or the request carries one of them. */

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { GatewayError } from '../src/errors.ts'
+import { GatewayError } from '../src/canonical/errors.ts'
 import { renderOpenAIError } from '../src/ingress/openai/errors.ts'
 import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
 import { isModelRoute } from '../src/ingress/model-routes.ts'

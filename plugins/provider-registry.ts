@@ -1,12 +1,12 @@
 import fp from 'fastify-plugin'
 import { Value } from '@sinclair/typebox/value'
 import type { FastifyPluginAsync } from 'fastify'
-import { ProviderManifestSchema, type ProviderDefinition } from '../src/provider.ts'
-import { indexCatalog, type CatalogIndex } from '../src/model-catalog.ts'
-import { ConfigurationError, resolveProviderSettings, type ProviderSettings } from '../src/provider-settings.ts'
-import { createProxyDispatcher, createUpstreamClient, type ProxySettings, type UpstreamClient } from '../src/upstream.ts'
-import { DEFAULT_MAX_RESPONSE_BYTES, type Env } from '../src/config.ts'
-import { createPriceLookup, type PriceLookup, type PriceOverrides } from '../src/pricing.ts'
+import { ProviderManifestSchema, type ProviderDefinition } from '../src/provider/contract.ts'
+import { indexCatalog, type CatalogIndex } from '../src/provider/model-catalog.ts'
+import { ConfigurationError, resolveProviderSettings, type ProviderSettings } from '../src/config/provider-settings.ts'
+import { createProxyDispatcher, createUpstreamClient, type ProxySettings, type UpstreamClient } from '../src/call/upstream-client.ts'
+import { DEFAULT_MAX_RESPONSE_BYTES, type Env } from '../src/config/config.ts'
+import { createPriceLookup, type PriceLookup, type PriceOverrides } from '../src/provider/pricing.ts'
 
 export interface RegisteredProvider {
   readonly name: string

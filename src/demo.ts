@@ -3,9 +3,9 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { BUILT_IN_PROVIDERS_DIR, buildApp } from './app.ts'
 import { cannotStart, closeOnSignals, readEnvironment } from './server.ts'
-import { envPrefix } from './provider-settings.ts'
-import { findProviderPlugins } from './provider-discovery.ts'
-import type { ProviderSimulator } from './simulator/http-simulator.ts'
+import { envPrefix } from './config/provider-settings.ts'
+import { findProviderPlugins } from './provider/discovery.ts'
+import type { ProviderSimulator } from './dev/http-simulator.ts'
 
 // `npm run demo`: every provider that ships a simulator is started on loopback and the gateway is pointed at
 // them, with no key and no network. Providers are found the same way the gateway finds them.

@@ -3,8 +3,8 @@ import { parseEnv } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { buildApp } from './app.ts'
-import type { Env } from './config.ts'
-import { shuttingDown } from './errors.ts'
+import type { Env } from './config/config.ts'
+import { shuttingDown } from './canonical/errors.ts'
 
 /** `.env` in the working directory, under the real environment (which wins). Read once, at start-up. */
 export function readEnvironment (): Env {

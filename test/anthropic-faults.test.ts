@@ -2,7 +2,7 @@ import t from 'tap'
 import { startSimulator as startAnthropic } from '../providers/anthropic/simulator.ts'
 import { startSimulator as startGroq } from '../providers/groq/simulator.ts'
 import { readToEnd, simulatorEnv, startGateway } from './helpers/gateway.ts'
-import type { ProviderSimulator, SimulatorFault } from '../src/simulator/http-simulator.ts'
+import type { ProviderSimulator, SimulatorFault } from '../src/dev/http-simulator.ts'
 
 // Provider faults seen through /v1/messages, on both paths (pass-through to Anthropic, translation to Groq):
 // the client's exact outcome in Anthropic's shape, what the request log says, and that the next request is fine.

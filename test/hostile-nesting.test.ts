@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { PINNED_MODELS, startAllSimulators, simulatorEnv, startGateway } from './helpers/gateway.ts'
-import { MAX_JSON_DEPTH } from '../src/json-depth.ts'
+import { MAX_JSON_DEPTH } from '../src/http/json-depth.ts'
 
 // A request the gateway cannot build is the client's 400, never the provider's failure: deep nesting in any
 // field, however small the body, must not open a circuit and move everyone's traffic elsewhere.
@@ -88,7 +88,7 @@ t.test('a request its provider\'s translator cannot build is a 400 that leaves t
   await mkdir(join(folder, 'brittle'))
   // A translator that throws something other than a GatewayError on a request it did not expect.
   await writeFile(join(folder, 'brittle', 'index.ts'), `
-import { createProviderPlugin } from '${root}/src/provider-plugin.ts'
+import { createProviderPlugin } from '${root}/src/provider/plugin.ts'
 import { defineOpenAICompatibleProvider } from '${root}/src/openai-compatible/define-provider.ts'
 
 const base = defineOpenAICompatibleProvider({

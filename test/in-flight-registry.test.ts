@@ -1,6 +1,6 @@
 import t from 'tap'
-import { createInFlightRegistry } from '../src/chat/client-presence.ts'
-import { shuttingDown, type GatewayError } from '../src/errors.ts'
+import { createInFlightRegistry } from '../src/call/client-presence.ts'
+import { shuttingDown, type GatewayError } from '../src/canonical/errors.ts'
 
 t.test('entries come and go in any order, and the size follows', async (t) => {
   const registry = createInFlightRegistry()

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { pricing as openaiPricing } from '../providers/openai/pricing.ts'
 import { pricing as groqPricing } from '../providers/groq/pricing.ts'
-import type { Price } from '../src/provider.ts'
+import type { Price } from '../src/provider/contract.ts'
 import { postChat, simulatorEnv, startGateway, startSimulators, type TestGateway } from './helpers/gateway.ts'
 
 // Contract §6 and §7 through HTTP: what the metrics plugin counts, prices and logs, and who may read it.

@@ -15,7 +15,7 @@ t.test('a provider plugin dropped into PROVIDERS_DIR is loaded with no core chan
   await mkdir(join(folder, 'acme'))
   // A whole provider in one file, written as a user would: it reuses the OpenAI-compatible translators.
   await writeFile(join(folder, 'acme', 'index.ts'), `
-import { createProviderPlugin } from '${root}/src/provider-plugin.ts'
+import { createProviderPlugin } from '${root}/src/provider/plugin.ts'
 import { defineOpenAICompatibleProvider } from '${root}/src/openai-compatible/define-provider.ts'
 
 export default createProviderPlugin(defineOpenAICompatibleProvider({

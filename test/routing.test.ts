@@ -1,6 +1,6 @@
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Env } from '../src/config.ts'
+import type { Env } from '../src/config/config.ts'
 import { postChat, readToEnd, simulatorEnv, startGateway, startSimulators, type Simulators } from './helpers/gateway.ts'
 
 // Contract §3 through HTTP: where traffic goes for each dispatch mode, and how failures move it.

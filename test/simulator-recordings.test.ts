@@ -3,7 +3,7 @@ import { startSimulator as startOpenAI } from '../providers/openai/simulator.ts'
 import { startSimulator as startAnthropic } from '../providers/anthropic/simulator.ts'
 import { startSimulator as startGemini } from '../providers/gemini/simulator.ts'
 import { startSimulator as startCohere } from '../providers/cohere/simulator.ts'
-import type { ProviderSimulator } from '../src/simulator/http-simulator.ts'
+import type { ProviderSimulator } from '../src/dev/http-simulator.ts'
 import { readFixture } from './helpers/fixtures.ts'
 import { sseEvents } from './helpers/recorded-answer.ts'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createCallContext } from '../src/chat/call-provider.ts'
+import { createCallContext } from '../src/call/call-provider.ts'
 import { definition as gemini } from '../providers/gemini/definition.ts'
 import { definition as anthropic } from '../providers/anthropic/definition.ts'
 import { definition as cohere } from '../providers/cohere/definition.ts'

@@ -1,4 +1,4 @@
-import { GatewayError, SHUTTING_DOWN } from '../../src/errors.ts'
+import { GatewayError, SHUTTING_DOWN } from '../../src/canonical/errors.ts'
 
 /**
  * How one failed attempt counts (contract §3). `retry`: the next provider may answer instead, and the failure

@@ -1,6 +1,6 @@
 import type { RegisteredProvider } from '../provider-registry.ts'
-import { GatewayError, invalidRequest } from '../../src/errors.ts'
-import { ConfigurationError, envPrefix } from '../../src/provider-settings.ts'
+import { GatewayError, invalidRequest } from '../../src/canonical/errors.ts'
+import { ConfigurationError, envPrefix } from '../../src/config/provider-settings.ts'
 import { createWeightedRotation, type WeightedRotation } from './smooth-weighted-round-robin.ts'
 
 export interface PlannedAttempt {

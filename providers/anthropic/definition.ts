@@ -1,5 +1,5 @@
-import type { ProviderDefinition } from '../../src/provider.ts'
-import { indexCatalog } from '../../src/model-catalog.ts'
+import type { ProviderDefinition } from '../../src/provider/contract.ts'
+import { indexCatalog } from '../../src/provider/model-catalog.ts'
 import { catalog, defaultModel, FALLBACK_MAX_TOKENS } from './models.ts'
 import { pricing } from './pricing.ts'
 import { toAnthropicRequest } from './request.ts'

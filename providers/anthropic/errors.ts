@@ -1,4 +1,4 @@
-import { GatewayError, clientStatusFor, errorKindForStatus, providerMessage } from '../../src/errors.ts'
+import { GatewayError, clientStatusFor, errorKindForStatus, providerMessage } from '../../src/canonical/errors.ts'
 
 /**
  * Anthropic's `{type:"error", error:{type, message}}` -> GatewayError. 529 (overloaded) is told to OpenAI clients

@@ -1,5 +1,5 @@
 import type { FinishReason } from '../../src/canonical/finish-reason.ts'
-import type { CallContext } from '../../src/provider.ts'
+import type { CallContext } from '../../src/provider/contract.ts'
 
 const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
   end_turn: 'stop',

@@ -1,4 +1,4 @@
-import type { PriceTable } from '../../src/provider.ts'
+import type { PriceTable } from '../../src/provider/contract.ts'
 
 // Anthropic list prices, USD per 1M tokens: input, output, cache read (cachedInput) and 5-minute cache write.
 // Source: platform.claude.com model pages and Portkey-AI/models as transcribed in

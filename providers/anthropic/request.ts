@@ -1,6 +1,6 @@
 import type { ChatMessage, ChatRequest, ContentPart } from '../../src/canonical/chat-request.ts'
-import type { UpstreamRequest } from '../../src/provider.ts'
-import { invalidRequest } from '../../src/errors.ts'
+import type { UpstreamRequest } from '../../src/provider/contract.ts'
+import { invalidRequest } from '../../src/canonical/errors.ts'
 import { detachThinking } from './thinking-carrier.ts'
 import { applyReasoningEffort } from './thinking.ts'
 import { reasoningEffortOf } from '../../src/canonical/reasoning-effort.ts'

@@ -1,5 +1,5 @@
 import type { ReasoningEffort } from '../../src/canonical/reasoning-effort.ts'
-import { invalidRequest } from '../../src/errors.ts'
+import { invalidRequest } from '../../src/canonical/errors.ts'
 
 // OpenAI `reasoning_effort` -> Anthropic thinking (wire notes anthropic.md §5, §6). Newer models refuse a token
 // budget and take `thinking: {type: "adaptive"}` with `output_config.effort`; older ones take a budget, which

@@ -1,4 +1,4 @@
-import type { ProviderDefinition } from '../../src/provider.ts'
+import type { ProviderDefinition } from '../../src/provider/contract.ts'
 import { catalog, defaultModel } from './models.ts'
 import { pricing } from './pricing.ts'
 import { toCohereRequest } from './request.ts'

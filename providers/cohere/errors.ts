@@ -1,4 +1,4 @@
-import { GatewayError, clientStatusFor, errorKindForStatus, providerMessage } from '../../src/errors.ts'
+import { GatewayError, clientStatusFor, errorKindForStatus, providerMessage } from '../../src/canonical/errors.ts'
 
 /**
  * Cohere's `{message}` error body -> GatewayError. 498 (invalid or unsafe request) is the client's request and

@@ -1,4 +1,4 @@
-import { createProviderPlugin } from '../../src/provider-plugin.ts'
+import { createProviderPlugin } from '../../src/provider/plugin.ts'
 import { definition } from './definition.ts'
 
 export default createProviderPlugin(definition)

@@ -1,5 +1,5 @@
 import type { FinishReason } from '../../src/canonical/finish-reason.ts'
-import type { CallContext } from '../../src/provider.ts'
+import type { CallContext } from '../../src/provider/contract.ts'
 import type { Usage } from '../../src/canonical/usage.ts'
 
 /** Cohere's finish reasons; ERROR and TIMEOUT are failures, not endings (the caller raises them). */

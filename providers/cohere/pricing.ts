@@ -1,4 +1,4 @@
-import type { PriceTable } from '../../src/provider.ts'
+import type { PriceTable } from '../../src/provider/contract.ts'
 
 // Cohere list prices, USD per 1M billed tokens (input / output). Source: cohere.com/pricing as transcribed by
 // third-party catalogs in shared/docs/wire/cohere.md §7 (2026-05 … 2026-11); no cached-input price is published.

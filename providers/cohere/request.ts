@@ -1,6 +1,6 @@
 import type { ChatMessage, ChatRequest } from '../../src/canonical/chat-request.ts'
-import type { UpstreamRequest } from '../../src/provider.ts'
-import { invalidRequest } from '../../src/errors.ts'
+import type { UpstreamRequest } from '../../src/provider/contract.ts'
+import { invalidRequest } from '../../src/canonical/errors.ts'
 
 type Message = Record<string, unknown>
 

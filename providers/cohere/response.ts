@@ -1,7 +1,7 @@
 import { assistantMessage, type ChatResponse } from '../../src/canonical/chat-response.ts'
 import type { ToolCall } from '../../src/canonical/chat-request.ts'
-import type { CallContext } from '../../src/provider.ts'
-import { upstreamProtocolError, upstreamTimeout } from '../../src/errors.ts'
+import type { CallContext } from '../../src/provider/contract.ts'
+import { upstreamProtocolError, upstreamTimeout } from '../../src/canonical/errors.ts'
 import { mapFinishReason, toUsage, type WireUsage } from './normalize.ts'
 import { toLogprobs, type WireLogprobItem } from './logprobs.ts'
 

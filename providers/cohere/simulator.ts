@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
-import { startHttpSimulator, type ProviderSimulator, type SimulatorReply } from '../../src/simulator/http-simulator.ts'
-import { createIdSequence, planReply, type ReplyPlan, type SimulatedConversation } from '../../src/simulator/reply-plan.ts'
-import { encodeSseEvent } from '../../src/sse.ts'
+import { startHttpSimulator, type ProviderSimulator, type SimulatorReply } from '../../src/dev/http-simulator.ts'
+import { createIdSequence, planReply, type ReplyPlan, type SimulatedConversation } from '../../src/dev/reply-plan.ts'
+import { encodeSseEvent } from '../../src/http/sse.ts'
 
 // Cohere's v2 chat API as the wire notes describe it: Bearer key, snake_case fields, typed SSE events with the
 // tool call as one object, no [DONE], usage in billed units and raw tokens, `{message}` errors, and the

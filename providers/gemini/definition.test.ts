@@ -8,7 +8,7 @@ import { readFixture, readJsonFixture, splitAt } from '../../test/helpers/fixtur
 import { accumulate, testContext, translateFixture } from '../../test/helpers/accumulate.ts'
 import { caught } from '../../test/helpers/gateway.ts'
 import { replayStream } from '../../test/helpers/replay-stream.ts'
-import { GatewayError } from '../../src/errors.ts'
+import { GatewayError } from '../../src/canonical/errors.ts'
 import type { ChatRequest } from '../../src/canonical/chat-request.ts'
 
 const request = (fields: Partial<ChatRequest>): ChatRequest => ({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }], ...fields })

@@ -1,4 +1,4 @@
-import { GatewayError, clientStatusFor, errorKindForStatus, providerMessage } from '../../src/errors.ts'
+import { GatewayError, clientStatusFor, errorKindForStatus, providerMessage } from '../../src/canonical/errors.ts'
 import { isWireError } from './wire.ts'
 
 /**

@@ -1,4 +1,4 @@
-import type { ModelCatalog } from '../../src/provider.ts'
+import type { ModelCatalog } from '../../src/provider/contract.ts'
 
 const flash = { tools: true, vision: true, json: true, reasoning: true }
 

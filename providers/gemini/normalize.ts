@@ -1,7 +1,7 @@
 import type { FinishReason } from '../../src/canonical/finish-reason.ts'
 import type { Usage } from '../../src/canonical/usage.ts'
 import type { ToolCall } from '../../src/canonical/chat-request.ts'
-import type { CallContext } from '../../src/provider.ts'
+import type { CallContext } from '../../src/provider/contract.ts'
 import { tokenLogprob, type ChoiceLogprobs } from '../../src/canonical/logprobs.ts'
 import type { WireLogprobsResult, WirePart, WireUsage } from './wire.ts'
 import { encodeToolCallId } from './tool-call-id.ts'

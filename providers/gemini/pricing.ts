@@ -1,4 +1,4 @@
-import type { PriceTable } from '../../src/provider.ts'
+import type { PriceTable } from '../../src/provider/contract.ts'
 
 // Gemini Developer API paid-tier list prices, USD per 1M tokens, text. Source: ai.google.dev pricing as
 // transcribed in shared/docs/wire/gemini.md §10 (2026-10-07 transcription, Portkey-AI/models 2026-08-21).

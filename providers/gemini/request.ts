@@ -1,6 +1,6 @@
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../../src/canonical/chat-request.ts'
-import type { UpstreamRequest } from '../../src/provider.ts'
-import { invalidRequest } from '../../src/errors.ts'
+import type { UpstreamRequest } from '../../src/provider/contract.ts'
+import { invalidRequest } from '../../src/canonical/errors.ts'
 import { createSchemaBudget, toFunctionParameters, toGeminiSchema } from './schema.ts'
 import { decodeToolCallId } from './tool-call-id.ts'
 import { thinkingConfigFor } from './thinking.ts'

@@ -1,6 +1,6 @@
 import { assistantMessage, type ChatResponse } from '../../src/canonical/chat-response.ts'
-import type { CallContext } from '../../src/provider.ts'
-import { upstreamProtocolError } from '../../src/errors.ts'
+import type { CallContext } from '../../src/provider/contract.ts'
+import { upstreamProtocolError } from '../../src/canonical/errors.ts'
 import { isWireResponse, type WireCandidate } from './wire.ts'
 import { mapFinishReason, readParts, toLogprobs, toUsage } from './normalize.ts'
 

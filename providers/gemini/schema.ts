@@ -1,4 +1,4 @@
-import { invalidRequest } from '../../src/errors.ts'
+import { invalidRequest } from '../../src/canonical/errors.ts'
 
 // Gemini's `parameters` and `responseSchema` take an OpenAPI 3.0 subset (wire notes §2) and fail the whole
 // request on any other keyword. JSON Schema from OpenAI clients is converted: local `$ref`s inlined, type

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
-import { startHttpSimulator, type ProviderSimulator, type SimulatorReply } from '../../src/simulator/http-simulator.ts'
-import { createIdSequence, planReply, type ReplyPlan, type SimulatedConversation, type SimulatedTool } from '../../src/simulator/reply-plan.ts'
+import { startHttpSimulator, type ProviderSimulator, type SimulatorReply } from '../../src/dev/http-simulator.ts'
+import { createIdSequence, planReply, type ReplyPlan, type SimulatedConversation, type SimulatedTool } from '../../src/dev/reply-plan.ts'
 import { catalog } from './models.ts'
 
 // Gemini's Developer API as the wire notes describe it: `x-goog-api-key` (or `?key=`), camelCase bodies,

@@ -2,7 +2,7 @@ import t from 'tap'
 import { definition } from './definition.ts'
 import { readFixture, readJsonFixture } from '../../test/helpers/fixtures.ts'
 import { testContext, translateFixture } from '../../test/helpers/accumulate.ts'
-import { GatewayError } from '../../src/errors.ts'
+import { GatewayError } from '../../src/canonical/errors.ts'
 import { caught } from '../../test/helpers/gateway.ts'
 
 t.test('reads usage from x_groq and keeps one value', async (t) => {

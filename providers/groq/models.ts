@@ -1,4 +1,4 @@
-import type { ModelCatalog } from '../../src/provider.ts'
+import type { ModelCatalog } from '../../src/provider/contract.ts'
 
 const text = { tools: true, vision: false, json: true, reasoning: false }
 

@@ -1,4 +1,4 @@
-import type { PriceTable } from '../../src/provider.ts'
+import type { PriceTable } from '../../src/provider/contract.ts'
 
 // Groq on-demand prices, USD per 1M tokens. Source: console.groq.com/docs/models (undated stored copy) as
 // collected in the shared wire notes on 2026-11-25; llama-4-scout and qwen3-32b from secondary data there.

@@ -5,8 +5,8 @@ import {
   startOpenAICompatibleSimulator,
   usageOf,
   type ChatCompletionShape
-} from '../../src/openai-compatible/simulator.ts'
-import type { ProviderSimulator, SimulatorReply } from '../../src/simulator/http-simulator.ts'
+} from '../../src/dev/openai-compatible-simulator.ts'
+import type { ProviderSimulator, SimulatorReply } from '../../src/dev/http-simulator.ts'
 import { catalog } from './models.ts'
 
 const ACCEPTED_FIELDS = new Set([

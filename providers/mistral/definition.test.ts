@@ -3,7 +3,7 @@ import { definition } from './definition.ts'
 import { toMistralToolCallId } from './tool-call-id.ts'
 import { framedAsSse, readFixture, readJsonFixture } from '../../test/helpers/fixtures.ts'
 import { testContext, translateFixture } from '../../test/helpers/accumulate.ts'
-import { GatewayError } from '../../src/errors.ts'
+import { GatewayError } from '../../src/canonical/errors.ts'
 import { caught } from '../../test/helpers/gateway.ts'
 
 t.test('translates the recorded text stream, dropping the p padding', async (t) => {

@@ -1,4 +1,4 @@
-import type { PriceTable } from '../../src/provider.ts'
+import type { PriceTable } from '../../src/provider/contract.ts'
 
 // Mistral prices, USD per 1M tokens, from the shared wire notes (collected 2026-11-25). Mistral's own pricing
 // page was not among the stored copies: every row is from secondary sources (developer.puter.com "Mistral API

@@ -1,4 +1,4 @@
-import type { PriceTable } from '../../src/provider.ts'
+import type { PriceTable } from '../../src/provider/contract.ts'
 
 // OpenAI list prices, USD per 1M tokens (standard tier). Source: openai.com/api/pricing as known to the authors
 // on the date below; the shared wire notes carry no OpenAI price table, so re-check before relying on cost.

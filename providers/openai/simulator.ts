@@ -1,5 +1,5 @@
-import { openAIWire, startOpenAICompatibleSimulator } from '../../src/openai-compatible/simulator.ts'
-import type { ProviderSimulator } from '../../src/simulator/http-simulator.ts'
+import { openAIWire, startOpenAICompatibleSimulator } from '../../src/dev/openai-compatible-simulator.ts'
+import type { ProviderSimulator } from '../../src/dev/http-simulator.ts'
 import { catalog } from './models.ts'
 
 /** OpenAI's chat completions API: `call_` + 24 alphanumeric tool ids, usage chunk only when asked. */

@@ -1,4 +1,4 @@
-import type { PriceTable } from '../../src/provider.ts'
+import type { PriceTable } from '../../src/provider/contract.ts'
 
 // Together serverless prices, USD per 1M tokens, from the shared wire notes (collected 2026-11-25):
 // together.ai/pricing via api-evangelist (2026-05-08) and the `/models` pricing field. The 3.1-8B row is marked

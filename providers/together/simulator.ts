@@ -4,8 +4,8 @@ import {
   startOpenAICompatibleSimulator,
   usageOf,
   type ChatCompletionShape
-} from '../../src/openai-compatible/simulator.ts'
-import type { ProviderSimulator } from '../../src/simulator/http-simulator.ts'
+} from '../../src/dev/openai-compatible-simulator.ts'
+import type { ProviderSimulator } from '../../src/dev/http-simulator.ts'
 import { catalog } from './models.ts'
 
 const togetherError = (status: number, message: string) => ({

@@ -1,4 +1,4 @@
-import { invalidRequest } from '../errors.ts'
+import { invalidRequest } from './errors.ts'
 import type { ChatRequest } from './chat-request.ts'
 
 /** OpenAI's `reasoning_effort` values (wire notes, openai.md), least to most. */

@@ -1,4 +1,4 @@
-import type { ProviderDefinition, ProviderManifest } from '../provider.ts'
+import type { ProviderDefinition, ProviderManifest } from '../provider/contract.ts'
 import type { OpenAICompatibleDialect } from './dialect.ts'
 import { toOpenAICompatibleBody } from './request.ts'
 import { fromOpenAICompatibleResponse } from './response.ts'

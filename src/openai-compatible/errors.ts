@@ -1,4 +1,4 @@
-import { GatewayError, clientStatusFor, errorKindForStatus, providerMessage } from '../errors.ts'
+import { GatewayError, clientStatusFor, errorKindForStatus, providerMessage } from '../canonical/errors.ts'
 import type { OpenAICompatibleDialect } from './dialect.ts'
 import { isWireError } from './wire.ts'
 

@@ -1,5 +1,5 @@
 import type { FinishReason } from '../canonical/finish-reason.ts'
-import type { CallContext } from '../provider.ts'
+import type { CallContext } from '../provider/contract.ts'
 import type { Usage } from '../canonical/usage.ts'
 import type { OpenAICompatibleDialect } from './dialect.ts'
 import type { WireContent, WireUsage } from './wire.ts'

@@ -1,5 +1,5 @@
 import type { ChatMessage, ChatRequest, ContentPart, MessageContent, ToolCall } from '../canonical/chat-request.ts'
-import { invalidRequest } from '../errors.ts'
+import { invalidRequest } from '../canonical/errors.ts'
 import type { OpenAICompatibleDialect } from './dialect.ts'
 
 /** Canonical request -> the provider's chat-completions body, dropping or renaming what it would reject. */

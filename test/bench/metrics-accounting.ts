@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { buildApp } from '../../src/app.ts'
-import { createRequestRecord } from '../../src/request-record.ts'
+import { createRequestRecord } from '../../src/observability/request-record.ts'
 
 // The metrics plugin's own cost per request, measured in-process without network noise: records shaped like a
 // real request (one attempt, usage, a stream's first-chunk time), accounted through the same `close` path a

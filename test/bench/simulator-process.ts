@@ -1,7 +1,7 @@
 import { startSimulator as startOpenAI } from '../../providers/openai/simulator.ts'
 import { startSimulator as startGemini } from '../../providers/gemini/simulator.ts'
 import { startSimulator as startAnthropic } from '../../providers/anthropic/simulator.ts'
-import type { SimulatorScript } from '../../src/simulator/reply-plan.ts'
+import type { SimulatorScript } from '../../src/dev/reply-plan.ts'
 
 // A provider simulator as its own process for the benchmark: SIM_PROVIDER picks which (openai by default),
 // SIM_SCRIPT (JSON) sets what it answers. It prints `{"url","apiKey"}` on one line once it listens.

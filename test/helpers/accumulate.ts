@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream'
 import type { ChatChunk } from '../../src/canonical/chat-chunk.ts'
 import type { Usage } from '../../src/canonical/usage.ts'
-import type { ProviderDefinition } from '../../src/provider.ts'
-import { createCallContext } from '../../src/chat/call-provider.ts'
+import type { ProviderDefinition } from '../../src/provider/contract.ts'
+import { createCallContext } from '../../src/call/call-provider.ts'
 import { replayStream } from './replay-stream.ts'
 
 export interface Accumulated {

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream'
-import type { ByteListener, ByteSource } from '../../src/pushed-stream.ts'
+import type { ByteListener, ByteSource } from '../../src/call/pushed-stream.ts'
 
 /**
  * A Readable as a `ByteSource`, for tests that play a provider's body by pushing into a stream. The gateway reads
- * real answers from undici's dispatch callbacks (`src/upstream.ts`); this follows the same contract: bytes, then
+ * real answers from undici's dispatch callbacks (`src/call/upstream-client.ts`); this follows the same contract: bytes, then
  * the end or an error, a close before the end counting as an error, and `close` cutting off a body not yet ended.
  */
 export function readableSource (body: Readable): ByteSource {

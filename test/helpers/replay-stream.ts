@@ -1,13 +1,13 @@
 import type { Readable } from 'node:stream'
 import type { ChatChunk } from '../../src/canonical/chat-chunk.ts'
-import { translatedEvents } from '../../src/chat/provider-chunk-stream.ts'
-import { PushedStream } from '../../src/pushed-stream.ts'
+import { translatedEvents } from '../../src/call/translated-stream.ts'
+import { PushedStream } from '../../src/call/pushed-stream.ts'
 import { readableSource } from './readable-source.ts'
-import type { GatewayError } from '../../src/errors.ts'
-import type { CallContext } from '../../src/provider.ts'
-import type { SseEvent } from '../../src/sse.ts'
-import type { CreateStreamTranslator } from '../../src/stream-translator.ts'
-import { createCallContext } from '../../src/chat/call-provider.ts'
+import type { GatewayError } from '../../src/canonical/errors.ts'
+import type { CallContext } from '../../src/provider/contract.ts'
+import type { SseEvent } from '../../src/http/sse.ts'
+import type { CreateStreamTranslator } from '../../src/provider/stream-translator.ts'
+import { createCallContext } from '../../src/call/call-provider.ts'
 
 const ignore = (): void => {}
 

@@ -3,10 +3,10 @@ import Fastify from 'fastify'
 import { Readable } from 'node:stream'
 import { AnthropicStreamEncoding } from './encode-stream.ts'
 import type { ChatChunk } from '../../canonical/chat-chunk.ts'
-import { upstreamUnavailable } from '../../errors.ts'
-import { sendChunkStream } from '../send-events.ts'
+import { upstreamUnavailable } from '../../canonical/errors.ts'
+import { sendChunkStream } from '../../reply/send-events.ts'
 import { chunkStream } from '../../../test/helpers/replay-stream.ts'
-import type { CreateStreamTranslator } from '../../stream-translator.ts'
+import type { CreateStreamTranslator } from '../../provider/stream-translator.ts'
 
 const envelope = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm' }
 const delta = (value: ChatChunk['choices'][number]['delta'], finish: ChatChunk['choices'][number]['finish_reason'] = null): ChatChunk =>

@@ -1,4 +1,4 @@
-import type { GatewayError } from '../../errors.ts'
+import type { GatewayError } from '../../canonical/errors.ts'
 
 // Anthropic's error shape: `{"type":"error","error":{"type","message"}}`, the type named by the status.
 

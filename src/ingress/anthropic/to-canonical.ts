@@ -1,5 +1,5 @@
 import type { ChatMessage, ChatRequest, ContentPart, Tool } from '../../canonical/chat-request.ts'
-import { invalidRequest } from '../../errors.ts'
+import { invalidRequest } from '../../canonical/errors.ts'
 import type { MessagesRequest } from './schema.ts'
 
 interface Block { type: string, text?: string, source?: { type?: string, media_type?: string, data?: string, url?: string }, id?: string, name?: string, input?: unknown, tool_use_id?: string, content?: unknown, is_error?: boolean, thinking?: string }

@@ -1,4 +1,4 @@
-import { GatewayError, type ErrorKind } from '../../errors.ts'
+import { GatewayError, type ErrorKind } from '../../canonical/errors.ts'
 
 export interface OpenAIErrorBody {
   error: { message: string, type: string, param: string | null, code: string | null }

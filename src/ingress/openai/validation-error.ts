@@ -1,5 +1,5 @@
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
-import { invalidRequest, type GatewayError } from '../../errors.ts'
+import { invalidRequest, type GatewayError } from '../../canonical/errors.ts'
 import { MAX_MODEL_NAME_LENGTH } from '../../canonical/model-name.ts'
 
 /** `/messages/0/content` -> `messages[0].content`, the JSON path style OpenAI uses in `param`. */

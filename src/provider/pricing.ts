@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import type { Usage } from './canonical/usage.ts'
-import { PriceSchema, type Price, type PriceTable } from './provider.ts'
+import type { Usage } from '../canonical/usage.ts'
+import { PriceSchema, type Price, type PriceTable } from './contract.ts'
 import { compileGlobs } from './model-catalog.ts'
-import { ConfigurationError } from './provider-settings.ts'
+import { ConfigurationError } from '../config/provider-settings.ts'
 
 export type CostSource = 'catalog' | 'override' | 'unknown'
 

@@ -1,4 +1,4 @@
-import type { ModelCatalog, ModelInfo } from './provider.ts'
+import type { ModelCatalog, ModelInfo } from './contract.ts'
 
 export interface CatalogIndex {
   /** The catalog entry for an id or alias, or undefined. */

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
-import type { ProviderDefinition } from './provider.ts'
+import type { ProviderDefinition } from './contract.ts'
 
 /**
  * The whole of a provider's `index.ts`: a fastify-plugin named `provider-<name>` that adds its definition to

@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors.ts'
+import { GatewayError } from '../canonical/errors.ts'
 
 // Providers echo keys back in error text ("Incorrect API key provided: sk-abc...xyz"). Anything that looks like
 // a key, and every configured key verbatim, is removed before an error message can reach a client or a log.

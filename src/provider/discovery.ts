@@ -2,7 +2,7 @@ import { readdir, access } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { FastifyPluginAsync } from 'fastify'
-import { ConfigurationError } from './provider-settings.ts'
+import { ConfigurationError } from '../config/provider-settings.ts'
 
 const INDEX_FILES = ['index.ts', 'index.js', 'index.mjs']
 

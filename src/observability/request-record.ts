@@ -1,5 +1,5 @@
-import type { Usage } from './canonical/usage.ts'
-import type { GatewayError } from './errors.ts'
+import type { Usage } from '../canonical/usage.ts'
+import type { GatewayError } from '../canonical/errors.ts'
 
 /** One provider attempt, as the `x-switchyard-attempts` header, the logs and the metrics see it. */
 export interface AttemptRecord {

@@ -5,9 +5,9 @@ import {
   GatewayError,
   upstreamTimeout,
   upstreamUnavailable
-} from './errors.ts'
-import { firstHeaderValue } from './http-headers.ts'
-import type { CallAbort } from './chat/call-abort.ts'
+} from '../canonical/errors.ts'
+import { firstHeaderValue } from '../http/headers.ts'
+import type { CallAbort } from './call-abort.ts'
 import type { ByteListener, ByteSource } from './pushed-stream.ts'
 
 // The only module that talks to providers over HTTP. Keys arrive here in prebuilt headers and go nowhere else.

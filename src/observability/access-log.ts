@@ -1,6 +1,6 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
-import { costOf } from './pricing.ts'
+import { costOf } from '../provider/pricing.ts'
 
 /**
  * Fastify's request log lines, reshaped into an access log: one line per request at `info`, once its response is

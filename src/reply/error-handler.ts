@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import type { GatewayError } from '../errors.ts'
+import type { GatewayError } from '../canonical/errors.ts'
 import { toClientError } from './client-error.ts'
 import { drainRequest } from './drain-request.ts'
 

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import { GatewayError } from '../errors.ts'
-import { renderOpenAIError } from './openai/errors.ts'
+import { GatewayError } from '../canonical/errors.ts'
+import { renderOpenAIError } from '../ingress/openai/errors.ts'
 
 /**
  * What a client hears when its request never became one: it took longer than RECEIVE_TIMEOUT_MS or

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { costOf, createPriceLookup } from './pricing.ts'
-import { createUsage } from './canonical/usage.ts'
-import type { PriceTable } from './provider.ts'
+import { createUsage } from '../canonical/usage.ts'
+import type { PriceTable } from './contract.ts'
 
 const table: PriceTable = {
   currency: 'USD',

@@ -1,8 +1,8 @@
-import type { ChatChunk, ChunkDelta } from './canonical/chat-chunk.ts'
-import type { Usage } from './canonical/usage.ts'
-import type { ChoiceLogprobs } from './canonical/logprobs.ts'
-import type { CallContext } from './provider.ts'
-import { upstreamProtocolError } from './errors.ts'
+import type { ChatChunk, ChunkDelta } from '../canonical/chat-chunk.ts'
+import type { Usage } from '../canonical/usage.ts'
+import type { ChoiceLogprobs } from '../canonical/logprobs.ts'
+import type { CallContext } from './contract.ts'
+import { upstreamProtocolError } from '../canonical/errors.ts'
 
 /** One provider stream event's data, which must be a JSON object. */
 export function parseEventObject<T extends object> (data: string, ctx: CallContext, displayName: string): T {

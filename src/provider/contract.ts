@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
-import type { ChatRequest } from './canonical/chat-request.ts'
-import type { ChatResponse } from './canonical/chat-response.ts'
-import type { GatewayError } from './errors.ts'
+import type { ChatRequest } from '../canonical/chat-request.ts'
+import type { ChatResponse } from '../canonical/chat-response.ts'
+import type { GatewayError } from '../canonical/errors.ts'
 import type { CreateStreamTranslator } from './stream-translator.ts'
 
 export const ModelCapabilitiesSchema = Type.Object({
@@ -99,7 +99,7 @@ export interface UpstreamRequest {
 export interface ProviderDefinition extends ProviderManifest {
   toUpstreamRequest: (request: ChatRequest, ctx: CallContext) => UpstreamRequest
   fromUpstreamResponse: (body: unknown, ctx: CallContext) => ChatResponse
-  /** A stream's translator, made once per stream and pushed its events one by one (`src/stream-translator.ts`). */
+  /** A stream's translator, made once per stream and pushed its events one by one (`src/provider/stream-translator.ts`). */
   createStreamTranslator: CreateStreamTranslator
   parseUpstreamError: (status: number, body: unknown, retryAfterSeconds: number | undefined) => GatewayError
 }

@@ -1,9 +1,9 @@
-import { GatewayError, clientClosed, upstreamTimeout } from '../errors.ts'
-import { parseErrorText, parseRetryAfter, toGatewayError, type UpstreamText } from '../upstream.ts'
+import { GatewayError, clientClosed, upstreamTimeout } from '../canonical/errors.ts'
+import { parseErrorText, parseRetryAfter, toGatewayError, type UpstreamText } from './upstream-client.ts'
 import type { CallOptions, ProviderTarget } from './call-provider.ts'
 import { scrubSecrets } from './scrub-secrets.ts'
 import { CallAbort } from './call-abort.ts'
-import { PushedStream, type ByteSource, type StreamDecoder } from '../pushed-stream.ts'
+import { PushedStream, type ByteSource, type StreamDecoder } from './pushed-stream.ts'
 
 export interface UpstreamRequestLine {
   path: string

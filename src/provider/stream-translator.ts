@@ -1,11 +1,11 @@
-import type { ChatChunk } from './canonical/chat-chunk.ts'
-import type { CallContext } from './provider.ts'
-import type { SseEvent } from './sse.ts'
+import type { ChatChunk } from '../canonical/chat-chunk.ts'
+import type { CallContext } from './contract.ts'
+import type { SseEvent } from '../http/sse.ts'
 
 /**
  * One stream's translation from a provider's events to canonical chunks, pushed one event at a time. It is
  * synchronous so that the gateway can carry a chunk from the provider's socket to the client's in the same turn,
- * with no promise per chunk (see `src/chat/provider-chunk-stream.ts`).
+ * with no promise per chunk (see `src/call/translated-stream.ts`).
  */
 export interface StreamTranslator {
   /**

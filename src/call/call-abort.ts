@@ -1,7 +1,7 @@
 /**
  * The abort an upstream call needs, in the EventTarget shape of an AbortSignal. An AbortController builds a
  * full EventTarget and AbortSignal for every call, a cost on every request; the call's handler
- * (`AnswerHandler` in `src/upstream.ts`) adds one listener and reads `aborted` and `reason`, which is all this
+ * (`AnswerHandler` in `src/call/upstream-client.ts`) adds one listener and reads `aborted` and `reason`, which is all this
  * provides.
  */
 export class CallAbort {

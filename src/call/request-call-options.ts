@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { RequestRecord } from '../request-record.ts'
+import type { RequestRecord } from '../observability/request-record.ts'
 import type { CallOptions, CallTimeouts } from './call-provider.ts'
 import { watchClient, type InFlightRegistry } from './client-presence.ts'
 

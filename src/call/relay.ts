@@ -1,13 +1,13 @@
 import { createParser } from 'eventsource-parser'
-import type { CallOptions, ProviderTarget } from '../../chat/call-provider.ts'
-import { upstreamProtocolError, type GatewayError } from '../../errors.ts'
-import { statusOfErrorType } from './errors.ts'
-import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream } from '../../chat/upstream-call.ts'
-import type { RequestRecord } from '../../request-record.ts'
-import type { PushedStream, StreamDecoder } from '../../pushed-stream.ts'
-import { utf8Chunks } from '../../utf8-chunks.ts'
-import { scrubSecrets, scrubText } from '../../chat/scrub-secrets.ts'
-import { fromAnthropicUsage, type AnthropicWireUsage } from './usage.ts'
+import type { CallOptions, ProviderTarget } from './call-provider.ts'
+import { upstreamProtocolError, type GatewayError } from '../canonical/errors.ts'
+import { statusOfErrorType } from '../ingress/anthropic/errors.ts'
+import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream } from './guarded-call.ts'
+import type { RequestRecord } from '../observability/request-record.ts'
+import type { PushedStream, StreamDecoder } from './pushed-stream.ts'
+import { utf8Chunks } from './utf8-chunks.ts'
+import { scrubSecrets, scrubText } from './scrub-secrets.ts'
+import { fromAnthropicUsage, type AnthropicWireUsage } from '../ingress/anthropic/usage.ts'
 
 export type PassThroughResult =
   | { stream: false, body: string }

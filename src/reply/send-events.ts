@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { FastifyReply } from 'fastify'
 import type { ChatChunk } from '../canonical/chat-chunk.ts'
-import type { PushedStream } from '../pushed-stream.ts'
+import type { PushedStream } from '../call/pushed-stream.ts'
 
 /** An ingress protocol's wire text for one stream's chunks, made as they pass. */
 export interface StreamEncoding<T = ChatChunk> {

@@ -1,4 +1,4 @@
-import { invalidRequest, type GatewayError } from './errors.ts'
+import { invalidRequest, type GatewayError } from '../canonical/errors.ts'
 
 /**
  * How deep a request body may nest, in every field: messages, tools and their schemas, `response_format`,

@@ -1,17 +1,17 @@
 import type { IncomingMessage } from 'node:http'
-import { encodeSseEvent } from '../sse.ts'
+import { encodeSseEvent } from '../http/sse.ts'
 import {
   startHttpSimulator,
   type ProviderSimulator,
   type SimulatorReply
-} from '../simulator/http-simulator.ts'
+} from './http-simulator.ts'
 import {
   createIdSequence,
   planReply,
   type ReplyPlan,
   type SimulatedConversation,
   type SimulatorScript
-} from '../simulator/reply-plan.ts'
+} from './reply-plan.ts'
 
 // A simulator for OpenAI-shaped chat APIs. It speaks OpenAI's wire format by default; each provider's
 // simulator overrides the hooks where its real API differs (see the shared wire notes).

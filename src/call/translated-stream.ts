@@ -1,9 +1,9 @@
 import { createParser } from 'eventsource-parser'
 import type { ChatChunk } from '../canonical/chat-chunk.ts'
-import type { CallContext } from '../provider.ts'
-import type { CreateStreamTranslator } from '../stream-translator.ts'
-import type { StreamDecoder } from '../pushed-stream.ts'
-import { utf8Chunks } from '../utf8-chunks.ts'
+import type { CallContext } from '../provider/contract.ts'
+import type { CreateStreamTranslator } from '../provider/stream-translator.ts'
+import type { StreamDecoder } from './pushed-stream.ts'
+import { utf8Chunks } from './utf8-chunks.ts'
 
 /**
  * The decoder for a provider's streamed answer as canonical chunks: the body's bytes are parsed into SSE events

@@ -1,7 +1,7 @@
 import type { FastifyError } from 'fastify'
-import { GatewayError, invalidRequest } from '../errors.ts'
-import { asGatewayError } from './openai/errors.ts'
-import { fromValidationErrors } from './openai/validation-error.ts'
+import { GatewayError, invalidRequest } from '../canonical/errors.ts'
+import { asGatewayError } from '../ingress/openai/errors.ts'
+import { fromValidationErrors } from '../ingress/openai/validation-error.ts'
 
 /**
  * Whatever a route or Fastify itself threw, as the GatewayError a client is told: schema failures with the

@@ -1,4 +1,4 @@
-import type { GatewayError } from './errors.ts'
+import type { GatewayError } from '../canonical/errors.ts'
 
 /** A provider body's bytes, pushed to a listener as they arrive, and paused and resumed on demand. */
 export interface ByteSource {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { clientClosed, type GatewayError } from '../errors.ts'
+import { clientClosed, type GatewayError } from '../canonical/errors.ts'
 
 /**
  * Tells a provider call when its request is over before the answer is: the client went away, or the gateway
