@@ -1,49 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { ChatRequest } from '../canonical/chat-request.ts'
-import type { ChatResponse } from '../canonical/chat-response.ts'
-import type { ChatChunk } from '../canonical/chat-chunk.ts'
-import type { CallContext, ProviderDefinition } from '../provider/contract.ts'
-import type { UpstreamClient } from './upstream-client.ts'
+import type { CallContext } from '../provider/contract.ts'
 import { GatewayError, upstreamProtocolError } from '../canonical/errors.ts'
 import { MAX_JSON_DEPTH, findTooDeep } from '../http/json-depth.ts'
-import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream, type UpstreamRequestLine } from './guarded-call.ts'
-import type { ClientPresence } from './client-presence.ts'
+import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream } from './guarded-call.ts'
+import type { CallOptions, ProviderResult, ProviderTarget, UpstreamRequestLine } from './types.ts'
 import { translatedEvents } from './translated-stream.ts'
-import type { PushedStream } from './pushed-stream.ts'
-
-export interface ProviderTarget {
-  name: string
-  definition: ProviderDefinition
-  upstream: UpstreamClient
-  headers: Readonly<Record<string, string>>
-  secrets: readonly string[]
-}
-
-/** Contract §2's timeouts, plus the cap on a whole stream. */
-export interface CallTimeouts {
-  /** Total time for a non-streaming call; time to the first chunk for a stream. */
-  requestTimeoutMs: number
-  /** Longest silence between two events of a stream (bytes that never complete an event are silence). */
-  streamIdleTimeoutMs: number
-  /** Longest a stream may run in all, however lively. */
-  streamTimeoutMs: number
-}
-
-export interface CallOptions extends CallTimeouts {
-  requestId: string
-  /** Whether the client is still there; its leaving aborts the upstream call. */
-  client: ClientPresence
-  /** Sees every chunk of a stream after the first, as it passes (for usage and size accounting). */
-  onChunk?: (chunk: ChatChunk) => void
-  /** Sees the error that ends a stream after its first chunk, before the consumer does. */
-  onStreamError?: (error: GatewayError) => void
-  /** Where translators' notices go (the request's logger). */
-  log?: { warn: (fields: Record<string, unknown>, message: string) => void }
-}
-
-export type ProviderResult =
-  | { stream: false, response: ChatResponse }
-  | { stream: true, first: ChatChunk | undefined, rest: PushedStream<ChatChunk> }
 
 let idCounter = 0
 

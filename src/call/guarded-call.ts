@@ -1,33 +1,9 @@
 import { GatewayError, clientClosed, upstreamTimeout } from '../canonical/errors.ts'
 import { parseErrorText, parseRetryAfter, toGatewayError, type UpstreamText } from './upstream-client.ts'
-import type { CallOptions, ProviderTarget } from './call-provider.ts'
+import type { CallOptions, OpenUpstreamStream, ProviderTarget, UpstreamRequestLine } from './types.ts'
 import { scrubSecrets } from './scrub-secrets.ts'
 import { CallAbort } from './call-abort.ts'
-import { PushedStream, type ByteSource, type StreamDecoder } from './pushed-stream.ts'
-
-export interface UpstreamRequestLine {
-  path: string
-  headers: Record<string, string>
-  body: string
-  /** What the deadline waits for, for its message: `first chunk`, `complete answer`… */
-  waitingFor: string
-}
-
-/** A streamed provider call that answered below 400, with what its owner needs to finish it. */
-export interface OpenUpstreamStream {
-  /** The answer's body, still coming. */
-  body: ByteSource
-  /** A stream has begun: the first-byte deadline gives way to the idle timeout between events. */
-  streamStarted: () => void
-  /** An event (or a keep-alive comment) arrived: the idle timeout starts again. */
-  eventArrived: () => void
-  /** The gateway stopped reading the stream because its client is behind (true), or reads on (false). */
-  holdIdle: (held: boolean) => void
-  /** Stops the timers and the watch on the client; call it once the call is over. */
-  release: () => void
-  /** Whatever the call threw, as a GatewayError with keys scrubbed. */
-  failure: (error: unknown) => GatewayError
-}
+import { PushedStream, type StreamDecoder } from './pushed-stream.ts'
 
 /** What every provider call has around it: one abort for the client leaving or a deadline passing. */
 interface CallGuard {

@@ -1,5 +1,5 @@
 import { createParser } from 'eventsource-parser'
-import type { CallOptions, ProviderTarget } from './call-provider.ts'
+import type { CallOptions, ProviderTarget } from './types.ts'
 import { upstreamProtocolError, type GatewayError } from '../canonical/errors.ts'
 import { statusOfErrorType } from '../ingress/anthropic/errors.ts'
 import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream } from './guarded-call.ts'

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RequestRecord } from '../observability/request-record.ts'
-import type { CallOptions, CallTimeouts } from './call-provider.ts'
+import type { CallOptions, CallTimeouts } from './types.ts'
 import { watchClient, type InFlightRegistry } from './client-presence.ts'
 
 /** What an ingress route is configured with for its provider calls. */

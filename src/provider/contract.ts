@@ -2,7 +2,10 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { ChatRequest } from '../canonical/chat-request.ts'
 import type { ChatResponse } from '../canonical/chat-response.ts'
 import type { GatewayError } from '../canonical/errors.ts'
+import type { CallContext } from './call-context.ts'
 import type { CreateStreamTranslator } from './stream-translator.ts'
+
+export type { CallContext } from './call-context.ts'
 
 export const ModelCapabilitiesSchema = Type.Object({
   tools: Type.Boolean(),
@@ -70,21 +73,6 @@ export type Price = Static<typeof PriceSchema>
 export type PriceTable = Static<typeof PriceTableSchema>
 export type ProviderAuth = Static<typeof ProviderAuthSchema>
 export type ProviderManifest = Static<typeof ProviderManifestSchema>
-
-/** What a translator may know about the call: never a key, a clock or a random source of its own. */
-export interface CallContext {
-  provider: string
-  /** The model id sent upstream (prefix stripped, mapped). */
-  model: string
-  requestId: string
-  stream: boolean
-  /** Unix seconds, for ids and `created` fields the provider does not give. */
-  now: () => number
-  /** A fresh id with the given prefix, unique within the gateway process. */
-  newId: (prefix: string) => string
-  /** Reports something the client is not told but an operator should see (an unknown finish reason). Logged. */
-  notice: (message: string, fields: Record<string, unknown>) => void
-}
 
 export interface UpstreamRequest {
   /** Path below the provider's base URL, with query string if any. */

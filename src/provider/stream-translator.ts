@@ -1,5 +1,5 @@
 import type { ChatChunk } from '../canonical/chat-chunk.ts'
-import type { CallContext } from './contract.ts'
+import type { CallContext } from './call-context.ts'
 import type { SseEvent } from '../http/sse.ts'
 
 /**

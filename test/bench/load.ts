@@ -1,5 +1,8 @@
 import { Pool } from 'undici'
 import type { ClientMarks } from './request-timeline.ts'
+import type { Segment } from './stats.ts'
+
+export type { Segment } from './stats.ts'
 
 // The load driver: undici pools, one request per connection at a time, each timed with process.hrtime.bigint()
 // (autocannon rounds to whole milliseconds, and the differences measured here are fractions of one).
@@ -13,16 +16,6 @@ export interface Target {
   pid?: number
   /** A body of its own instead of the scenario's (a different protocol to the same process). */
   body?: string
-}
-
-export interface Segment {
-  /** Per request, nanoseconds: total time, and for streams time to the first body bytes. */
-  latencies: number[]
-  ttfts: number[]
-  wallNs: number
-  errors: number
-  /** Streams whose body did not end in `[DONE]`. */
-  incomplete: number
 }
 
 const pools = new Map<string, Pool>()

@@ -1,4 +1,12 @@
-import type { Segment } from './load.ts'
+export interface Segment {
+  /** Per request, nanoseconds: total time, and for streams time to the first body bytes. */
+  latencies: number[]
+  ttfts: number[]
+  wallNs: number
+  errors: number
+  /** Streams whose body did not end in `[DONE]`. */
+  incomplete: number
+}
 
 export interface Summary {
   requests: number

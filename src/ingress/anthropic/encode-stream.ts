@@ -1,6 +1,6 @@
 import type { ChatChunk } from '../../canonical/chat-chunk.ts'
 import type { Usage } from '../../canonical/usage.ts'
-import type { StreamEncoding } from '../../reply/send-events.ts'
+import type { StreamEncoding } from '../stream-encoding.ts'
 import { encodeSseEvent } from '../../http/sse.ts'
 import { asGatewayError } from '../openai/errors.ts'
 import { renderAnthropicError } from './errors.ts'

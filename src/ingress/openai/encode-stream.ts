@@ -1,7 +1,7 @@
 import type { ChatChunk } from '../../canonical/chat-chunk.ts'
 import type { Usage } from '../../canonical/usage.ts'
 import { encodeSseEvent } from '../../http/sse.ts'
-import type { StreamEncoding } from '../../reply/send-events.ts'
+import type { StreamEncoding } from '../stream-encoding.ts'
 import { asGatewayError, renderOpenAIError } from './errors.ts'
 
 export interface OpenAIStreamOptions {
