@@ -4,16 +4,13 @@ import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
 import { toCanonicalRequest } from '../src/ingress/anthropic/to-canonical.ts'
 import { toAnthropicMessage } from '../src/ingress/anthropic/from-canonical.ts'
 import { AnthropicStreamEncoding } from '../src/ingress/anthropic/encode-stream.ts'
-import { passThrough, type PassThroughResult } from '../src/call/relay.ts'
+import { relay, relayCapability, type RelayResult } from '../src/call/relay.ts'
 import { anthropicPromptChars } from '../src/ingress/anthropic/prompt-size.ts'
 import { asGatewayError } from '../src/ingress/openai/errors.ts'
 import { createIngressErrorHandler } from '../src/reply/error-handler.ts'
 import { checkJsonDepth } from '../src/http/json-depth.ts'
 import { unauthenticated, type GatewayError } from '../src/canonical/errors.ts'
-import { firstHeaderValue } from '../src/http/headers.ts'
 import { encodeSseEvent } from '../src/http/sse.ts'
-import { fetchUpstreamAnswer } from '../src/call/guarded-call.ts'
-import { watchClient } from '../src/call/client-presence.ts'
 import { createRequestRecord, formatAttempts } from '../src/observability/request-record.ts'
 import { requestCallOptions, type IngressCallSettings } from '../src/call/request-call-options.ts'
 import { sendChunkStream } from '../src/reply/send-events.ts'
@@ -29,7 +26,7 @@ export interface AnthropicApiOptions extends IngressCallSettings {
 }
 
 type Outcome =
-  | { native: true, result: PassThroughResult }
+  | { native: true, result: RelayResult }
   | { native: false, result: ProviderResult }
 
 const PING_AFTER_MS = 10_000
@@ -59,17 +56,17 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
     const record = createRequestRecord('/v1/messages', stream, body.model, () => anthropicPromptChars(body))
     app.metrics.observe(request, reply, record)
     const plan = app.router.plan(body.model)
-    const version = firstHeaderValue(request.headers['anthropic-version'])
-    const beta = firstHeaderValue(request.headers['anthropic-beta'])
     let canonical: ChatRequest | undefined
     let executed
     try {
       executed = await app.router.executeWith<Outcome>(plan, requestCallOptions(request, reply, record, options), async (attempt, target, callOptions) => {
-        if (target.definition.nativeProtocols?.includes('anthropic-messages') === true) {
-          return { native: true, result: await passThrough(target, attempt.model, { body, version, beta }, record, callOptions) }
+        const native = relayCapability(target, 'anthropic-messages')
+        if (native !== undefined) {
+          const relayed = { path: '/messages', body, stream, clientHeaders: request.headers, waitingFor: stream ? 'first event' : 'complete answer' }
+          return { native: true, result: await relay(target, native, attempt.model, relayed, callOptions) }
         }
         canonical ??= toCanonicalRequest(body, attempt.model)
-        return { native: false, result: await canonicalCall(canonical, record)(attempt, target, callOptions) }
+        return { native: false, result: await canonicalCall(canonical)(attempt, target, callOptions) }
       })
     } finally {
       if (record.attempts.length > 0) reply.header('x-switchyard-attempts', formatAttempts(record.attempts))
@@ -97,42 +94,30 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
 
   app.post('/messages/count_tokens', { schema: { body: CountTokensRequestSchema }, bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
     const body = request.body as MessagesRequest
-    const attempt = app.router.plan(body.model).attempts[0]
-    const target = attempt === undefined ? undefined : app.router.target(attempt.provider.name)
-    if (attempt !== undefined && target !== undefined && target.definition.nativeProtocols?.includes('anthropic-messages') === true) {
-      const text = await fetchUpstreamAnswer(target, {
-        requestId: request.id,
-        requestTimeoutMs: options.requestTimeoutMs,
-        streamIdleTimeoutMs: options.streamIdleTimeoutMs,
-        streamTimeoutMs: options.streamTimeoutMs,
-        client: watchClient(reply.raw, undefined, options.inFlight)
-      }, {
-        path: '/messages/count_tokens',
-        headers: withClientVersion(target.headers, firstHeaderValue(request.headers['anthropic-version'])),
-        body: JSON.stringify({ ...body, model: attempt.model }),
-        waitingFor: 'token count'
-      }, (answer) => answer)
-      return reply.header('x-switchyard-provider', target.name).type('application/json').send(text)
-    }
-    // No native counter: about four characters per token, and the response says it is an estimate.
+    // Counted by the first provider in the plan that can count natively; without one, about four characters per
+    // token, and the response says it is an estimate. Not a model call: the record is not the metrics'.
+    const record = createRequestRecord('/v1/messages/count_tokens', false, body.model, () => 0)
+    const { attempt, result } = await app.router.executeWith<string | undefined>(app.router.plan(body.model), requestCallOptions(request, reply, record, options), async (attempt, target, callOptions) => {
+      const native = relayCapability(target, 'anthropic-messages')
+      if (native === undefined) return undefined
+      const counted = await relay(target, native, attempt.model, { path: '/messages/count_tokens', body, stream: false, clientHeaders: request.headers, waitingFor: 'token count' }, callOptions)
+      return counted.stream ? undefined : counted.body
+    })
+    if (result !== undefined) return reply.header('x-switchyard-provider', attempt.provider.name).type('application/json').send(result)
     return reply.header('x-switchyard-token-count', 'estimated').send({ input_tokens: Math.ceil(anthropicPromptChars(body) / 4) })
   })
-}
-
-function withClientVersion (headers: Readonly<Record<string, string>>, version: string | undefined): Record<string, string> {
-  return version === undefined ? { ...headers } : { ...headers, 'anthropic-version': version }
 }
 
 /**
  * The provider's own bytes, as they come; if the provider fails mid-stream, one Anthropic error event ends it. If
  * the provider's own error event ended it, that event has gone out already and only the record learns of it.
  */
-function relayEncoding (relay: Extract<PassThroughResult, { stream: true }>, onError: (error: GatewayError) => void): StreamEncoding<Buffer> {
+function relayEncoding (relayed: Extract<RelayResult, { stream: true }>, onError: (error: GatewayError) => void): StreamEncoding<Buffer> {
   return {
     chunk: (bytes) => bytes,
     end: () => {
-      const relayed = relay.relayedError()
-      if (relayed !== undefined) onError(relayed)
+      const error = relayed.relayedError()
+      if (error !== undefined) onError(error)
       return ''
     },
     fail: (error) => {

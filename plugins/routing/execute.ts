@@ -1,5 +1,4 @@
 import type { ChatRequest } from '../../src/canonical/chat-request.ts'
-import type { ChatChunk } from '../../src/canonical/chat-chunk.ts'
 import type { AttemptRecord, RequestRecord } from '../../src/observability/request-record.ts'
 import { callProvider } from '../../src/call/call-provider.ts'
 import type { CallOptions, ProviderResult, ProviderTarget } from '../../src/call/types.ts'
@@ -31,17 +30,10 @@ export interface Executed<T = ProviderResult> {
  */
 export type AttemptCall<T> = (attempt: PlannedAttempt, target: ProviderTarget, options: CallOptions) => Promise<T>
 
-/** The canonical call: the provider's translators, with usage and stream size noted in the record. */
-export function canonicalCall (request: ChatRequest, record: RequestRecord): AttemptCall<ProviderResult> {
-  return async (attempt, target, options) => {
-    const result = await callProvider(target, attempt.model === request.model ? request : { ...request, model: attempt.model }, options)
-    if (!result.stream) {
-      if (result.response.usage !== undefined) record.usage = result.response.usage
-    } else if (result.first !== undefined) {
-      tally(record, result.first)
-    }
-    return result
-  }
+/** The canonical call: the provider's translators, for the model the attempt names. */
+export function canonicalCall (request: ChatRequest): AttemptCall<ProviderResult> {
+  return async (attempt, target, options) =>
+    await callProvider(target, attempt.model === request.model ? request : { ...request, model: attempt.model }, options)
 }
 
 /**
@@ -108,7 +100,7 @@ function isClientsFault (failure: GatewayError): boolean {
   return failure.upstreamStatus === undefined && failure.kind === 'invalid_request'
 }
 
-/** One attempt's call options: the request's, with the accounting hooks a stream needs. */
+/** One attempt's call options: the request's, with a stream's failure counted against the provider's health. */
 function attemptOptions (options: ExecuteOptions, health: ProviderHealth, clock: () => number): CallOptions {
   return {
     requestId: options.requestId,
@@ -117,23 +109,10 @@ function attemptOptions (options: ExecuteOptions, health: ProviderHealth, clock:
     requestTimeoutMs: options.requestTimeoutMs,
     streamIdleTimeoutMs: options.streamIdleTimeoutMs,
     streamTimeoutMs: options.streamTimeoutMs,
-    onChunk: (chunk) => { tally(options.record, chunk) },
+    meter: options.meter,
     onStreamError: (error) => {
       // A committed stream that later fails for the provider's sake still counts against its health.
       if (classifyFailure(error) === 'retry') health.failed(clock(), error.message, error.upstreamStatus ?? error.status)
-    }
-  }
-}
-
-/** Notes a canonical chunk's usage and the size of what it carries, for the metrics. */
-function tally (record: RequestRecord, chunk: ChatChunk): void {
-  if (chunk.usage != null) record.usage = chunk.usage
-  for (const choice of chunk.choices) {
-    const delta = choice.delta
-    if (typeof delta.content === 'string') record.outputChars += delta.content.length
-    if (delta.reasoning_content !== undefined) record.outputChars += delta.reasoning_content.length
-    if (delta.tool_calls !== undefined) {
-      for (const call of delta.tool_calls) record.outputChars += (call.function?.arguments?.length ?? 0) + (call.function?.name?.length ?? 0)
     }
   }
 }

@@ -55,7 +55,7 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
       if (planner === undefined) throw new Error('routing used before the app was ready')
       return planner.plan(model)
     },
-    execute: (plan, request, callOptions) => executePlan(plan, callOptions, runtimeOf, canonicalCall(request, callOptions.record)),
+    execute: (plan, request, callOptions) => executePlan(plan, callOptions, runtimeOf, canonicalCall(request)),
     executeWith: (plan, callOptions, call) => executePlan(plan, callOptions, runtimeOf, call),
     health: (name) => runtimes.get(name)?.health.snapshot(Date.now()),
     target: (name) => runtimes.get(name)?.target

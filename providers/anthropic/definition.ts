@@ -6,6 +6,7 @@ import { toAnthropicRequest } from './request.ts'
 import { fromAnthropicResponse } from './response.ts'
 import { createAnthropicStreamTranslator } from './stream.ts'
 import { parseAnthropicError } from './errors.ts'
+import { relay } from './relay.ts'
 
 const models = indexCatalog(catalog)
 
@@ -15,12 +16,12 @@ export const definition: ProviderDefinition = {
   defaultBaseUrl: 'https://api.anthropic.com/v1',
   auth: { scheme: 'header', header: 'x-api-key' },
   staticHeaders: { 'anthropic-version': '2023-06-01' },
-  nativeProtocols: ['anthropic-messages'],
   defaultModel,
   catalog,
   pricing,
   toUpstreamRequest: (request) => toAnthropicRequest(request, models.find(request.model)?.maxOutputTokens ?? FALLBACK_MAX_TOKENS),
   fromUpstreamResponse: fromAnthropicResponse,
   createStreamTranslator: createAnthropicStreamTranslator,
-  parseUpstreamError: (status, body, retryAfter) => parseAnthropicError(status, body, retryAfter)
+  parseUpstreamError: (status, body, retryAfter) => parseAnthropicError(status, body, retryAfter),
+  relay
 }

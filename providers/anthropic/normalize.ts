@@ -19,4 +19,4 @@ export function mapStopReason (reason: string | null | undefined, ctx?: Pick<Cal
   return known ?? 'stop'
 }
 
-export { fromAnthropicUsage as toUsage, type AnthropicWireUsage as WireUsage } from '../../src/ingress/anthropic/usage.ts'
+export { fromAnthropicUsage as toUsage, type AnthropicWireUsage as WireUsage } from './usage.ts'

@@ -6,8 +6,7 @@ import { upstreamProtocolError } from '../../src/canonical/errors.ts'
 import { parseEventObject, singleChoiceChunks } from '../../src/provider/single-choice-stream.ts'
 import { mapStopReason, toUsage, type WireUsage } from './normalize.ts'
 import { attachThinking, type ThinkingBlock } from './thinking-carrier.ts'
-import { parseAnthropicError } from './errors.ts'
-import { statusOfErrorType } from '../../src/ingress/anthropic/errors.ts'
+import { parseAnthropicError, statusOfErrorType } from './errors.ts'
 
 interface WireEvent {
   type?: string

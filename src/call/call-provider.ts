@@ -6,6 +6,7 @@ import { MAX_JSON_DEPTH, findTooDeep } from '../http/json-depth.ts'
 import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream } from './guarded-call.ts'
 import type { CallOptions, ProviderResult, ProviderTarget, UpstreamRequestLine } from './types.ts'
 import { translatedEvents } from './translated-stream.ts'
+import { meterChunk } from './meter-chunk.ts'
 
 let idCounter = 0
 
@@ -71,7 +72,9 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
       const tooDeep = findTooDeep(body)
       if (tooDeep !== undefined) throw upstreamProtocolError(target.name, `the provider's answer nests deeper than ${MAX_JSON_DEPTH} levels (at '${tooDeep}')`)
       try {
-        return { stream: false, response: target.definition.fromUpstreamResponse(body, ctx) }
+        const response = target.definition.fromUpstreamResponse(body, ctx)
+        if (response.usage !== undefined) options.meter?.usage(response.usage)
+        return { stream: false, response }
       } catch (error) {
         if (error instanceof GatewayError) throw error
         ctx.notice('an answer could not be translated', { err: error })
@@ -81,6 +84,9 @@ export async function callProvider (target: ProviderTarget, request: ChatRequest
   }
 
   const call = await openUpstreamStream(target, options, line)
-  const { first, rest } = await readPushedStream(call, options, translatedEvents(target.definition.createStreamTranslator, ctx, call.eventArrived), options.onChunk)
+  const meter = options.meter
+  const { first, rest } = await readPushedStream(call, options, translatedEvents(target.definition.createStreamTranslator, ctx, call.eventArrived),
+    meter === undefined ? undefined : (chunk) => { meterChunk(meter, chunk) })
+  if (meter !== undefined && first !== undefined) meterChunk(meter, first)
   return { stream: true, first, rest }
 }

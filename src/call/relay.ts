@@ -1,15 +1,13 @@
 import { createParser } from 'eventsource-parser'
-import type { CallOptions, ProviderTarget } from './types.ts'
 import { upstreamProtocolError, type GatewayError } from '../canonical/errors.ts'
-import { statusOfErrorType } from '../ingress/anthropic/errors.ts'
+import type { RelayCapability } from '../provider/relay-capability.ts'
 import { fetchUpstreamAnswer, openUpstreamStream, readPushedStream } from './guarded-call.ts'
-import type { RequestRecord } from '../observability/request-record.ts'
 import type { PushedStream, StreamDecoder } from './pushed-stream.ts'
+import type { CallOptions, ProviderTarget } from './types.ts'
 import { utf8Chunks } from './utf8-chunks.ts'
 import { scrubSecrets, scrubText } from './scrub-secrets.ts'
-import { fromAnthropicUsage, type AnthropicWireUsage } from '../ingress/anthropic/usage.ts'
 
-export type PassThroughResult =
+export type RelayResult =
   | { stream: false, body: string }
   | {
     stream: true
@@ -20,49 +18,60 @@ export type PassThroughResult =
     relayedError: () => GatewayError | undefined
   }
 
-export interface PassThroughRequest {
+export interface RelayRequest {
+  /** Below the provider's base URL, as the protocol names it (`/messages`). */
+  path: string
   /** The client's body, as parsed; only `model` is replaced. */
   body: Record<string, unknown>
-  /** The client's `anthropic-version` and `anthropic-beta`, forwarded; the provider's key replaces the client's. */
-  version: string | undefined
-  beta: string | undefined
+  /** Whether the answer is a stream of events (relayed as they come) or one body. */
+  stream: boolean
+  /** The client's request headers; those the provider's relay capability names are forwarded, nothing else. */
+  clientHeaders: Readonly<Record<string, string | string[] | undefined>>
+  /** What the deadline waits for, for its message. */
+  waitingFor: string
+}
+
+/** The provider's own capability to take requests in an ingress protocol, if it has it. */
+export function relayCapability (target: ProviderTarget, protocol: RelayCapability['protocol']): RelayCapability | undefined {
+  const relay = target.definition.relay
+  return relay?.protocol === protocol ? relay : undefined
 }
 
 /**
- * A `/v1/messages` request to a provider that speaks Anthropic's protocol itself: the body goes out as it came
- * (model rewritten), and the answer comes back as bytes. A stream is relayed whole events at a time, pushed on
- * from the callback that delivers the body's bytes as they arrive and never re-serialised; a side parser reads
- * its usage for the metrics. Failures before the first event are ordinary errors, so fallback works as for any
- * attempt.
+ * A request in a protocol the provider speaks itself: the body goes out as it came (model rewritten), and the
+ * answer comes back as bytes. A stream is relayed whole events at a time, pushed on from the callback that delivers
+ * the body's bytes as they arrive and never re-serialised, while the provider's stream reader reads usage and size
+ * off a side parser for the metrics. Failures before the first event are ordinary errors, so fallback works as for
+ * any attempt.
  */
-export async function passThrough (target: ProviderTarget, model: string, request: PassThroughRequest, record: RequestRecord, options: CallOptions): Promise<PassThroughResult> {
-  const stream = request.body.stream === true
+export async function relay (target: ProviderTarget, capability: RelayCapability, model: string, request: RelayRequest, options: CallOptions): Promise<RelayResult> {
   const headers: Record<string, string> = { ...target.headers }
-  if (request.version !== undefined) headers['anthropic-version'] = request.version
-  if (request.beta !== undefined) headers['anthropic-beta'] = request.beta
-  const line = {
-    path: '/messages',
-    headers,
-    body: JSON.stringify({ ...request.body, model }),
-    waitingFor: stream ? 'first event' : 'complete answer'
+  for (const name of capability.forwardedHeaders) {
+    const value = request.clientHeaders[name]
+    const first = Array.isArray(value) ? value[0] : value
+    if (first !== undefined) headers[name] = first
   }
+  const displayName = target.definition.displayName
+  const line = { path: request.path, headers, body: JSON.stringify({ ...request.body, model }), waitingFor: request.waitingFor }
 
-  if (!stream) {
+  if (!request.stream) {
     return await fetchUpstreamAnswer(target, options, line, (text) => {
-      let usage: AnthropicWireUsage | undefined
+      let body: unknown
       try {
-        usage = (JSON.parse(text) as { usage?: AnthropicWireUsage }).usage
+        body = JSON.parse(text)
       } catch {
-        throw upstreamProtocolError(target.name, 'Anthropic answered with a body that is not JSON')
+        throw upstreamProtocolError(target.name, `${displayName} answered with a body that is not JSON`)
       }
-      if (usage !== undefined) record.usage = fromAnthropicUsage(usage)
+      const usage = capability.answerUsage(body)
+      if (usage !== undefined) options.meter?.usage(usage)
       return { stream: false, body: text }
     })
   }
 
   const call = await openUpstreamStream(target, options, line)
-  const usage: AnthropicWireUsage = {}
-  let stopped = false
+  const reader = capability.createStreamReader(target.name)
+  const meter = options.meter ?? IGNORE
+  let ended = false
   let relayedError: GatewayError | undefined
   /** The provider's own error event is in the bytes being relayed: they go through the scrubber first. */
   let errorPending = false
@@ -70,35 +79,13 @@ export async function passThrough (target: ProviderTarget, model: string, reques
     onComment: call.eventArrived,
     onEvent: (event) => {
       call.eventArrived()
-      if (event.event === 'message_stop') stopped = true
-      let data: {
-        type?: string
-        message?: { usage?: AnthropicWireUsage }
-        usage?: AnthropicWireUsage
-        delta?: { text?: string, thinking?: string, partial_json?: string }
-        error?: { type?: string }
-      }
-      try {
-        data = JSON.parse(event.data) as typeof data
-      } catch {
-        return
-      }
-      if (data.type === 'error') {
-        // The provider ended the stream with its own, well-formed error event; it goes to the client as it is.
-        stopped = true
-        errorPending = true
-        relayedError = scrubSecrets(target.definition.parseUpstreamError(statusOfErrorType(data.error?.type), data, undefined), target.secrets)
-        return
-      }
-      if (data.type === 'content_block_delta') {
-        record.outputChars += (data.delta?.text ?? data.delta?.thinking ?? data.delta?.partial_json ?? '').length
-        return
-      }
-      // Usage is cumulative: message_start gives the input side; message_delta the output, and may restate input.
-      const reported = data.type === 'message_start' ? data.message?.usage : data.type === 'message_delta' ? data.usage : undefined
-      if (reported === undefined) return
-      for (const [key, value] of Object.entries(reported)) if (value != null) Object.assign(usage, { [key]: value })
-      record.usage = fromAnthropicUsage(usage)
+      const meaning = reader.event(event, meter)
+      if (meaning === undefined) return
+      ended = true
+      if (meaning === 'end') return
+      // The provider ended the stream with its own, well-formed error event; it goes to the client as it is.
+      errorPending = true
+      relayedError = scrubSecrets(meaning, target.secrets)
     }
   })
   // Bytes go out whole events at a time: the tail after the last blank line waits for the rest of its event, so
@@ -126,8 +113,8 @@ export async function passThrough (target: ProviderTarget, model: string, reques
         return false
       },
       end: () => {
-        if (!sentAny && (held === undefined || held.length === 0)) throw upstreamProtocolError(target.name, 'Anthropic ended the stream before sending anything')
-        if (!stopped) throw upstreamProtocolError(target.name, 'Anthropic ended the stream before message_stop')
+        if (!sentAny && (held === undefined || held.length === 0)) throw upstreamProtocolError(target.name, `${displayName} ended the stream before sending anything`)
+        if (!ended) throw upstreamProtocolError(target.name, `${displayName} ended the stream before its last event`)
         if (held !== undefined && held.length > 0) {
           // Half an event the parser never finished: it may be an error event's, so it is scrubbed too.
           errorPending = true
@@ -140,6 +127,8 @@ export async function passThrough (target: ProviderTarget, model: string, reques
   const { first, rest } = await readPushedStream(call, options, wholeEvents)
   return { stream: true, first, rest, relayedError: () => relayedError }
 }
+
+const IGNORE = { usage: () => {}, output: () => {} }
 
 /** Where the last complete SSE event in `bytes` ends (after its blank line), or 0. */
 function endOfLastEvent (bytes: Buffer): number {

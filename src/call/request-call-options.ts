@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { RequestRecord } from '../observability/request-record.ts'
+import { meterOf, type RequestRecord } from '../observability/request-record.ts'
 import type { CallOptions, CallTimeouts } from './types.ts'
 import { watchClient, type InFlightRegistry } from './client-presence.ts'
 
@@ -18,6 +18,7 @@ export function requestCallOptions (
 ): CallOptions & { record: RequestRecord } {
   return {
     record,
+    meter: meterOf(record),
     requestId: request.id,
     log: request.log,
     requestTimeoutMs: settings.requestTimeoutMs,

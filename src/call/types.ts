@@ -2,6 +2,7 @@ import type { ChatChunk } from '../canonical/chat-chunk.ts'
 import type { ChatResponse } from '../canonical/chat-response.ts'
 import type { GatewayError } from '../canonical/errors.ts'
 import type { ProviderDefinition } from '../provider/contract.ts'
+import type { UsageMeter } from '../provider/relay-capability.ts'
 import type { ClientPresence } from './client-presence.ts'
 import type { ByteSource, PushedStream } from './pushed-stream.ts'
 import type { UpstreamClient } from './upstream-client.ts'
@@ -30,8 +31,8 @@ export interface CallOptions extends CallTimeouts {
   requestId: string
   /** Whether the client is still there; its leaving aborts the upstream call. */
   client: ClientPresence
-  /** Sees every chunk of a stream after the first, as it passes (for usage and size accounting). */
-  onChunk?: (chunk: ChatChunk) => void
+  /** Hears the usage and output size of the answer as it passes (the request's record). */
+  meter?: UsageMeter
   /** Sees the error that ends a stream after its first chunk, before the consumer does. */
   onStreamError?: (error: GatewayError) => void
   /** Where translators' notices go (the request's logger). */

@@ -1,5 +1,6 @@
 import type { Usage } from '../canonical/usage.ts'
 import type { GatewayError } from '../canonical/errors.ts'
+import type { UsageMeter } from '../provider/relay-capability.ts'
 
 /** One provider attempt, as the `x-switchyard-attempts` header, the logs and the metrics see it. */
 export interface AttemptRecord {
@@ -61,4 +62,12 @@ export function answeringAttempt (record: RequestRecord): AttemptRecord | undefi
 /** The `x-switchyard-attempts` header: `gemini:503,groq:200` (contract §3). */
 export function formatAttempts (attempts: readonly AttemptRecord[]): string {
   return attempts.map((attempt) => `${attempt.provider}:${attempt.status}`).join(',')
+}
+
+/** Where a call reports usage and output size: straight into the record, which the metrics read at the end. */
+export function meterOf (record: RequestRecord): UsageMeter {
+  return {
+    usage: (usage) => { record.usage = usage },
+    output: (chars) => { record.outputChars += chars }
+  }
 }

@@ -4,6 +4,7 @@ import type { ChatResponse } from '../canonical/chat-response.ts'
 import type { GatewayError } from '../canonical/errors.ts'
 import type { CallContext } from './call-context.ts'
 import type { CreateStreamTranslator } from './stream-translator.ts'
+import type { RelayCapability } from './relay-capability.ts'
 
 export type { CallContext } from './call-context.ts'
 
@@ -58,12 +59,7 @@ export const ProviderManifestSchema = Type.Object({
   staticHeaders: Type.Optional(Type.Record(Type.String(), Type.String())),
   defaultModel: Type.String({ minLength: 1 }),
   catalog: ModelCatalogSchema,
-  pricing: PriceTableSchema,
-  /**
-   * Ingress protocols this provider speaks natively, so requests in them are passed through untranslated
-   * (`anthropic-messages`: `/v1/messages` bodies and streams go as they are).
-   */
-  nativeProtocols: Type.Optional(Type.Array(Type.Literal('anthropic-messages')))
+  pricing: PriceTableSchema
 })
 
 export type ModelCapabilities = Static<typeof ModelCapabilitiesSchema>
@@ -90,4 +86,6 @@ export interface ProviderDefinition extends ProviderManifest {
   /** A stream's translator, made once per stream and pushed its events one by one (`src/provider/stream-translator.ts`). */
   createStreamTranslator: CreateStreamTranslator
   parseUpstreamError: (status: number, body: unknown, retryAfterSeconds: number | undefined) => GatewayError
+  /** For a provider that speaks an ingress protocol itself: requests in it are relayed untranslated. */
+  relay?: RelayCapability
 }

@@ -17,21 +17,6 @@ export function anthropicErrorType (status: number): string {
   }
 }
 
-/** The status an in-stream error event stands for, from its type. */
-export function statusOfErrorType (type: unknown): number {
-  switch (type) {
-    case 'invalid_request_error': return 400
-    case 'authentication_error': return 401
-    case 'permission_error': return 403
-    case 'not_found_error': return 404
-    case 'request_too_large': return 413
-    case 'rate_limit_error': return 429
-    case 'timeout_error': return 504
-    case 'overloaded_error': return 529
-    default: return 500
-  }
-}
-
 export function renderAnthropicError (error: GatewayError): { type: 'error', error: { type: string, message: string } } {
   return { type: 'error', error: { type: anthropicErrorType(error.status), message: error.message } }
 }

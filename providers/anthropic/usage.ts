@@ -1,4 +1,4 @@
-import type { Usage } from '../../canonical/usage.ts'
+import type { Usage } from '../../src/canonical/usage.ts'
 
 export interface AnthropicWireUsage {
   input_tokens?: number | null
