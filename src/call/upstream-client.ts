@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { Dispatcher } from 'undici'
-import { EnvHttpProxyAgent, Pool, ProxyAgent } from './undici-dispatchers.ts'
+import { EnvHttpProxyAgent, Pool, ProxyAgent, type Dispatcher } from 'undici'
 import {
   GatewayError,
   upstreamTimeout,
