@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox'
-import type { FastifyError, FastifyPluginAsync } from 'fastify'
-import { notFound, unauthenticated, type GatewayError } from '../src/canonical/errors.ts'
-import { renderOpenAIError } from '../src/ingress/openai/errors.ts'
-import { toClientError } from '../src/reply/client-error.ts'
+import type { FastifyPluginAsync } from 'fastify'
+import { notFound, unauthenticated } from '../src/canonical/errors.ts'
+import { openAIErrorHandler } from '../src/reply/error-handler.ts'
 import { Nullable } from '../src/canonical/nullable.ts'
 import { ProviderCostsSchema, ProviderMetricsSchema, RequestLogSchema } from './metrics/index.ts'
 import type { HealthSnapshot } from './routing/index.ts'
@@ -10,6 +9,8 @@ import type { RegisteredProvider } from './provider-registry.ts'
 
 export interface AdminApiOptions {
   logBufferSize: number
+  /** The request body limit, of which four times is read and dropped before an error is answered. */
+  bodyLimitBytes: number
 }
 
 const ProviderStatusSchema = Type.Object({
@@ -55,10 +56,7 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
       throw unauthenticated('Missing or invalid admin key. Send ADMIN_API_KEY (or, when it is unset, a gateway key) as `Authorization: Bearer <key>`.')
     }
   })
-  app.setErrorHandler((error: FastifyError | GatewayError, _request, reply) => {
-    const mapped = toClientError(error)
-    void reply.code(mapped.status).type('application/json').send(renderOpenAIError(mapped))
-  })
+  app.setErrorHandler(openAIErrorHandler(4 * options.bodyLimitBytes))
 
   const knownProvider = (name: string): RegisteredProvider => {
     const provider = app.providers.get(name)

@@ -7,7 +7,8 @@ import { AnthropicStreamEncoding } from '../src/ingress/anthropic/encode-stream.
 import { relay, relayCapability, type RelayResult } from '../src/call/relay.ts'
 import { anthropicPromptChars } from '../src/ingress/anthropic/prompt-size.ts'
 import { asGatewayError } from '../src/ingress/openai/errors.ts'
-import { createIngressErrorHandler } from '../src/reply/error-handler.ts'
+import { anthropicErrorHandler } from '../src/reply/error-handler.ts'
+import { COUNT, GENERATE } from '../src/ingress/model-route.ts'
 import { checkJsonDepth } from '../src/http/json-depth.ts'
 import { unauthenticated, type GatewayError } from '../src/canonical/errors.ts'
 import { encodeSseEvent } from '../src/http/sse.ts'
@@ -47,9 +48,9 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
 
   app.addHook('preValidation', (request, _reply, done) => { done(checkJsonDepth(request.body)) })
 
-  app.setErrorHandler(createIngressErrorHandler((error) => JSON.stringify(renderAnthropicError(error)), 4 * options.bodyLimitBytes))
+  app.setErrorHandler(anthropicErrorHandler(4 * options.bodyLimitBytes))
 
-  const routeOptions = { schema: { body: MessagesRequestSchema }, bodyLimit: options.bodyLimitBytes }
+  const routeOptions = { schema: { body: MessagesRequestSchema }, bodyLimit: options.bodyLimitBytes, config: GENERATE }
   app.post('/messages', routeOptions, async (request, reply) => {
     const body = request.body as MessagesRequest
     const stream = body.stream === true
@@ -92,7 +93,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
     }))
   })
 
-  app.post('/messages/count_tokens', { schema: { body: CountTokensRequestSchema }, bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
+  app.post('/messages/count_tokens', { schema: { body: CountTokensRequestSchema }, bodyLimit: options.bodyLimitBytes, config: COUNT }, async (request, reply) => {
     const body = request.body as MessagesRequest
     // Counted by the first provider in the plan that can count natively; without one, about four characters per
     // token, and the response says it is an estimate. Not a model call: the record is not the metrics'.

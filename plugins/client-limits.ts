@@ -5,10 +5,8 @@ import { Value } from '@sinclair/typebox/value'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { GatewayError } from '../src/canonical/errors.ts'
 import { ConfigurationError } from '../src/config/provider-settings.ts'
-import { isModelRoute } from '../src/ingress/model-routes.ts'
+import '../src/ingress/model-route.ts'
 import { fingerprintOfKey } from './auth.ts'
-import { renderOpenAIError } from '../src/ingress/openai/errors.ts'
-import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
 
 const LimitSchema = Type.Object({
   requestsPerMinute: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -118,10 +116,8 @@ const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, option
   app.decorate('clientUsage', () => [...clients.values()].map((client) => ({ ...client.usage })))
 
   app.addHook('onRequest', (request, reply, done) => {
-    const url = request.routeOptions.url
     // Requests without a valid key are the auth hook's to refuse; counting them would let strangers fill the table.
-    if (url === undefined || !isModelRoute(url) || url.endsWith('/count_tokens') ||
-      !app.clientAuth.isAuthorized(request, { allowXApiKey: true })) {
+    if (request.routeOptions.config.modelRoute !== 'generate' || !app.clientAuth.isAuthorized(request, { allowXApiKey: true })) {
       done()
       return
     }
@@ -137,9 +133,7 @@ const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, option
     if (over !== undefined) {
       client.usage.limited++
       const retryAfterSeconds = Math.max(1, Math.ceil((client.current.started + MINUTE_MS - now) / 1000))
-      const error = new GatewayError('rate_limited', 429, `Rate limit for this client key reached (${over}); retry after ${retryAfterSeconds} s.`, { code: 'client_rate_limited', retryAfterSeconds })
-      const body = url.startsWith('/v1/messages') ? renderAnthropicError(error) : renderOpenAIError(error)
-      void reply.code(429).header('retry-after', String(retryAfterSeconds)).type('application/json').send(JSON.stringify(body))
+      done(new GatewayError('rate_limited', 429, `Rate limit for this client key reached (${over}); retry after ${retryAfterSeconds} s.`, { code: 'client_rate_limited', retryAfterSeconds }))
       return
     }
     client.current.requests++

@@ -2,9 +2,7 @@ import fp from 'fastify-plugin'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { GatewayError } from '../src/canonical/errors.ts'
-import { renderOpenAIError } from '../src/ingress/openai/errors.ts'
-import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
-import { isModelRoute } from '../src/ingress/model-routes.ts'
+import '../src/ingress/model-route.ts'
 
 export interface LoadSheddingOptions {
   /** Event-loop delay above which model requests are refused; 0 turns the check off. */
@@ -19,12 +17,9 @@ export interface LoadSheddingOptions {
 }
 
 
-/** Sets up a 503 with retry-after and returns its body, in the error shape of the protocol the client speaks. */
-function refusal (request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number, message: string): string {
-  const error = new GatewayError('overloaded', 503, message, { code: 'overloaded', retryAfterSeconds })
-  const body = request.routeOptions.url?.startsWith('/v1/messages') === true ? renderAnthropicError(error) : renderOpenAIError(error)
-  void reply.code(503).header('retry-after', String(retryAfterSeconds)).type('application/json')
-  return JSON.stringify(body)
+/** A 503 with retry-after, rendered by the route's own error handler in its protocol's shape. */
+function refusal (retryAfterSeconds: number, message: string): GatewayError {
+  return new GatewayError('overloaded', 503, message, { code: 'overloaded', retryAfterSeconds })
 }
 
 /**
@@ -39,26 +34,26 @@ const loadShedding: FastifyPluginAsync<LoadSheddingOptions> = async (app, option
     maxRssBytes: options.maxRssBytes,
     retryAfter: options.retryAfterSeconds,
     ...(options.sampleIntervalMs === undefined ? {} : { sampleInterval: options.sampleIntervalMs }),
-    // Returning nothing lets the request through (everything but model routes); returning a body makes
-    // under-pressure send it as the answer.
-    pressureHandler: ((request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
-      if (!isModelRoute(request.routeOptions.url)) return undefined
+    // Returning nothing lets the request through (everything but model routes); a rejected promise goes to the
+    // route's error handler.
+    pressureHandler: (request: FastifyRequest, _reply: FastifyReply, type: string, value: number | undefined) => {
+      if (request.routeOptions.config.modelRoute === undefined) return undefined
       request.log.warn({ pressure: type, value }, 'shedding load')
-      return refusal(request, reply, options.retryAfterSeconds, `The gateway is overloaded (${type}); retry after ${options.retryAfterSeconds} s.`)
-    }) as unknown as (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => void
+      return Promise.reject(refusal(options.retryAfterSeconds, `The gateway is overloaded (${type}); retry after ${options.retryAfterSeconds} s.`))
+    }
   })
 
   if (options.maxConcurrentRequests > 0) {
     let inFlight = 0
     // Counted once the body is in, so a client uploading slowly holds no slot (RECEIVE_TIMEOUT_MS bounds it).
     app.addHook('preHandler', (request, reply, done) => {
-      if (!isModelRoute(request.routeOptions.url)) {
+      if (request.routeOptions.config.modelRoute === undefined) {
         done()
         return
       }
       if (inFlight >= options.maxConcurrentRequests) {
         request.log.warn({ inFlight }, 'shedding load: too many requests in flight')
-        void reply.send(refusal(request, reply, options.retryAfterSeconds, `The gateway is at its limit of ${options.maxConcurrentRequests} requests in flight; retry after ${options.retryAfterSeconds} s.`))
+        done(refusal(options.retryAfterSeconds, `The gateway is at its limit of ${options.maxConcurrentRequests} requests in flight; retry after ${options.retryAfterSeconds} s.`))
         return
       }
       inFlight++

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-request.ts'
 import { OpenAIStreamEncoding } from '../src/ingress/openai/encode-stream.ts'
-import { asGatewayError, renderOpenAIError } from '../src/ingress/openai/errors.ts'
-import { createIngressErrorHandler } from '../src/reply/error-handler.ts'
+import { asGatewayError } from '../src/ingress/openai/errors.ts'
+import { openAIErrorHandler } from '../src/reply/error-handler.ts'
+import { GENERATE } from '../src/ingress/model-route.ts'
 import { checkJsonDepth } from '../src/http/json-depth.ts'
 import { notFound, unauthenticated } from '../src/canonical/errors.ts'
 import { costOf } from '../src/provider/pricing.ts'
@@ -33,7 +34,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
 
   app.addHook('preValidation', (request, _reply, done) => { done(checkJsonDepth(request.body)) })
 
-  app.setErrorHandler(createIngressErrorHandler((error) => JSON.stringify(renderOpenAIError(error)), 4 * options.bodyLimitBytes))
+  app.setErrorHandler(openAIErrorHandler(4 * options.bodyLimitBytes))
 
   app.get('/models', async (_request, reply) => reply.type('application/json').send(modelList))
 
@@ -46,7 +47,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
     return reply.send(listModels([provider]).find((entry) => entry.id === `${provider.name}:${model.id}`))
   })
 
-  app.post('/chat/completions', { schema: { body: ChatRequestSchema }, bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
+  app.post('/chat/completions', { schema: { body: ChatRequestSchema }, bodyLimit: options.bodyLimitBytes, config: GENERATE }, async (request, reply) => {
     const body = request.body as ChatRequest
     const record = createRequestRecord('/v1/chat/completions', body.stream === true, body.model, () => promptChars(body))
     app.metrics.observe(request, reply, record)

@@ -6,7 +6,7 @@ import fastifyEnv from '@fastify/env'
 import sensible from '@fastify/sensible'
 import { ConfigSchema, splitList, type Config, type Env } from './config/config.ts'
 import { findProviderPlugins, loadProviderPlugin } from './provider/discovery.ts'
-import { renderOpenAIError } from './ingress/openai/errors.ts'
+import { openAIErrorHandler } from './reply/error-handler.ts'
 import { notFound } from './canonical/errors.ts'
 import providerRegistry from '../plugins/provider-registry.ts'
 import routing from '../plugins/routing/index.ts'
@@ -102,6 +102,11 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   limitClientSockets(app.server, config)
 
   await app.register(sensible)
+  // Routes outside the two ingress protocols (probes, /metrics, unknown paths) answer errors in OpenAI's shape.
+  app.setErrorHandler(openAIErrorHandler(4 * config.BODY_LIMIT_BYTES))
+  app.setNotFoundHandler(async (request) => {
+    throw notFound(`Unknown route ${request.method} ${request.url.split('?')[0] ?? ''}.`)
+  })
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     done()
@@ -151,7 +156,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     })
   }
   await app.register(health)
-  await app.register(adminApi, { logBufferSize: config.LOG_BUFFER_SIZE })
+  await app.register(adminApi, { logBufferSize: config.LOG_BUFFER_SIZE, bodyLimitBytes: config.BODY_LIMIT_BYTES })
   const inFlight = createInFlightRegistry()
   app.decorate('inFlight', inFlight as InFlightRequests)
   const callSettings: IngressCallSettings = { requestTimeoutMs: config.REQUEST_TIMEOUT_MS, streamIdleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS, streamTimeoutMs: config.STREAM_TIMEOUT_MS, inFlight }
@@ -164,9 +169,6 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     prefix: '/v1',
     ...callSettings,
     bodyLimitBytes: config.BODY_LIMIT_BYTES
-  })
-  app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send(renderOpenAIError(notFound(`Unknown route ${request.method} ${request.url.split('?')[0] ?? ''}.`)))
   })
 
   // Fastify closes idle keep-alive connections once, when closing starts. A connection whose stream finishes during

@@ -2,6 +2,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { GatewayError } from '../canonical/errors.ts'
 import { toClientError } from './client-error.ts'
 import { drainRequest } from './drain-request.ts'
+import { renderOpenAIError } from '../ingress/openai/errors.ts'
+import { renderAnthropicError } from '../ingress/anthropic/errors.ts'
 
 /**
  * An ingress's one error handler: whatever a route, a hook or Fastify threw, mapped to what the client is told,
@@ -19,3 +21,11 @@ export function createIngressErrorHandler (render: (error: GatewayError) => stri
     return await reply.code(mapped.status).type('application/json').send(render(mapped))
   }
 }
+
+/** Every error on an OpenAI-protocol route, the admin API and unknown routes. */
+export const openAIErrorHandler = (drainLimitBytes: number): ReturnType<typeof createIngressErrorHandler> =>
+  createIngressErrorHandler((error) => JSON.stringify(renderOpenAIError(error)), drainLimitBytes)
+
+/** Every error on an Anthropic-protocol route. */
+export const anthropicErrorHandler = (drainLimitBytes: number): ReturnType<typeof createIngressErrorHandler> =>
+  createIngressErrorHandler((error) => JSON.stringify(renderAnthropicError(error)), drainLimitBytes)
