@@ -101,6 +101,17 @@ t.test('the default failing with 503 falls back; a chain continues past a second
   t.match(JSON.parse(third.text), { object: 'chat.completion', model: 'mistral-small-latest' })
 })
 
+t.test('Groq out of flex capacity (498) is told as 503 and falls back like any overloaded provider', async (t) => {
+  const { openai, groq, mistral } = simulators
+  const gateway = await startGateway(t, { ...simulatorEnv({ openai, groq, mistral }), DEFAULT_PROVIDER: 'groq' })
+  simulators.groq.fail({ kind: 'status', status: 498, message: 'Flex tier capacity exceeded' })
+  t.match(await send(gateway.url, 'llama-3.3-70b-versatile'), { status: 200, provider: /^(openai|mistral)$/, attempts: /^groq:498,(openai|mistral):200$/ })
+  simulators.groq.fail({ kind: 'status', status: 498, message: 'Flex tier capacity exceeded' })
+  const pinned = await send(gateway.url, 'groq:llama-3.3-70b-versatile')
+  t.match(pinned, { status: 503, attempts: 'groq:498' })
+  t.match(pinned.json?.error, { message: /^Groq error \(498\): Flex tier capacity exceeded/ })
+})
+
 t.test('a stream falls back before its first byte, and not after it', async (t) => {
   const gateway = await startGateway(t, allEnabled())
   simulators.openai.fail({ kind: 'reset' })

@@ -13,10 +13,12 @@ const RETRYABLE_STATUSES = new Set([401, 403, 404, 408, 409])
 export function classifyFailure (error: unknown): FailureClass {
   if (!(error instanceof GatewayError)) return 'retry'
   if (error.kind === 'client_closed' || error.code === SHUTTING_DOWN) return 'final'
+  // A provider out of capacity, whatever status of its own says so (Groq's 498, Anthropic's 529).
+  if (error.kind === 'overloaded') return 'retry'
   const status = error.upstreamStatus
   if (status === undefined) {
     return error.kind === 'upstream_timeout' || error.kind === 'upstream_unavailable' || error.kind === 'upstream_error' ||
-      error.kind === 'overloaded' || error.kind === 'internal'
+      error.kind === 'internal'
       ? 'retry'
       : 'final'
   }

@@ -26,7 +26,17 @@ export interface GatewayErrorOptions {
 }
 
 /** The one error type that crosses module lines; rendered once per ingress protocol. */
+/**
+ * Marks a GatewayError whichever copy of this module made it: a provider folder dropped in from outside the
+ * project (PROVIDERS_DIR) may be loaded with its own copy, and its errors must still be recognised as ours.
+ */
+const GATEWAY_ERROR = Symbol.for('switchyard.GatewayError')
+
 export class GatewayError extends Error {
+  static override [Symbol.hasInstance] (value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[GATEWAY_ERROR] === true
+  }
+
   readonly kind: ErrorKind
   readonly status: number
   readonly param: string | null
@@ -47,6 +57,7 @@ export class GatewayError extends Error {
     this.upstreamStatus = options.upstreamStatus
   }
 }
+Object.defineProperty(GatewayError.prototype, GATEWAY_ERROR, { value: true })
 
 export function invalidRequest (message: string, param: string | null = null, code: string | null = null): GatewayError {
   return new GatewayError('invalid_request', 400, message, { param, code })
@@ -110,7 +121,7 @@ export function errorKindForStatus (status: number): ErrorKind {
     case 408: case 504: return 'upstream_timeout'
     case 413: return 'request_too_large'
     case 429: return 'rate_limited'
-    case 498: case 503: case 529: return 'overloaded'
+    case 503: case 529: return 'overloaded'
     case 502: return 'upstream_unavailable'
     default: return status >= 500 ? 'upstream_error' : 'invalid_request'
   }

@@ -1,6 +1,15 @@
 import type { ChatRequest } from '../canonical/chat-request.ts'
 import type { FinishReason } from '../canonical/finish-reason.ts'
 import type { ChoiceLogprobs } from '../canonical/logprobs.ts'
+import type { WireUsage } from './wire.ts'
+
+/** What a provider's own fields of an answer or a stream chunk say, beyond OpenAI's. */
+export interface VendorFields {
+  /** Usage reported somewhere other than `usage`; `usage` wins when both are there. */
+  usage?: WireUsage
+  /** A failure reported in-band: the stream or answer ends with it. */
+  error?: string
+}
 
 /**
  * How one OpenAI-shaped provider differs from OpenAI itself (see shared wire notes). A provider declares only
@@ -37,6 +46,13 @@ export interface OpenAICompatibleDialect {
     /** From a stream chunk's choice; `text` is what the chunk's delta says. */
     chunk: (choice: { logprobs?: unknown, top_logprobs?: unknown }, text: string) => ChoiceLogprobs | null
   }
+  /**
+   * Reads the provider's own fields of a whole answer or a stream chunk (Groq's `x_groq`), which the shared
+   * translators do not know. Called once per answer and per chunk; undefined when there is nothing to say.
+   */
+  vendorFields?: (wire: Readonly<Record<string, unknown>>) => VendorFields | undefined
+  /** Statuses of the provider's own that clients do not know, and the standard ones they are told (498 -> 503). */
+  statuses?: Readonly<Record<number, number>>
   /** Last adjustments to the wire body, for what a table cannot say. */
   adjustBody?: (body: Record<string, unknown>, request: ChatRequest) => void
 }

@@ -12,7 +12,7 @@ export function parseOpenAICompatibleError (
   body: unknown,
   retryAfterSeconds: number | undefined,
   provider: string,
-  dialect: Pick<OpenAICompatibleDialect, 'displayName'>
+  dialect: Pick<OpenAICompatibleDialect, 'displayName' | 'statuses'>
 ): GatewayError {
   let message: string | undefined
   let code: string | null = null
@@ -29,11 +29,12 @@ export function parseOpenAICompatibleError (
     if (code === null && body.code != null) code = String(body.code)
     param ??= body.param ?? null
   }
-  const clientStatus = standardStatus(status)
+  // A status of the provider's own is told to clients, and classified, as the standard one it stands for.
+  const standard = dialect.statuses?.[status] ?? status
   const summary = message === undefined || message === ''
     ? `the provider answered ${status}`
     : providerMessage(message)
-  return new GatewayError(errorKindForStatus(status), clientStatus, `${dialect.displayName} error (${status}): ${summary}`, {
+  return new GatewayError(errorKindForStatus(standard), clientStatusFor(standard), `${dialect.displayName} error (${status}): ${summary}`, {
     provider,
     code,
     param,
@@ -46,9 +47,4 @@ function textOf (value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined
   if (typeof value === 'string') return value
   return JSON.stringify(value)
-}
-
-/** Statuses clients know; Groq's 498 (flex capacity) becomes 503. */
-function standardStatus (status: number): number {
-  return status === 498 ? 503 : clientStatusFor(status)
 }

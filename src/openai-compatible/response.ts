@@ -1,7 +1,7 @@
 import type { ChatResponse, ResponseMessage } from '../canonical/chat-response.ts'
 import type { ToolCall } from '../canonical/chat-request.ts'
 import type { CallContext } from '../provider/contract.ts'
-import { GatewayError, upstreamProtocolError } from '../canonical/errors.ts'
+import { GatewayError, providerMessage, upstreamProtocolError } from '../canonical/errors.ts'
 import type { OpenAICompatibleDialect } from './dialect.ts'
 import { isWireResponse } from './wire.ts'
 import { mapFinishReason, normalizeUsage, splitContent, stringifyArguments } from './normalize.ts'
@@ -50,7 +50,12 @@ export function fromOpenAICompatibleResponse (body: unknown, ctx: CallContext, d
     model: body.model ?? ctx.model,
     choices
   }
-  if (body.usage != null) response.usage = normalizeUsage(body.usage)
+  const vendor = dialect.vendorFields?.(body)
+  if (vendor?.error !== undefined) {
+    throw new GatewayError('upstream_error', 502, `${dialect.displayName}: ${providerMessage(vendor.error)}`, { provider: ctx.provider })
+  }
+  const usage = body.usage ?? vendor?.usage
+  if (usage != null) response.usage = normalizeUsage(usage)
   else delete response.usage
   if (typeof body.system_fingerprint === 'string') response.system_fingerprint = body.system_fingerprint
   return response

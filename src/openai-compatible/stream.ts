@@ -13,7 +13,7 @@ type WireChoice = NonNullable<WireChunk['choices']>[number]
 /**
  * Provider SSE events -> canonical chunks, one upstream event at a time. Repairs what the providers get wrong
  * for OpenAI clients: tool calls without `index`/`type` (Mistral), content + finish + usage in one chunk
- * (Together, Mistral), usage under `x_groq`, `role` on every delta, `reasoning` instead of `reasoning_content`,
+ * (Together, Mistral), usage or errors in vendor fields (the dialect's `vendorFields`), `role` on every delta, `reasoning` instead of `reasoning_content`,
  * thinking parts inside `content`. Throws when the provider fails mid-stream or stops early.
  */
 export function createOpenAICompatibleStreamTranslator (
@@ -47,7 +47,8 @@ export function createOpenAICompatibleStreamTranslator (
       throw upstreamProtocolError(ctx.provider, 'the provider sent a stream chunk of an unexpected shape')
     }
     const wire = parsed
-    if (wire.x_groq?.error != null) throw midStreamError({ error: { message: String(wire.x_groq.error) } }, ctx, dialect)
+    const vendor = dialect.vendorFields?.(wire)
+    if (vendor?.error !== undefined) throw midStreamError({ error: { message: vendor.error } }, ctx, dialect)
     envelope ??= { id: wire.id ?? ctx.newId('chatcmpl-'), created: wire.created ?? ctx.now(), model: wire.model ?? ctx.model, fingerprint: wire.system_fingerprint ?? undefined }
 
     const deltas: ChunkChoice[] = []
@@ -73,7 +74,7 @@ export function createOpenAICompatibleStreamTranslator (
     }
     if (deltas.length > 0) emit(chunkOf(deltas))
     if (finishes.length > 0) emit(chunkOf(finishes))
-    const usage = wire.usage ?? wire.x_groq?.usage
+    const usage = wire.usage ?? vendor?.usage
     if (usage != null) emit({ ...chunkOf([]), usage: normalizeUsage(usage) })
     return false
   }

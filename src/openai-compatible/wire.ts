@@ -78,10 +78,6 @@ export const WireChunkSchema = Type.Object({
     top_logprobs: Type.Optional(Type.Unknown())
   }))),
   usage: Type.Optional(Type.Union([WireUsageSchema, Type.Null()])),
-  x_groq: Type.Optional(Type.Object({
-    usage: Type.Optional(WireUsageSchema),
-    error: Type.Optional(Type.Unknown())
-  })),
   error: Type.Optional(Type.Unknown())
 })
 
