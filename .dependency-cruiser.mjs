@@ -30,7 +30,7 @@ export default {
       comment: 'Canonical types, shared translators and provider translators do no I/O and know no call or route.',
       severity: 'error',
       from: { path: '^(src/canonical|src/openai-compatible|src/provider|providers)/', pathNot: `${TESTS}|${DEV}|^src/provider/(discovery|plugin|pricing)\\.ts$` },
-      to: { path: '^(src/call|src/reply|src/ingress|src/observability|src/config|plugins)/|^(node:)?(http|https|net|fs|fs/promises|child_process)$|^undici$|^fastify' , dependencyTypesNot: ['type-only'] }
+      to: { path: '^(src/call|src/reply|src/ingress|src/observability|src/config|plugins)/|^(node:)?(http|https|net|fs|fs/promises|child_process)$|^node_modules/(undici|fastify|@fastify)/' , dependencyTypesNot: ['type-only'] }
     },
     {
       name: 'call-path-stays-below-plugins',
@@ -52,12 +52,23 @@ export default {
       severity: 'error',
       from: { pathNot: `${TESTS}|${DEV}` },
       to: { path: DEV }
+    },
+    {
+      name: 'public-api-only',
+      comment: 'A dependency is used through what it exports, never by loading one of its internal files.',
+      severity: 'error',
+      from: {},
+      to: {
+        path: ['^node_modules/[^@/][^/]*/(lib|src|internal)/', '^node_modules/@[^/]+/[^/]+/(lib|src|internal)/'],
+        // Packages whose public entry point itself lives in such a folder.
+        pathNot: '^node_modules/fast-check/lib/fast-check\\.js$'
+      }
     }
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    exclude: { path: '^(node_modules|dist|coverage|\\.tap)/' }
+    exclude: { path: '^(dist|coverage|\\.tap)/' }
   }
 }

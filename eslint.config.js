@@ -10,7 +10,13 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      'no-console': 'error'
+      'no-console': 'error',
+      // Dependencies through their public API only: dependency-cruiser checks imports (public-api-only), this the
+      // require() that createRequire gives ESM, which it does not see.
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.name='require'] > Literal[value=/^[^.][^:]*\\/(lib|src|internal)\\//]",
+        message: "Load a dependency through its public exports, not one of its internal files."
+      }]
     }
   },
   {
