@@ -321,9 +321,9 @@ function checkTargets (results: Record<string, Record<string, Summary>>, idle: I
   checks.push({ target: 'CPU per streamed chunk ≤ 2× floor', measured: `${chunkCpu.toFixed(2)}×`, pass: chunkCpu <= 2 })
   checks.push({ target: '≥ 256 concurrent streams, no error, no stall', measured: `${longStreams.maxOpen} open at once, ${longStreams.errors} errors, ${longStreams.incomplete} incomplete`, pass: longStreams.maxOpen >= 256 && longStreams.errors === 0 && longStreams.incomplete === 0 })
   checks.push({
-    target: 'RSS idle ≤ 80 MB',
+    target: 'RSS idle ≤ 90 MB',
     measured: `${(idle.settled / 2 ** 20).toFixed(1)} MB at rest, ${idle.settledAfterS.toFixed(0)} s after start-up (${(idle.atStartUp / 2 ** 20).toFixed(1)} MB 1 s after it)`,
-    pass: idle.settled <= 80 * 2 ** 20
+    pass: idle.settled <= 90 * 2 ** 20
   })
   checks.push({ target: 'RSS under (c) ≤ 150 MB', measured: `${(longStreams.rssPeak / 2 ** 20).toFixed(1)} MB`, pass: longStreams.rssPeak <= 150 * 2 ** 20 })
   const pooled = [c32, c64].map((set) => 1 - (set['switchyard (metrics off)']?.cpuPerRequestUs ?? NaN) / (set.switchyard?.cpuPerRequestUs ?? NaN))
