@@ -1,0 +1,92 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import { BUCKETS } from './latency-buckets.ts'
+
+// Versioned migrations, in code so that the build carries them. Names sort in the order they run; a migration
+// never changes once released: a new one follows it.
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-requests-rollups-settings': {
+    async up (db: Kysely<unknown>) {
+      await db.schema.createTable('requests')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('request_id', 'text', (column) => column.notNull())
+        .addColumn('ts', 'bigint', (column) => column.notNull())
+        .addColumn('provider', 'text', (column) => column.notNull())
+        .addColumn('model', 'text', (column) => column.notNull())
+        .addColumn('endpoint', 'text', (column) => column.notNull())
+        .addColumn('ingress', 'text', (column) => column.notNull())
+        .addColumn('stream', 'integer', (column) => column.notNull())
+        .addColumn('tokens_in', 'integer', (column) => column.notNull())
+        .addColumn('tokens_out', 'integer', (column) => column.notNull())
+        .addColumn('cached_tokens', 'integer', (column) => column.notNull())
+        .addColumn('reasoning_tokens', 'integer', (column) => column.notNull())
+        .addColumn('latency_ms', 'double precision', (column) => column.notNull())
+        .addColumn('ttft_ms', 'double precision')
+        .addColumn('cost', 'double precision', (column) => column.notNull())
+        .addColumn('cost_source', 'text', (column) => column.notNull())
+        .addColumn('success', 'integer', (column) => column.notNull())
+        .addColumn('status_code', 'integer', (column) => column.notNull())
+        .addColumn('error_message', 'text')
+        .addColumn('error_kind', 'text')
+        .addColumn('attempts', 'text', (column) => column.notNull())
+        .addColumn('key_id', 'text', (column) => column.notNull())
+        .execute()
+      // The log is read newest first, whole or for one provider, model or key; pruning reads by time.
+      await db.schema.createIndex('requests_ts').on('requests').columns(['ts', 'id']).execute()
+      await db.schema.createIndex('requests_provider_ts').on('requests').columns(['provider', 'ts']).execute()
+      await db.schema.createIndex('requests_model_ts').on('requests').columns(['model', 'ts']).execute()
+      await db.schema.createIndex('requests_key_ts').on('requests').columns(['key_id', 'ts']).execute()
+
+      let rollups = db.schema.createTable('rollups')
+        .addColumn('minute', 'bigint', (column) => column.notNull())
+        .addColumn('provider', 'text', (column) => column.notNull())
+        .addColumn('model', 'text', (column) => column.notNull())
+        .addColumn('key_id', 'text', (column) => column.notNull())
+        .addColumn('requests', 'bigint', (column) => column.notNull())
+        .addColumn('errors', 'bigint', (column) => column.notNull())
+        .addColumn('tokens_in', 'bigint', (column) => column.notNull())
+        .addColumn('tokens_out', 'bigint', (column) => column.notNull())
+        .addColumn('cost', 'double precision', (column) => column.notNull())
+        .addColumn('latency_sum', 'double precision', (column) => column.notNull())
+        .addColumn('ttft_sum', 'double precision', (column) => column.notNull())
+        .addColumn('ttft_count', 'bigint', (column) => column.notNull())
+      for (let index = 0; index < BUCKETS; index++) {
+        rollups = rollups
+          .addColumn(`lat_${index}`, 'bigint', (column) => column.notNull().defaultTo(0))
+          .addColumn(`ttft_${index}`, 'bigint', (column) => column.notNull().defaultTo(0))
+      }
+      await rollups.addPrimaryKeyConstraint('rollups_pk', ['minute', 'provider', 'model', 'key_id']).execute()
+
+      await db.schema.createTable('provider_settings')
+        .addColumn('provider', 'text', (column) => column.primaryKey())
+        .addColumn('dispatch_mode', 'text')
+        .addColumn('weight', 'double precision')
+        .addColumn('model_map', 'text')
+        .addColumn('updated_at', 'bigint', (column) => column.notNull())
+        .addColumn('revision', 'integer', (column) => column.notNull().defaultTo(1))
+        .execute()
+    }
+  }
+}
+
+export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) as string
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }
+
+/**
+ * Brings the schema up to date at start-up. A database that has run a migration this build does not know was
+ * written by a newer Switchyard: this refuses to touch it (Kysely's migrator reports the unknown migration).
+ */
+export async function migrateToLatest (db: Kysely<unknown>, migrations: Record<string, Migration> = MIGRATIONS): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrations === MIGRATIONS ? provider : { getMigrations: async () => migrations } })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error !== undefined) {
+    const message = error instanceof Error ? error.message : String(error)
+    throw new Error(/corrupted migrations/i.test(message)
+      ? `The store's schema is newer than this build of Switchyard (${message}); upgrade Switchyard, or point STORE_URL at another database.`
+      : `The store's migrations failed: ${message}`, { cause: error })
+  }
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName)
+}
+
+export { MIGRATIONS }

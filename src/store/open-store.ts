@@ -1,0 +1,83 @@
+import { mkdir } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import Database from 'better-sqlite3'
+import pg from 'pg'
+import type { StoreDatabase } from './schema.ts'
+import { migrateToLatest } from './migrations.ts'
+import { createSqlStore, type SqlStoreOptions } from './sql-store.ts'
+import { createMemoryStore } from './memory-store.ts'
+import type { Store } from './store.ts'
+
+export type StoreSettings = Omit<SqlStoreOptions, 'kind'>
+
+/** Where STORE_URL points: `memory`, `sqlite:<file>` or `postgres://…` (optionally `?schema=<name>`). */
+export type StoreLocation =
+  | { kind: 'memory' }
+  | { kind: 'sqlite', file: string }
+  | { kind: 'postgres', url: string, schema: string | undefined }
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
+export function parseStoreUrl (value: string): StoreLocation {
+  if (value === 'memory') return { kind: 'memory' }
+  if (value.startsWith('sqlite:')) {
+    const file = value.slice('sqlite:'.length)
+    if (file === '') throw new Error('STORE_URL=sqlite: needs a file, e.g. sqlite:./data/switchyard.db')
+    return { kind: 'sqlite', file }
+  }
+  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
+    const url = new URL(value)
+    const schema = url.searchParams.get('schema') ?? undefined
+    if (schema !== undefined && !SCHEMA_NAME.test(schema)) throw new Error(`STORE_URL: schema '${schema}' is not a plain lower-case SQL name`)
+    url.searchParams.delete('schema')
+    return { kind: 'postgres', url: url.toString(), schema }
+  }
+  throw new Error(`STORE_URL must be memory, sqlite:<file> or postgres://…; got '${value.replace(/\/\/[^@/]*@/, '//…@')}'`)
+}
+
+/** Opens the store STORE_URL names, creating its file and running its migrations. */
+export async function openStore (location: StoreLocation, settings: StoreSettings): Promise<Store> {
+  if (location.kind === 'memory') return createMemoryStore()
+  const db = location.kind === 'sqlite' ? await openSqlite(location.file) : await openPostgres(location.url, location.schema)
+  try {
+    await migrateToLatest(db as Kysely<unknown>)
+  } catch (error) {
+    await db.destroy()
+    throw error
+  }
+  return createSqlStore(db, { ...settings, kind: location.kind })
+}
+
+async function openSqlite (file: string): Promise<Kysely<StoreDatabase>> {
+  const path = resolve(file)
+  await mkdir(dirname(path), { recursive: true })
+  const database = new Database(path)
+  // WAL: readers never wait for the writer, and a crash loses at most the last transaction, never the file.
+  database.pragma('journal_mode = WAL')
+  database.pragma('synchronous = NORMAL')
+  database.pragma('busy_timeout = 5000')
+  return new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database }) })
+}
+
+async function openPostgres (url: string, schema: string | undefined): Promise<Kysely<StoreDatabase>> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    connectionTimeoutMillis: 2_000,
+    // Counts and times are bigint columns: numbers here, not strings (they stay far below 2^53).
+    types: { getTypeParser: ((oid: number, format?: string) => oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` })
+  })
+  // An idle client whose server went away must not take the process down.
+  pool.on('error', () => {})
+  if (schema !== undefined) {
+    const client = await pool.connect()
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
+    } finally {
+      client.release()
+    }
+  }
+  return new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) })
+}

@@ -1,0 +1,68 @@
+import type { Generated } from 'kysely'
+
+// The store's tables as Kysely sees them. Times are epoch milliseconds (integers) in both dialects.
+
+/** One finished client request, as the metrics accounted it. */
+export interface RequestsTable {
+  id: string
+  request_id: string
+  ts: number
+  provider: string
+  model: string
+  endpoint: string
+  ingress: string
+  stream: number
+  tokens_in: number
+  tokens_out: number
+  cached_tokens: number
+  reasoning_tokens: number
+  latency_ms: number
+  ttft_ms: number | null
+  cost: number
+  cost_source: string
+  success: number
+  status_code: number
+  error_message: string | null
+  error_kind: string | null
+  attempts: string
+  /** A fingerprint of the client's key (never the key), or '' without one. */
+  key_id: string
+}
+
+/** Per minute × provider × model × client key: counts and sums; with BucketColumns, latency histograms. */
+export interface RollupsTable {
+  minute: number
+  provider: string
+  model: string
+  key_id: string
+  requests: number
+  errors: number
+  tokens_in: number
+  tokens_out: number
+  cost: number
+  latency_sum: number
+  ttft_sum: number
+  ttft_count: number
+}
+
+type BucketIndex = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11
+/** Histogram columns: `lat_0`…`lat_11` and `ttft_0`…`ttft_11`, one per bound of LATENCY_BOUNDS_MS. */
+export type BucketColumns = { [K in `lat_${BucketIndex}` | `ttft_${BucketIndex}`]: number }
+
+export type RollupRow = RollupsTable & BucketColumns
+
+/** A provider setting changed through the admin API, over its env value. */
+export interface ProviderSettingsTable {
+  provider: string
+  dispatch_mode: string | null
+  weight: number | null
+  model_map: string | null
+  updated_at: number
+  revision: Generated<number>
+}
+
+export interface StoreDatabase {
+  requests: RequestsTable
+  rollups: RollupRow
+  provider_settings: ProviderSettingsTable
+}

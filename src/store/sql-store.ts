@@ -1,0 +1,243 @@
+import { sql, type Kysely, type Selectable } from 'kysely'
+import type { RequestsTable, StoreDatabase } from './schema.ts'
+import { ADDITIVE_COLUMNS, rollupsOf } from './rollup.ts'
+import { BUCKETS, percentileOf } from './latency-buckets.ts'
+import { createWriteBehind, type WriteBehindOptions } from './write-behind.ts'
+import {
+  DAY_MS, MINUTE_MS, decodeCursor, encodeCursor,
+  type CostRow, type LogPage, type ProviderOverride, type Store, type StoredRequest, type WindowStats
+} from './store.ts'
+
+export interface SqlStoreOptions extends Pick<WriteBehindOptions<StoredRequest>, 'batchSize' | 'intervalMs' | 'maxQueued' | 'onTrouble' | 'onRecovered'> {
+  kind: 'sqlite' | 'postgres'
+}
+
+const REQUEST_CHUNK = 200
+const ROLLUP_CHUNK = 100
+
+/** The store on a SQL database through Kysely: the same queries for SQLite and Postgres, none built from input. */
+export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOptions): Store {
+  const writer = createWriteBehind<StoredRequest>({ ...options, write: async (rows) => { await writeBatch(db, rows) } })
+
+  return {
+    kind: options.kind,
+    append: writer.push,
+    counters: writer.counters,
+    flush: async (deadlineMs = 5_000) => { await writer.flush(deadlineMs) },
+
+    async logs (query): Promise<LogPage> {
+      let select = db.selectFrom('requests').selectAll()
+      if (query.since !== undefined) select = select.where('ts', '>=', query.since)
+      if (query.until !== undefined) select = select.where('ts', '<', query.until)
+      if (query.provider !== undefined) select = select.where('provider', '=', query.provider)
+      if (query.model !== undefined) select = select.where('model', '=', query.model)
+      if (query.status !== undefined) select = select.where('status_code', '=', query.status)
+      if (query.success !== undefined) select = select.where('success', '=', query.success ? 1 : 0)
+      if (query.key !== undefined) select = select.where('key_id', '=', query.key)
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
+      if (after !== undefined) {
+        select = select.where((eb) => eb.or([eb('ts', '<', after.ts), eb.and([eb('ts', '=', after.ts), eb('id', '<', after.id)])]))
+      }
+      const rows = await select.orderBy('ts', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute()
+      const logs = rows.slice(0, query.limit).map(fromRow)
+      const last = logs.at(-1)
+      return { logs, nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last) : null }
+    },
+
+    async costs (query): Promise<CostRow[]> {
+      const group = query.groupBy === 'provider'
+        ? sql<string>`provider`
+        : query.groupBy === 'model'
+          ? sql<string>`provider || ':' || model`
+          : query.groupBy === 'key'
+            ? sql<string>`key_id`
+            : sql<string>`minute - (minute % ${sql.lit(DAY_MS)})`
+      let select = db.selectFrom('rollups').select([
+        group.as('grp'),
+        sql<number>`sum(requests)`.as('requests'),
+        sql<number>`sum(errors)`.as('errors'),
+        sql<number>`sum(tokens_in)`.as('tokens_in'),
+        sql<number>`sum(tokens_out)`.as('tokens_out'),
+        sql<number>`sum(cost)`.as('cost')
+      ])
+      if (query.since !== undefined) select = select.where('minute', '>=', query.since - (query.since % MINUTE_MS))
+      if (query.until !== undefined) select = select.where('minute', '<', query.until)
+      const rows = await select.groupBy(sql`1`).orderBy(sql`1`).execute()
+      return rows.map((row) => ({
+        group: query.groupBy === 'day' ? new Date(Number(row.grp)).toISOString().slice(0, 10) : String(row.grp),
+        requests: Number(row.requests),
+        errors: Number(row.errors),
+        tokensIn: Number(row.tokens_in),
+        tokensOut: Number(row.tokens_out),
+        cost: Number(row.cost)
+      }))
+    },
+
+    async window (sinceMs): Promise<WindowStats[]> {
+      const buckets = Array.from({ length: BUCKETS }, (_, index) => [`lat_${index}`, `ttft_${index}`]).flat()
+      const rows = await db.selectFrom('rollups')
+        .select([
+          'provider',
+          sql<number>`sum(requests)`.as('requests'),
+          sql<number>`sum(errors)`.as('errors'),
+          sql<number>`sum(tokens_in)`.as('tokens_in'),
+          sql<number>`sum(tokens_out)`.as('tokens_out'),
+          sql<number>`sum(cost)`.as('cost'),
+          sql<number>`sum(latency_sum)`.as('latency_sum'),
+          sql<number>`sum(ttft_sum)`.as('ttft_sum'),
+          sql<number>`sum(ttft_count)`.as('ttft_count'),
+          ...buckets.map((column) => sql<number>`sum(${sql.ref(column)})`.as(column))
+        ])
+        .where('minute', '>=', sinceMs - (sinceMs % MINUTE_MS))
+        .groupBy('provider')
+        .orderBy('provider')
+        .execute()
+      return rows.map((row) => {
+        const get = (column: string): number => Number((row as Record<string, unknown>)[column] ?? 0)
+        const latency = Array.from({ length: BUCKETS }, (_, index) => get(`lat_${index}`))
+        const ttft = Array.from({ length: BUCKETS }, (_, index) => get(`ttft_${index}`))
+        const requests = get('requests')
+        const ttftCount = get('ttft_count')
+        return {
+          provider: row.provider,
+          requests,
+          errors: get('errors'),
+          tokensIn: get('tokens_in'),
+          tokensOut: get('tokens_out'),
+          cost: get('cost'),
+          avgLatencyMs: requests === 0 ? null : get('latency_sum') / requests,
+          p50LatencyMs: percentileOf(latency, 50),
+          p95LatencyMs: percentileOf(latency, 95),
+          p99LatencyMs: percentileOf(latency, 99),
+          avgTimeToFirstTokenMs: ttftCount === 0 ? null : get('ttft_sum') / ttftCount,
+          p50TimeToFirstTokenMs: percentileOf(ttft, 50),
+          p95TimeToFirstTokenMs: percentileOf(ttft, 95)
+        }
+      })
+    },
+
+    async overrides (): Promise<ProviderOverride[]> {
+      const rows = await db.selectFrom('provider_settings').selectAll().orderBy('provider').execute()
+      return rows.map((row) => ({
+        provider: row.provider,
+        dispatchMode: row.dispatch_mode,
+        weight: row.weight === null ? null : Number(row.weight),
+        modelMap: row.model_map === null ? null : JSON.parse(row.model_map) as Record<string, string>,
+        updatedAt: Number(row.updated_at)
+      }))
+    },
+
+    async setOverride (override) {
+      const values = {
+        provider: override.provider,
+        dispatch_mode: override.dispatchMode,
+        weight: override.weight,
+        model_map: override.modelMap === null ? null : JSON.stringify(override.modelMap),
+        updated_at: Date.now()
+      }
+      await db.insertInto('provider_settings').values(values)
+        .onConflict((conflict) => conflict.column('provider').doUpdateSet({
+          dispatch_mode: values.dispatch_mode,
+          weight: values.weight,
+          model_map: values.model_map,
+          updated_at: values.updated_at,
+          revision: sql`provider_settings.revision + 1`
+        }))
+        .execute()
+    },
+
+    async clearOverride (provider) {
+      await db.deleteFrom('provider_settings').where('provider', '=', provider).execute()
+    },
+
+    async prune (requestsBefore, rollupsBefore, batch) {
+      const requests = await db.deleteFrom('requests')
+        .where('id', 'in', db.selectFrom('requests').select('id').where('ts', '<', requestsBefore).limit(batch))
+        .executeTakeFirst()
+      // Rollups go an hour of minutes at a time, oldest first, so that one pass stays small.
+      const oldest = await db.selectFrom('rollups').select(sql<number>`min(minute)`.as('minute')).executeTakeFirst()
+      let rollups = 0
+      if (oldest?.minute != null && Number(oldest.minute) < rollupsBefore) {
+        const result = await db.deleteFrom('rollups').where('minute', '<', Math.min(rollupsBefore, Number(oldest.minute) + 60 * MINUTE_MS)).executeTakeFirst()
+        rollups = Number(result.numDeletedRows)
+      }
+      return Number(requests.numDeletedRows) + rollups
+    },
+
+    async close () {
+      writer.stop()
+      await db.destroy()
+    }
+  }
+}
+
+async function writeBatch (db: Kysely<StoreDatabase>, rows: readonly StoredRequest[]): Promise<void> {
+  const rollups = rollupsOf(rows)
+  await db.transaction().execute(async (trx) => {
+    for (let start = 0; start < rows.length; start += REQUEST_CHUNK) {
+      await trx.insertInto('requests').values(rows.slice(start, start + REQUEST_CHUNK).map(toRow))
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .execute()
+    }
+    for (let start = 0; start < rollups.length; start += ROLLUP_CHUNK) {
+      await trx.insertInto('rollups').values(rollups.slice(start, start + ROLLUP_CHUNK))
+        .onConflict((conflict) => conflict.columns(['minute', 'provider', 'model', 'key_id']).doUpdateSet(
+          Object.fromEntries(ADDITIVE_COLUMNS.map((column) => [column, sql`${sql.ref(`rollups.${column}`)} + ${sql.ref(`excluded.${column}`)}`])) as never))
+        .execute()
+    }
+  })
+}
+
+function toRow (request: StoredRequest): RequestsTable {
+  return {
+    id: request.id,
+    request_id: request.requestId,
+    ts: request.timestampMs,
+    provider: request.provider,
+    model: request.model,
+    endpoint: request.endpoint,
+    ingress: request.ingress,
+    stream: request.stream ? 1 : 0,
+    tokens_in: request.tokensIn,
+    tokens_out: request.tokensOut,
+    cached_tokens: request.cachedTokensIn,
+    reasoning_tokens: request.reasoningTokens,
+    latency_ms: request.latencyMs,
+    ttft_ms: request.timeToFirstTokenMs,
+    cost: request.cost,
+    cost_source: request.costSource,
+    success: request.success ? 1 : 0,
+    status_code: request.statusCode,
+    error_message: request.errorMessage,
+    error_kind: request.errorKind,
+    attempts: request.attempts,
+    key_id: request.keyId
+  }
+}
+
+function fromRow (row: Selectable<RequestsTable>): StoredRequest {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    timestampMs: Number(row.ts),
+    provider: row.provider,
+    model: row.model,
+    endpoint: row.endpoint,
+    ingress: row.ingress,
+    stream: Number(row.stream) === 1,
+    tokensIn: Number(row.tokens_in),
+    tokensOut: Number(row.tokens_out),
+    cachedTokensIn: Number(row.cached_tokens),
+    reasoningTokens: Number(row.reasoning_tokens),
+    latencyMs: Number(row.latency_ms),
+    timeToFirstTokenMs: row.ttft_ms === null ? null : Number(row.ttft_ms),
+    cost: Number(row.cost),
+    costSource: row.cost_source,
+    success: Number(row.success) === 1,
+    statusCode: Number(row.status_code),
+    errorMessage: row.error_message,
+    errorKind: row.error_kind,
+    attempts: row.attempts,
+    keyId: row.key_id
+  }
+}

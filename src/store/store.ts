@@ -1,0 +1,136 @@
+// What the store keeps and answers, whatever holds it (memory, SQLite or Postgres). One small interface: the
+// metrics append finished requests, the admin API queries them, the routing reads provider overrides.
+
+/** One finished client request: the seed's log fields plus what history needs. */
+export interface StoredRequest {
+  id: string
+  requestId: string
+  timestampMs: number
+  provider: string
+  model: string
+  endpoint: string
+  /** The client protocol: `openai` or `anthropic`. */
+  ingress: string
+  stream: boolean
+  tokensIn: number
+  tokensOut: number
+  cachedTokensIn: number
+  reasoningTokens: number
+  latencyMs: number
+  timeToFirstTokenMs: number | null
+  cost: number
+  costSource: string
+  success: boolean
+  statusCode: number
+  errorMessage: string | null
+  errorKind: string | null
+  /** `gemini:503,groq:200`, as the `x-switchyard-attempts` header. */
+  attempts: string
+  /** A fingerprint of the client's key, never the key; '' without one. */
+  keyId: string
+}
+
+export interface LogQuery {
+  since?: number
+  until?: number
+  provider?: string
+  model?: string
+  status?: number
+  success?: boolean
+  key?: string
+  limit: number
+  /** From the previous page's `nextCursor`: rows older than its last. */
+  cursor?: string
+}
+
+export interface LogPage {
+  logs: StoredRequest[]
+  /** Pass as `cursor` for the next page; null on the last. */
+  nextCursor: string | null
+}
+
+export type CostGroup = 'provider' | 'model' | 'key' | 'day'
+
+export interface CostQuery {
+  since?: number
+  until?: number
+  groupBy: CostGroup
+}
+
+export interface CostRow {
+  /** The provider, `provider:model`, key fingerprint or day (`YYYY-MM-DD`, UTC) the row sums. */
+  group: string
+  requests: number
+  errors: number
+  tokensIn: number
+  tokensOut: number
+  cost: number
+}
+
+/** One provider's figures over a window, from the rollups. */
+export interface WindowStats {
+  provider: string
+  requests: number
+  errors: number
+  tokensIn: number
+  tokensOut: number
+  cost: number
+  avgLatencyMs: number | null
+  p50LatencyMs: number | null
+  p95LatencyMs: number | null
+  p99LatencyMs: number | null
+  avgTimeToFirstTokenMs: number | null
+  p50TimeToFirstTokenMs: number | null
+  p95TimeToFirstTokenMs: number | null
+}
+
+/** A provider setting changed through the admin API; a field left null keeps its env value. */
+export interface ProviderOverride {
+  provider: string
+  dispatchMode: string | null
+  weight: number | null
+  modelMap: Record<string, string> | null
+  updatedAt: number
+}
+
+export interface StoreCounters {
+  /** Rows waiting for the next batch. */
+  queued: number
+  written: number
+  /** Rows given up because the queue was full while the database was slow or away. */
+  dropped: number
+  failedBatches: number
+}
+
+export interface Store {
+  readonly kind: 'memory' | 'sqlite' | 'postgres'
+  /** Takes a finished request for the next batch. Never blocks and never throws: a full queue drops and counts. */
+  append: (request: StoredRequest) => void
+  logs: (query: LogQuery) => Promise<LogPage>
+  costs: (query: CostQuery) => Promise<CostRow[]>
+  window: (sinceMs: number) => Promise<WindowStats[]>
+  overrides: () => Promise<ProviderOverride[]>
+  setOverride: (override: Omit<ProviderOverride, 'updatedAt'>) => Promise<void>
+  clearOverride: (provider: string) => Promise<void>
+  /** Deletes up to `batch` raw rows older than `requestsBefore` and rollups older than `rollupsBefore`. */
+  prune: (requestsBefore: number, rollupsBefore: number, batch: number) => Promise<number>
+  counters: () => StoreCounters
+  /** Writes what is queued, within `deadlineMs`. */
+  flush: (deadlineMs?: number) => Promise<void>
+  close: () => Promise<void>
+}
+
+export function encodeCursor (request: Pick<StoredRequest, 'timestampMs' | 'id'>): string {
+  return Buffer.from(`${request.timestampMs}:${request.id}`).toString('base64url')
+}
+
+/** The cursor's position, or undefined for one this store did not make. */
+export function decodeCursor (cursor: string): { ts: number, id: string } | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString()
+  const match = /^(\d{1,16}):(.{1,200})$/.exec(text)
+  if (match === null) return undefined
+  return { ts: Number(match[1]), id: match[2] as string }
+}
+
+export const MINUTE_MS = 60_000
+export const DAY_MS = 86_400_000
