@@ -1,6 +1,7 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
-import { notFound, unauthenticated } from '../src/canonical/errors.ts'
+import { invalidRequest, notFound, unauthenticated } from '../src/canonical/errors.ts'
+import type { CostGroup, StoredRequest } from '../src/store/store.ts'
 import { openAIErrorHandler } from '../src/reply/error-handler.ts'
 import { Nullable } from '../src/canonical/nullable.ts'
 import { ProviderCostsSchema, ProviderMetricsSchema, RequestLogSchema } from './metrics/index.ts'
@@ -38,11 +39,86 @@ const ProviderHealthSchema = Type.Object({
   lastSuccess: Nullable(Type.String())
 })
 
+/** A time in a query: ISO-8601, or epoch milliseconds. */
+const TimeParam = Type.String({ maxLength: 40, pattern: '^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})?)?)$' })
+const Name = Type.String({ minLength: 1, maxLength: 256 })
+
 const LogsQuerySchema = Type.Object({
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
   provider: Type.Optional(Type.String()),
-  success: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')]))
+  success: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+  since: Type.Optional(TimeParam),
+  until: Type.Optional(TimeParam),
+  model: Type.Optional(Name),
+  status: Type.Optional(Type.String({ pattern: '^[1-5][0-9]{2}$' })),
+  key: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_:-]{1,64}$' })),
+  cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,400}$' }))
 })
+type LogsQuery = Static<typeof LogsQuerySchema>
+const HISTORY_PARAMS = ['since', 'until', 'model', 'status', 'key', 'cursor'] as const
+
+const CostsQuerySchema = Type.Object({
+  since: Type.Optional(TimeParam),
+  until: Type.Optional(TimeParam),
+  groupBy: Type.Optional(Type.Union(['provider', 'model', 'key', 'day'].map((group) => Type.Literal(group))))
+})
+type CostsQuery = Static<typeof CostsQuerySchema>
+
+const WINDOWS: Readonly<Record<string, number>> = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 }
+const MetricsQuerySchema = Type.Object({ window: Type.Optional(Type.Union(Object.keys(WINDOWS).map((window) => Type.Literal(window)))) })
+
+const StoredLogSchema = Type.Object({
+  id: Type.String(),
+  requestId: Type.String(),
+  timestamp: Type.String(),
+  provider: Type.String(),
+  model: Type.String(),
+  endpoint: Type.String(),
+  ingress: Type.String(),
+  stream: Type.Boolean(),
+  tokensIn: Type.Integer(),
+  tokensOut: Type.Integer(),
+  cachedTokensIn: Type.Integer(),
+  reasoningTokens: Type.Integer(),
+  latencyMs: Type.Number(),
+  timeToFirstTokenMs: Nullable(Type.Number()),
+  cost: Type.Number(),
+  costSource: Type.String(),
+  success: Type.Boolean(),
+  statusCode: Type.Integer(),
+  errorMessage: Nullable(Type.String()),
+  errorKind: Nullable(Type.String()),
+  attempts: Type.String({ description: 'as the x-switchyard-attempts header: provider:status,…' }),
+  keyId: Nullable(Type.String({ description: 'fingerprint of the client key, never the key' }))
+})
+const HistorySchema = Type.Object({ logs: Type.Array(StoredLogSchema), nextCursor: Nullable(Type.String()) })
+
+const CostRowSchema = Type.Object({
+  group: Type.String(), requests: Type.Integer(), errors: Type.Integer(), tokensIn: Type.Integer(), tokensOut: Type.Integer(), cost: Type.Number()
+})
+const WindowStatsSchema = Type.Object({
+  provider: Type.String(),
+  requests: Type.Integer(),
+  errors: Type.Integer(),
+  tokensIn: Type.Integer(),
+  tokensOut: Type.Integer(),
+  cost: Type.Number(),
+  avgLatencyMs: Nullable(Type.Number()),
+  p50LatencyMs: Nullable(Type.Number()),
+  p95LatencyMs: Nullable(Type.Number()),
+  p99LatencyMs: Nullable(Type.Number()),
+  avgTimeToFirstTokenMs: Nullable(Type.Number()),
+  p50TimeToFirstTokenMs: Nullable(Type.Number()),
+  p95TimeToFirstTokenMs: Nullable(Type.Number())
+})
+
+/** A query's time as epoch ms; a 400 naming the parameter when it is not a time. */
+function timeOf (value: string | undefined, param: string): number | undefined {
+  if (value === undefined) return undefined
+  const ms = /^[0-9]+$/.test(value) ? Number(value) : Date.parse(value)
+  if (!Number.isFinite(ms)) throw invalidRequest(`'${param}' must be an ISO-8601 time or epoch milliseconds.`, param, 'invalid_time')
+  return ms
+}
 const ProviderParamsSchema = Type.Object({ provider: Type.String() })
 const LogsSchema = Type.Object({ logs: Type.Array(RequestLogSchema) })
 
@@ -80,8 +156,17 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
     }))
   }))
 
-  app.get('/providers/metrics', { schema: { response: { 200: Type.Object({ providers: Type.Array(ProviderMetricsSchema) }) } } },
-    async () => ({ providers: app.metrics.allProviderMetrics() }))
+  app.get('/providers/metrics', {
+    schema: {
+      querystring: MetricsQuerySchema,
+      response: { 200: Type.Union([Type.Object({ providers: Type.Array(ProviderMetricsSchema) }), Type.Object({ window: Type.String(), providers: Type.Array(WindowStatsSchema) })]) }
+    }
+  }, async (request) => {
+    const { window } = request.query as Static<typeof MetricsQuerySchema>
+    // Without a window: the live counters since start-up or the last reset. With one: the store's rollups.
+    if (window === undefined) return { providers: app.metrics.allProviderMetrics() }
+    return { window, providers: await app.store.window(Date.now() - (WINDOWS[window] as number)) }
+  })
 
   app.get('/providers/metrics/:provider', { schema: { params: ProviderParamsSchema, response: { 200: ProviderMetricsSchema } } }, async (request) => {
     const { provider } = request.params as { provider: string }
@@ -94,8 +179,25 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
     return reply.code(204).send()
   })
 
-  const listLogs = (query: { limit?: string, provider?: string, success?: 'true' | 'false' }, provider: string | undefined): { logs: unknown[] } => {
+  const listLogs = async (query: LogsQuery, provider: string | undefined): Promise<{ logs: unknown[], nextCursor?: string | null }> => {
     if (provider !== undefined) knownProvider(provider)
+    if (HISTORY_PARAMS.some((param) => query[param] !== undefined)) {
+      // The stored history, paged by cursor.
+      const page = await app.store.logs({
+        limit: Math.min(query.limit === undefined ? 100 : Number(query.limit), 1_000),
+        ...definedOnly({
+          since: timeOf(query.since, 'since'),
+          until: timeOf(query.until, 'until'),
+          provider,
+          model: query.model,
+          status: query.status === undefined ? undefined : Number(query.status),
+          success: query.success === undefined ? undefined : query.success === 'true',
+          key: query.key,
+          cursor: query.cursor
+        })
+      })
+      return { logs: page.logs.map(toStoredLogShape), nextCursor: page.nextCursor }
+    }
     const limit = Math.min(query.limit === undefined ? 100 : Number(query.limit), options.logBufferSize)
     return {
       logs: app.metrics.logs({
@@ -106,22 +208,43 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
     }
   }
 
-  app.get('/providers/logs', { schema: { querystring: LogsQuerySchema, response: { 200: LogsSchema } } }, async (request) => {
-    const query = request.query as { limit?: string, provider?: string, success?: 'true' | 'false' }
-    return listLogs(query, query.provider)
+  const logsResponse = { 200: Type.Union([LogsSchema, HistorySchema]) }
+  app.get('/providers/logs', { schema: { querystring: LogsQuerySchema, response: logsResponse } }, async (request) => {
+    const query = request.query as LogsQuery
+    return await listLogs(query, query.provider)
   })
 
-  app.get('/providers/logs/:provider', { schema: { params: ProviderParamsSchema, querystring: LogsQuerySchema, response: { 200: LogsSchema } } }, async (request) => {
-    return listLogs(request.query as { limit?: string, success?: 'true' | 'false' }, (request.params as { provider: string }).provider)
+  app.get('/providers/logs/:provider', { schema: { params: ProviderParamsSchema, querystring: LogsQuerySchema, response: logsResponse } }, async (request) => {
+    return await listLogs(request.query as LogsQuery, (request.params as { provider: string }).provider)
   })
 
   app.get('/providers/costs', {
     schema: {
+      querystring: CostsQuerySchema,
       response: {
-        200: Type.Object({ totalCost: Type.Number(), currency: Type.Literal('USD'), providers: Type.Array(ProviderCostsSchema) })
+        200: Type.Union([
+          Type.Object({ totalCost: Type.Number(), currency: Type.Literal('USD'), providers: Type.Array(ProviderCostsSchema) }),
+          Type.Object({ totalCost: Type.Number(), currency: Type.Literal('USD'), groupBy: Type.String(), since: Nullable(Type.String()), until: Nullable(Type.String()), groups: Type.Array(CostRowSchema) })
+        ])
       }
     }
-  }, async () => {
+  }, async (request) => {
+    const query = request.query as CostsQuery
+    if (query.since !== undefined || query.until !== undefined || query.groupBy !== undefined) {
+      // From the store's rollups: survives restarts, and never scans the raw log.
+      const since = timeOf(query.since, 'since')
+      const until = timeOf(query.until, 'until')
+      const groupBy = (query.groupBy ?? 'provider') as CostGroup
+      const groups = await app.store.costs({ groupBy, ...definedOnly({ since, until }) })
+      return {
+        totalCost: groups.reduce((sum, group) => sum + group.cost, 0),
+        currency: 'USD' as const,
+        groupBy,
+        since: since === undefined ? null : new Date(since).toISOString(),
+        until: until === undefined ? null : new Date(until).toISOString(),
+        groups
+      }
+    }
     const providers = app.metrics.costs()
     return { totalCost: providers.reduce((sum, provider) => sum + provider.totalCost, 0), currency: 'USD' as const, providers }
   })
@@ -199,3 +322,12 @@ function healthOf (provider: RegisteredProvider, snapshot: HealthSnapshot | unde
 }
 
 export default adminApi
+
+function definedOnly<T extends Record<string, unknown>> (values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> }
+}
+
+function toStoredLogShape (row: StoredRequest): Static<typeof StoredLogSchema> {
+  const { timestampMs, keyId, ...rest } = row
+  return { ...rest, timestamp: new Date(timestampMs).toISOString(), keyId: keyId === '' ? null : keyId }
+}

@@ -17,6 +17,7 @@ import anthropicApi from '../plugins/anthropic-api.ts'
 import loadShedding from '../plugins/load-shedding.ts'
 import clientLimits from '../plugins/client-limits.ts'
 import metrics from '../plugins/metrics/index.ts'
+import store from '../plugins/store.ts'
 import adminApi from '../plugins/admin-api.ts'
 import { loadPriceOverrides } from './provider/pricing.ts'
 import { LazyRequestLogger } from './observability/lazy-request-logger.ts'
@@ -145,6 +146,15 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   const adminKey = nonEmpty(config.ADMIN_API_KEY)
   const gatewayKeys = splitList(config.GATEWAY_API_KEYS)
   await app.register(auth, { gatewayKeys, ...(adminKey === undefined ? {} : { adminKey }) })
+  await app.register(store, {
+    url: config.STORE_URL,
+    queueMaxRows: config.STORE_QUEUE_MAX_ROWS,
+    batchRows: config.STORE_BATCH_ROWS,
+    flushMs: config.STORE_FLUSH_MS,
+    logRetentionDays: config.LOG_RETENTION_DAYS,
+    rollupRetentionDays: config.ROLLUP_RETENTION_DAYS,
+    flushOnCloseMs: Math.max(1_000, config.SHUTDOWN_GRACE_MS)
+  })
   await app.register(metrics, { logBufferSize: config.LOG_BUFFER_SIZE, enabled: config.METRICS === 'on' })
   if (gatewayKeys.length > 0 || config.CLIENT_REQUESTS_PER_MINUTE > 0 || config.CLIENT_TOKENS_PER_MINUTE > 0 || config.CLIENT_LIMITS_FILE !== undefined) {
     await app.register(clientLimits, {

@@ -15,7 +15,7 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
 })
 
 t.test('defaults follow the contract and per-provider settings are read', async (t) => {
-  const app = await buildApp({ env: { LOG_LEVEL: 'silent', GROQ_API_KEY: 'k', GROQ_WEIGHT: '3', GROQ_MODEL_MAP: 'gpt-4o=llama-3.3-70b-versatile', MISTRAL_API_KEY: 'k', MISTRAL_DISPATCH_MODE: 'off' } })
+  const app = await buildApp({ env: { LOG_LEVEL: 'silent', STORE_URL: 'memory', GROQ_API_KEY: 'k', GROQ_WEIGHT: '3', GROQ_MODEL_MAP: 'gpt-4o=llama-3.3-70b-versatile', MISTRAL_API_KEY: 'k', MISTRAL_DISPATCH_MODE: 'off' } })
   t.teardown(() => app.close())
   t.equal(app.config.PORT, 8094)
   t.equal(app.config.HOST, '127.0.0.1')
@@ -35,7 +35,7 @@ t.test('the server entry refuses a bad setting with one line naming it, not a st
   for (const [name, value] of [['DEFAULT_PROVIDER', 'nosuch'], ['PORT', 'eighty']] as const) {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: root,
-      env: { PATH: process.env.PATH, [name]: value },
+      env: { PATH: process.env.PATH, STORE_URL: 'memory', [name]: value },
       stdio: ['ignore', 'ignore', 'pipe']
     })
     let stderr = ''

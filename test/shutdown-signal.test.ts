@@ -28,6 +28,7 @@ async function startServer (graceMs: number, options: { logLevel?: string, stdou
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
+      STORE_URL: 'memory',
       LOG_LEVEL: options.logLevel ?? 'warn',
       GROQ_API_KEY: groq.apiKey,
       GROQ_BASE_URL: groq.url,

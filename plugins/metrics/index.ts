@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { RegisteredProvider } from '../provider-registry.ts'
-import { answeringAttempt, type AttemptRecord, type RequestRecord } from '../../src/observability/request-record.ts'
+import { randomUUID } from 'node:crypto'
+import { answeringAttempt, formatAttempts, type AttemptRecord, type RequestRecord } from '../../src/observability/request-record.ts'
 import { costOf, type ModelPrice } from '../../src/provider/pricing.ts'
 import { classifyFailureStatus } from '../routing/failure-class.ts'
 import { estimateUsage } from './estimate-usage.ts'
@@ -161,6 +162,31 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       errorMessage: success ? undefined : abandoned ? 'client closed the connection before the response was complete' : record.error?.message ?? `status ${status}`,
       attempts: record.attempts
     })
+
+    app.store.append({
+      id: randomUUID(),
+      requestId: request.id,
+      timestampMs: record.startedAtEpochMs,
+      provider,
+      model,
+      endpoint: record.endpoint,
+      ingress: record.endpoint.startsWith('/v1/messages') ? 'anthropic' : 'openai',
+      stream: record.stream,
+      tokensIn,
+      tokensOut,
+      cachedTokensIn,
+      reasoningTokens: usage?.completion_tokens_details?.reasoning_tokens ?? 0,
+      latencyMs,
+      timeToFirstTokenMs: record.firstChunkAt === undefined ? null : record.firstChunkAt - record.startedAt,
+      cost,
+      costSource: priced?.source ?? 'unknown',
+      success,
+      statusCode: status,
+      errorMessage: success ? null : abandoned ? 'client closed the connection before the response was complete' : record.error?.message ?? `status ${status}`,
+      errorKind: success ? null : abandoned ? 'client_closed' : record.error?.kind ?? null,
+      attempts: formatAttempts(record.attempts),
+      keyId: app.clientAuth.keyFingerprint(request) ?? ''
+    })
   }
 
   app.decorate('metrics', {
@@ -187,4 +213,4 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
   } satisfies Metrics)
 }
 
-export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['provider-registry', 'routing'] })
+export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['provider-registry', 'routing', 'auth', 'store'] })

@@ -43,7 +43,13 @@ export const ConfigSchema = Type.Object({
   CLIENT_REQUESTS_PER_MINUTE: Type.Integer({ minimum: 0, default: 0 }),
   CLIENT_TOKENS_PER_MINUTE: Type.Integer({ minimum: 0, default: 0 }),
   CLIENT_LIMITS_FILE: Type.Optional(Type.String({ minLength: 1 })),
-  METRICS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' })
+  METRICS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
+  STORE_URL: Type.String({ minLength: 1, default: 'sqlite:./data/switchyard.db' }),
+  STORE_QUEUE_MAX_ROWS: Type.Integer({ minimum: 1, default: 100000 }),
+  STORE_BATCH_ROWS: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
+  STORE_FLUSH_MS: Type.Integer({ minimum: 10, default: 250 }),
+  LOG_RETENTION_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+  ROLLUP_RETENTION_DAYS: Type.Number({ exclusiveMinimum: 0, default: 400 })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

@@ -51,7 +51,7 @@ try {
   const start = async (name: string, folder: string, logLevel: string): Promise<Target> => {
     const port = await freePort()
     const gateway = startNode(name, [join(folder, 'dist/src/server.js')], {
-      NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel, DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url
+      NODE_ENV: 'production', STORE_URL: 'memory', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel, DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url
     }, folder)
     processes.push(gateway)
     await waitForPort(port)

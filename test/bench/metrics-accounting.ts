@@ -7,7 +7,7 @@ import { createRequestRecord } from '../../src/observability/request-record.ts'
 // real request (one attempt, usage, a stream's first-chunk time), accounted through the same `close` path a
 // response takes. Compare the result with the gateway's CPU per request from `npm run bench`.
 
-const app = await buildApp({ env: { OPENAI_API_KEY: 'k', GROQ_API_KEY: 'k', DEFAULT_PROVIDER: 'openai', LOG_LEVEL: 'warn' } })
+const app = await buildApp({ env: { OPENAI_API_KEY: 'k', GROQ_API_KEY: 'k', DEFAULT_PROVIDER: 'openai', LOG_LEVEL: 'warn', STORE_URL: 'memory' } })
 await app.ready()
 
 function once (index: number): void {

@@ -39,7 +39,7 @@ const targets: Target[] = [
   { name: 'direct', origin: new URL(url).origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${apiKey}` } },
   await start('floor', ['test/bench/floor.ts'], { UPSTREAM_URL: url, UPSTREAM_KEY: apiKey }),
   await start('switchyard', ['dist/src/server.js'], {
-    NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url
+    NODE_ENV: 'production', STORE_URL: 'memory', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url
   })
 ]
 const body = JSON.stringify({

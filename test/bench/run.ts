@@ -49,6 +49,7 @@ async function startGateway (name: string, simulatorUrl: string, simulatorKey: s
   const port = await freePort()
   const process = startNode(name, ['dist/src/server.js'], {
     NODE_ENV: 'production',
+    STORE_URL: 'memory',
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',

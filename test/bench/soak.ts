@@ -37,7 +37,7 @@ try {
   // A bounded heap makes the collector work instead of growing lazily, so a leak shows as growth to the cap (and
   // then failures), while garbage shows as a plateau.
   const gateway = startNode('gateway', [`--max-old-space-size=${process.env.SOAK_HEAP_MB ?? 128}`, 'dist/src/server.js'], {
-    PORT: String(port), LOG_LEVEL: 'error', NODE_ENV: 'production', DEFAULT_PROVIDER: 'openai',
+    PORT: String(port), STORE_URL: 'memory', LOG_LEVEL: 'error', NODE_ENV: 'production', DEFAULT_PROVIDER: 'openai',
     OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url,
     GROQ_API_KEY: 'unused', GROQ_BASE_URL: `http://127.0.0.1:${unreachable}/openai/v1`, GROQ_DISPATCH_MODE: 'pooled',
     CONNECT_TIMEOUT_MS: '2000', CIRCUIT_COOLDOWN_MS: '2000'

@@ -78,7 +78,7 @@ export async function startGateway (t: Teardown, env: Env, options: { loadSample
   })
   // The event loop is shared with the test's clients and simulators, so its delay is not the gateway's own: a
   // busy machine made it shed a test's requests. Load shedding on delay is tested where a test asks for it.
-  const app = await buildApp({ env: { LOG_LEVEL: 'debug', MAX_EVENT_LOOP_DELAY_MS: '0', ...env }, logStream, upstreamKeepAliveTimeoutMs: 1000, ...options })
+  const app = await buildApp({ env: { LOG_LEVEL: 'debug', MAX_EVENT_LOOP_DELAY_MS: '0', STORE_URL: 'memory', ...env }, logStream, upstreamKeepAliveTimeoutMs: 1000, ...options })
   t.teardown(() => app.close())
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
