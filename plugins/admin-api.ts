@@ -7,6 +7,7 @@ import { Nullable } from '../src/canonical/nullable.ts'
 import { ProviderCostsSchema, ProviderMetricsSchema, RequestLogSchema } from './metrics/index.ts'
 import type { HealthSnapshot } from './routing/index.ts'
 import type { RegisteredProvider } from './provider-registry.ts'
+import type { SettingsPatch } from './provider-overrides.ts'
 
 export interface AdminApiOptions {
   logBufferSize: number
@@ -23,8 +24,22 @@ const ProviderStatusSchema = Type.Object({
   baseUrl: Type.String(),
   defaultModel: Type.String(),
   models: Type.Integer({ description: 'models in the catalog' }),
-  keyConfigured: Type.Boolean()
+  keyConfigured: Type.Boolean(),
+  modelMap: Type.Record(Type.String(), Type.String()),
+  /** Where each setting that can change at run time comes from: its env value, or PATCH /providers/:name. */
+  sources: Type.Object({
+    dispatchMode: Type.Union([Type.Literal('env'), Type.Literal('override')]),
+    weight: Type.Union([Type.Literal('env'), Type.Literal('override')]),
+    modelMap: Type.Union([Type.Literal('env'), Type.Literal('override')])
+  })
 })
+
+const ModelName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[!-~]+$' })
+const SettingsPatchSchema = Type.Object({
+  dispatchMode: Type.Optional(Nullable(Type.Union(['off', 'exclusive', 'pooled', 'fallback'].map((mode) => Type.Literal(mode))))),
+  weight: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1_000_000 }))),
+  modelMap: Type.Optional(Nullable(Type.Record(ModelName, ModelName, { maxProperties: 1000 })))
+}, { additionalProperties: false, minProperties: 1 })
 
 const ProviderHealthSchema = Type.Object({
   provider: Type.String(),
@@ -142,8 +157,9 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
     return provider
   }
 
-  app.get('/providers/status', { schema: { response: { 200: Type.Object({ providers: Type.Array(ProviderStatusSchema) }) } } }, async () => ({
-    providers: app.providers.all().map((provider) => ({
+  const statusOf = (name: string): Static<typeof ProviderStatusSchema> => {
+    const provider = knownProvider(name)
+    return {
       name: provider.name,
       displayName: provider.definition.displayName,
       enabled: provider.enabled,
@@ -152,9 +168,30 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
       baseUrl: provider.settings.baseUrl,
       defaultModel: provider.settings.defaultModel,
       models: provider.definition.catalog.models.length,
-      keyConfigured: provider.settings.apiKey !== undefined
-    }))
+      keyConfigured: provider.settings.apiKey !== undefined,
+      modelMap: { ...provider.settings.modelMap },
+      sources: provider.sources
+    }
+  }
+
+  app.get('/providers/status', { schema: { response: { 200: Type.Object({ providers: Type.Array(ProviderStatusSchema) }) } } }, async () => ({
+    providers: app.providers.all().map((provider) => statusOf(provider.name))
   }))
+
+  // Run-time settings: applied to routing at once, stored, and followed by every replica sharing the store.
+  app.patch('/providers/:provider', { schema: { params: ProviderParamsSchema, body: SettingsPatchSchema, response: { 200: ProviderStatusSchema } } }, async (request) => {
+    const { provider } = request.params as { provider: string }
+    knownProvider(provider)
+    await app.providerOverrides.patch(provider, request.body as SettingsPatch)
+    return statusOf(provider)
+  })
+
+  app.delete('/providers/:provider', { schema: { params: ProviderParamsSchema, response: { 200: ProviderStatusSchema } } }, async (request) => {
+    const { provider } = request.params as { provider: string }
+    knownProvider(provider)
+    await app.providerOverrides.clear(provider)
+    return statusOf(provider)
+  })
 
   app.get('/providers/metrics', {
     schema: {

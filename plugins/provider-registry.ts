@@ -3,15 +3,27 @@ import { Value } from '@sinclair/typebox/value'
 import type { FastifyPluginAsync } from 'fastify'
 import { ProviderManifestSchema, type ProviderDefinition } from '../src/provider/contract.ts'
 import { indexCatalog, type CatalogIndex } from '../src/provider/model-catalog.ts'
-import { ConfigurationError, resolveProviderSettings, type ProviderSettings } from '../src/config/provider-settings.ts'
+import { ConfigurationError, resolveProviderSettings, type DispatchMode, type ProviderSettings } from '../src/config/provider-settings.ts'
 import { createProxyDispatcher, createUpstreamClient, type ProxySettings, type UpstreamClient } from '../src/call/upstream-client.ts'
 import { DEFAULT_MAX_RESPONSE_BYTES, type Env } from '../src/config/config.ts'
 import { createPriceLookup, type PriceLookup, type PriceOverrides } from '../src/provider/pricing.ts'
 
+/** Settings the admin API may change at run time, over their env values (PATCH /providers/:name). */
+export interface SettingsOverride {
+  dispatchMode?: DispatchMode
+  weight?: number
+  modelMap?: Record<string, string>
+}
+
+export type OverridableSetting = keyof SettingsOverride
+
 export interface RegisteredProvider {
   readonly name: string
   readonly definition: ProviderDefinition
+  /** The settings in effect: env values with any run-time override over them. */
   readonly settings: Readonly<ProviderSettings>
+  /** Where each overridable setting's value comes from. */
+  readonly sources: Readonly<Record<OverridableSetting, 'env' | 'override'>>
   /** A key is configured and the dispatch mode is not `off`. */
   readonly enabled: boolean
   readonly catalog: CatalogIndex
@@ -29,6 +41,11 @@ export interface ProviderRegistry {
   enabled: () => readonly RegisteredProvider[]
   /** Every configured provider key, for scrubbing from anything the gateway writes. */
   secrets: () => readonly string[]
+  /**
+   * Sets (or, with undefined, removes) a provider's run-time override and recomputes what depends on it: its
+   * effective settings, whether it is enabled, its upstream client. The router must reload to route by it.
+   */
+  override: (name: string, override: SettingsOverride | undefined) => RegisteredProvider
 }
 
 export interface ProviderRegistryOptions {
@@ -53,6 +70,7 @@ export function createProviderRegistry (options: ProviderRegistryOptions): Provi
   const ordered: RegisteredProvider[] = []
   const enabled: RegisteredProvider[] = []
   const secrets: string[] = []
+  const envSettings = new Map<string, Readonly<ProviderSettings>>()
   const proxy = createProxyDispatcher(options.proxy ?? {}, {
     connectTimeoutMs: options.connectTimeoutMs,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs
@@ -71,28 +89,55 @@ export function createProviderRegistry (options: ProviderRegistryOptions): Provi
       baseUrl: definition.defaultBaseUrl,
       defaultModel: definition.defaultModel
     }, options.env)
+    envSettings.set(definition.name, Object.freeze(settings))
+    const provider = build(definition, settings, undefined, undefined, createPriceLookup(definition.pricing, options.priceOverrides?.[definition.name]))
+    byName.set(provider.name, provider)
+    ordered.push(provider)
+    if (provider.enabled) enabled.push(provider)
+    if (settings.apiKey !== undefined) secrets.push(settings.apiKey)
+  }
+
+  function build (definition: ProviderDefinition, env: ProviderSettings, override: SettingsOverride | undefined, previous: RegisteredProvider | undefined, prices: PriceLookup): RegisteredProvider {
+    const settings: ProviderSettings = {
+      ...env,
+      ...(override?.dispatchMode === undefined ? {} : { dispatchMode: override.dispatchMode }),
+      ...(override?.weight === undefined ? {} : { weight: override.weight }),
+      ...(override?.modelMap === undefined ? {} : { modelMap: Object.assign(Object.create(null) as Record<string, string>, override.modelMap) })
+    }
     const isEnabled = settings.apiKey !== undefined && settings.dispatchMode !== 'off'
-    const provider: RegisteredProvider = {
+    const source = (field: OverridableSetting): 'env' | 'override' => override?.[field] === undefined ? 'env' : 'override'
+    return {
       name: definition.name,
       definition,
       settings: Object.freeze(settings),
+      sources: Object.freeze({ dispatchMode: source('dispatchMode'), weight: source('weight'), modelMap: source('modelMap') }),
       enabled: isEnabled,
-      catalog: indexCatalog(definition.catalog),
-      prices: createPriceLookup(definition.pricing, options.priceOverrides?.[definition.name]),
-      upstream: isEnabled
+      catalog: previous?.catalog ?? indexCatalog(definition.catalog),
+      prices,
+      // A provider switched on at run time gets its client then; one switched off keeps it for its calls in flight.
+      upstream: previous?.upstream ?? (isEnabled
         ? createUpstreamClient(settings.baseUrl, {
           connectTimeoutMs: options.connectTimeoutMs,
           keepAliveTimeoutMs: options.keepAliveTimeoutMs,
           maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
           proxy
         })
-        : undefined,
-      headers: Object.freeze(buildHeaders(definition, settings.apiKey))
+        : undefined),
+      headers: previous?.headers ?? Object.freeze(buildHeaders(definition, settings.apiKey))
     }
-    byName.set(provider.name, provider)
-    ordered.push(provider)
-    if (isEnabled) enabled.push(provider)
-    if (settings.apiKey !== undefined) secrets.push(settings.apiKey)
+  }
+
+  function override (name: string, change: SettingsOverride | undefined): RegisteredProvider {
+    const previous = byName.get(name)
+    const env = envSettings.get(name)
+    if (previous === undefined || env === undefined) throw new Error(`no provider ${name}`)
+    const next = build(previous.definition, env, change, previous, previous.prices)
+    byName.set(name, next)
+    ordered[ordered.indexOf(previous)] = next
+    const at = enabled.indexOf(previous)
+    if (at >= 0) enabled.splice(at, 1)
+    if (next.enabled) enabled.splice(ordered.filter((provider) => provider.enabled).indexOf(next), 0, next)
+    return next
   }
 
   return {
@@ -101,6 +146,7 @@ export function createProviderRegistry (options: ProviderRegistryOptions): Provi
     all: () => ordered,
     enabled: () => enabled,
     secrets: () => secrets,
+    override,
     close: async () => {
       await Promise.all(ordered.map((provider) => provider.upstream?.close()))
       await proxy?.close()
@@ -130,7 +176,8 @@ const providerRegistry: FastifyPluginAsync<ProviderRegistryOptions> = async (app
     get: registry.get,
     all: registry.all,
     enabled: registry.enabled,
-    secrets: registry.secrets
+    secrets: registry.secrets,
+    override: registry.override
   })
   app.addHook('onClose', registry.close)
 }

@@ -18,6 +18,7 @@ import loadShedding from '../plugins/load-shedding.ts'
 import clientLimits from '../plugins/client-limits.ts'
 import metrics from '../plugins/metrics/index.ts'
 import store from '../plugins/store.ts'
+import providerOverrides from '../plugins/provider-overrides.ts'
 import adminApi from '../plugins/admin-api.ts'
 import { loadPriceOverrides } from './provider/pricing.ts'
 import { LazyRequestLogger } from './observability/lazy-request-logger.ts'
@@ -155,6 +156,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     rollupRetentionDays: config.ROLLUP_RETENTION_DAYS,
     flushOnCloseMs: Math.max(1_000, config.SHUTDOWN_GRACE_MS)
   })
+  await app.register(providerOverrides, { pollMs: config.SETTINGS_POLL_MS })
   await app.register(metrics, { logBufferSize: config.LOG_BUFFER_SIZE, enabled: config.METRICS === 'on' })
   if (gatewayKeys.length > 0 || config.CLIENT_REQUESTS_PER_MINUTE > 0 || config.CLIENT_TOKENS_PER_MINUTE > 0 || config.CLIENT_LIMITS_FILE !== undefined) {
     await app.register(clientLimits, {

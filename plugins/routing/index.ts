@@ -24,6 +24,8 @@ export interface Router {
   health: (provider: string) => HealthSnapshot | undefined
   /** An enabled provider's call target, for the rare call that is not a plan (token counting). */
   target: (provider: string) => ProviderTarget | undefined
+  /** Rebuilds the routing tables from the registry, after a provider's settings changed at run time. */
+  reload: () => void
 }
 
 export interface RoutingOptions {
@@ -58,12 +60,15 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
     execute: (plan, request, callOptions) => executePlan(plan, callOptions, runtimeOf, canonicalCall(request)),
     executeWith: (plan, callOptions, call) => executePlan(plan, callOptions, runtimeOf, call),
     health: (name) => runtimes.get(name)?.health.snapshot(Date.now()),
-    target: (name) => runtimes.get(name)?.target
+    target: (name) => runtimes.get(name)?.target,
+    reload: build
   } satisfies Router)
 
-  app.addHook('onReady', async () => {
-    planner = createPlanner(app.providers.all(), options)
+  /** The planner, and a runtime for each enabled provider (kept, with its health, when it is disabled again). */
+  function build (): void {
+    const next = createPlanner(app.providers.all(), options)
     for (const provider of app.providers.enabled()) {
+      if (runtimes.has(provider.name)) continue
       runtimes.set(provider.name, {
         target: toTarget(provider, app.providers.secrets()),
         health: createProviderHealth(provider.name, policy, (transition) => {
@@ -71,6 +76,12 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
         })
       })
     }
+    planner = next
+  }
+
+  app.addHook('onReady', async () => {
+    build()
+    if (planner === undefined) return
     if (app.providers.get(options.defaultProvider) === undefined) {
       app.log.warn({ defaultProvider: options.defaultProvider },
         'DEFAULT_PROVIDER names no installed provider; unprefixed models go to the pooled and fallback providers')

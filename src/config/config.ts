@@ -49,7 +49,8 @@ export const ConfigSchema = Type.Object({
   STORE_BATCH_ROWS: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
   STORE_FLUSH_MS: Type.Integer({ minimum: 10, default: 250 }),
   LOG_RETENTION_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 }),
-  ROLLUP_RETENTION_DAYS: Type.Number({ exclusiveMinimum: 0, default: 400 })
+  ROLLUP_RETENTION_DAYS: Type.Number({ exclusiveMinimum: 0, default: 400 }),
+  SETTINGS_POLL_MS: Type.Integer({ minimum: 0, default: 1000 })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
