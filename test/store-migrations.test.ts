@@ -35,8 +35,9 @@ for (const [name, urlOf] of [['sqlite', sqliteStoreUrl], ['postgres', postgresSt
 
     // A later build's migration runs on the previous version's data and keeps it.
     const db = await rawDatabase(url)
-    t.same(await migrateToLatest(db, NEXT), ['0002-test-next'])
-    t.same(await migrateToLatest(db, NEXT), [], 'nothing twice')
+    const schema = (parseStoreUrl(url) as { schema?: string }).schema
+    t.same(await migrateToLatest(db, NEXT, schema), ['0002-test-next'])
+    t.same(await migrateToLatest(db, NEXT, schema), [], 'nothing twice')
     const rows = await sql<{ id: string, region: string | null }>`select id, region from requests`.execute(db)
     t.same(rows.rows, [{ id: 'a', region: null }])
     await db.destroy()

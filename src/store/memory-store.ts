@@ -1,8 +1,8 @@
 import { rollupsOf } from './rollup.ts'
-import { BUCKETS, percentileOf } from './latency-buckets.ts'
+import { windowStats } from './window-stats.ts'
 import {
   DAY_MS, MINUTE_MS, decodeCursor, encodeCursor,
-  type CostRow, type ProviderOverride, type Store, type StoredRequest, type WindowStats
+  type CostRow, type ProviderOverride, type Store, type StoredRequest
 } from './store.ts'
 
 /** Raw rows a memory store keeps, newest last; older ones fall off (their rollups stay). */
@@ -23,11 +23,11 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
     append (request) {
       rows.push(request)
       if (rows.length > maxRows * 1.1) rows = rows.slice(rows.length - maxRows)
-      for (const row of rollupsOf([request]) as Array<Record<string, number | string>>) {
-        const key = `${row.minute}\u0000${row.provider}\u0000${row.model}\u0000${row.key_id}`
+      for (const row of rollupsOf([request], MINUTE_MS) as Array<Record<string, number | string>>) {
+        const key = `${row.period}\u0000${row.provider}\u0000${row.model}\u0000${row.key_id}`
         const existing = rollups.get(key)
         if (existing === undefined) rollups.set(key, row)
-        else for (const [column, value] of Object.entries(row)) if (typeof value === 'number' && column !== 'minute') existing[column] = (existing[column] as number) + value
+        else for (const [column, value] of Object.entries(row)) if (typeof value === 'number' && column !== 'period') existing[column] = (existing[column] as number) + value
       }
       written++
     },
@@ -54,7 +54,7 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
     async costs (query) {
       const groups = new Map<string, CostRow>()
       for (const row of inRange(query.since, query.until)) {
-        const minute = row.minute as number
+        const minute = row.period as number
         const group = query.groupBy === 'provider'
           ? String(row.provider)
           : query.groupBy === 'model'
@@ -77,30 +77,10 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
       const byProvider = new Map<string, Record<string, number>>()
       for (const row of inRange(sinceMs, undefined)) {
         const sum = byProvider.get(String(row.provider)) ?? {}
-        for (const [column, value] of Object.entries(row)) if (typeof value === 'number' && column !== 'minute') sum[column] = (sum[column] ?? 0) + value
+        for (const [column, value] of Object.entries(row)) if (typeof value === 'number' && column !== 'period') sum[column] = (sum[column] ?? 0) + value
         byProvider.set(String(row.provider), sum)
       }
-      return [...byProvider.entries()].sort(([a], [b]) => a < b ? -1 : 1).map(([provider, sum]): WindowStats => {
-        const latency = Array.from({ length: BUCKETS }, (_, index) => sum[`lat_${index}`] ?? 0)
-        const ttft = Array.from({ length: BUCKETS }, (_, index) => sum[`ttft_${index}`] ?? 0)
-        const requests = sum.requests ?? 0
-        const ttftCount = sum.ttft_count ?? 0
-        return {
-          provider,
-          requests,
-          errors: sum.errors ?? 0,
-          tokensIn: sum.tokens_in ?? 0,
-          tokensOut: sum.tokens_out ?? 0,
-          cost: sum.cost ?? 0,
-          avgLatencyMs: requests === 0 ? null : (sum.latency_sum ?? 0) / requests,
-          p50LatencyMs: percentileOf(latency, 50),
-          p95LatencyMs: percentileOf(latency, 95),
-          p99LatencyMs: percentileOf(latency, 99),
-          avgTimeToFirstTokenMs: ttftCount === 0 ? null : (sum.ttft_sum ?? 0) / ttftCount,
-          p50TimeToFirstTokenMs: percentileOf(ttft, 50),
-          p95TimeToFirstTokenMs: percentileOf(ttft, 95)
-        }
-      })
+      return [...byProvider.entries()].sort(([a], [b]) => a < b ? -1 : 1).map(([provider, sum]) => windowStats(provider, sum))
     },
 
     overrides: async () => [...overrides.values()].sort((a, b) => a.provider < b.provider ? -1 : 1),
@@ -113,7 +93,7 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
       rows = rows.filter((row) => row.timestampMs >= requestsBefore || removed++ >= batch)
       let pruned = before - rows.length
       for (const [key, row] of rollups) {
-        if ((row.minute as number) < rollupsBefore) {
+        if ((row.period as number) < rollupsBefore) {
           rollups.delete(key)
           pruned++
         }
@@ -125,6 +105,6 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
 
   function inRange (since: number | undefined, until: number | undefined): Array<Record<string, number | string>> {
     const from = since === undefined ? -Infinity : since - (since % MINUTE_MS)
-    return [...rollups.values()].filter((row) => (row.minute as number) >= from && (until === undefined || (row.minute as number) < until))
+    return [...rollups.values()].filter((row) => (row.period as number) >= from && (until === undefined || (row.period as number) < until))
   }
 }

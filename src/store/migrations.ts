@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import { BUCKETS } from './latency-buckets.ts'
+import { ROLLUP_TABLES } from './rollup.ts'
 
 // Versioned migrations, in code so that the build carries them. Names sort in the order they run; a migration
 // never changes once released: a new one follows it.
@@ -37,25 +38,27 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('requests_model_ts').on('requests').columns(['model', 'ts']).execute()
       await db.schema.createIndex('requests_key_ts').on('requests').columns(['key_id', 'ts']).execute()
 
-      let rollups = db.schema.createTable('rollups')
-        .addColumn('minute', 'bigint', (column) => column.notNull())
-        .addColumn('provider', 'text', (column) => column.notNull())
-        .addColumn('model', 'text', (column) => column.notNull())
-        .addColumn('key_id', 'text', (column) => column.notNull())
-        .addColumn('requests', 'bigint', (column) => column.notNull())
-        .addColumn('errors', 'bigint', (column) => column.notNull())
-        .addColumn('tokens_in', 'bigint', (column) => column.notNull())
-        .addColumn('tokens_out', 'bigint', (column) => column.notNull())
-        .addColumn('cost', 'double precision', (column) => column.notNull())
-        .addColumn('latency_sum', 'double precision', (column) => column.notNull())
-        .addColumn('ttft_sum', 'double precision', (column) => column.notNull())
-        .addColumn('ttft_count', 'bigint', (column) => column.notNull())
-      for (let index = 0; index < BUCKETS; index++) {
-        rollups = rollups
-          .addColumn(`lat_${index}`, 'bigint', (column) => column.notNull().defaultTo(0))
-          .addColumn(`ttft_${index}`, 'bigint', (column) => column.notNull().defaultTo(0))
+      for (const table of ROLLUP_TABLES) {
+        let rollups = db.schema.createTable(table)
+          .addColumn('period', 'bigint', (column) => column.notNull())
+          .addColumn('provider', 'text', (column) => column.notNull())
+          .addColumn('model', 'text', (column) => column.notNull())
+          .addColumn('key_id', 'text', (column) => column.notNull())
+          .addColumn('requests', 'bigint', (column) => column.notNull())
+          .addColumn('errors', 'bigint', (column) => column.notNull())
+          .addColumn('tokens_in', 'bigint', (column) => column.notNull())
+          .addColumn('tokens_out', 'bigint', (column) => column.notNull())
+          .addColumn('cost', 'double precision', (column) => column.notNull())
+          .addColumn('latency_sum', 'double precision', (column) => column.notNull())
+          .addColumn('ttft_sum', 'double precision', (column) => column.notNull())
+          .addColumn('ttft_count', 'bigint', (column) => column.notNull())
+        for (let index = 0; index < BUCKETS; index++) {
+          rollups = rollups
+            .addColumn(`lat_${index}`, 'bigint', (column) => column.notNull().defaultTo(0))
+            .addColumn(`ttft_${index}`, 'bigint', (column) => column.notNull().defaultTo(0))
+        }
+        await rollups.addPrimaryKeyConstraint(`${table}_pk`, ['period', 'provider', 'model', 'key_id']).execute()
       }
-      await rollups.addPrimaryKeyConstraint('rollups_pk', ['minute', 'provider', 'model', 'key_id']).execute()
 
       await db.schema.createTable('provider_settings')
         .addColumn('provider', 'text', (column) => column.primaryKey())
@@ -76,9 +79,15 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }
 /**
  * Brings the schema up to date at start-up. A database that has run a migration this build does not know was
  * written by a newer Switchyard: this refuses to touch it (Kysely's migrator reports the unknown migration).
+ * `schema` is the Postgres schema STORE_URL names, if any.
  */
-export async function migrateToLatest (db: Kysely<unknown>, migrations: Record<string, Migration> = MIGRATIONS): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrations === MIGRATIONS ? provider : { getMigrations: async () => migrations } })
+export async function migrateToLatest (db: Kysely<unknown>, migrations: Record<string, Migration> = MIGRATIONS, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: migrations === MIGRATIONS ? provider : { getMigrations: async () => migrations },
+    // With a Postgres schema of its own, Kysely's bookkeeping tables live there too, not in the first one it finds.
+    ...(schema === undefined ? {} : { migrationTableSchema: schema })
+  })
   const { error, results } = await migrator.migrateToLatest()
   if (error !== undefined) {
     const message = error instanceof Error ? error.message : String(error)

@@ -41,7 +41,7 @@ export async function openStore (location: StoreLocation, settings: StoreSetting
   if (location.kind === 'memory') return createMemoryStore()
   const db = location.kind === 'sqlite' ? await openSqlite(location.file) : await openPostgres(location.url, location.schema)
   try {
-    await migrateToLatest(db as Kysely<unknown>)
+    await migrateToLatest(db as Kysely<unknown>, undefined, location.kind === 'postgres' ? location.schema : undefined)
   } catch (error) {
     await db.destroy()
     throw error

@@ -29,9 +29,13 @@ export interface RequestsTable {
   key_id: string
 }
 
-/** Per minute × provider × model × client key: counts and sums; with BucketColumns, latency histograms. */
+/**
+ * Per period × provider × model × client key: counts and sums; with BucketColumns, latency histograms. The same
+ * shape at three resolutions (minute, hour, day), so that a query over any range reads few rows.
+ */
 export interface RollupsTable {
-  minute: number
+  /** Start of the period, epoch ms. */
+  period: number
   provider: string
   model: string
   key_id: string
@@ -63,6 +67,8 @@ export interface ProviderSettingsTable {
 
 export interface StoreDatabase {
   requests: RequestsTable
-  rollups: RollupRow
+  rollups_minute: RollupRow
+  rollups_hour: RollupRow
+  rollups_day: RollupRow
   provider_settings: ProviderSettingsTable
 }

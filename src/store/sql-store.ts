@@ -1,7 +1,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
 import type { RequestsTable, StoreDatabase } from './schema.ts'
-import { ADDITIVE_COLUMNS, rollupsOf } from './rollup.ts'
-import { BUCKETS, percentileOf } from './latency-buckets.ts'
+import { ADDITIVE_COLUMNS, ROLLUPS, rollupsOf, segmentsOf, type RangeSegment, type RollupTable } from './rollup.ts'
+import { BUCKETS } from './latency-buckets.ts'
+import { windowStats } from './window-stats.ts'
 import { createWriteBehind, type WriteBehindOptions } from './write-behind.ts'
 import {
   DAY_MS, MINUTE_MS, decodeCursor, encodeCursor,
@@ -18,6 +19,13 @@ const ROLLUP_CHUNK = 100
 /** The store on a SQL database through Kysely: the same queries for SQLite and Postgres, none built from input. */
 export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOptions): Store {
   const writer = createWriteBehind<StoredRequest>({ ...options, write: async (rows) => { await writeBatch(db, rows) } })
+
+  /** The rollup segments a query over [since, until) reads; until defaults to the end of the current minute. */
+  const rangeOf = (since: number | undefined, until: number | undefined): RangeSegment[] =>
+    segmentsOf(since ?? 0, until ?? Date.now() + MINUTE_MS)
+  const inSegment = (segment: RangeSegment) => db.selectFrom(segment.table as RollupTable)
+    .where('period', '>=', segment.from)
+    .where('period', '<', segment.to)
 
   return {
     kind: options.kind,
@@ -45,75 +53,54 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
     },
 
     async costs (query): Promise<CostRow[]> {
-      const group = query.groupBy === 'provider'
-        ? sql<string>`provider`
-        : query.groupBy === 'model'
-          ? sql<string>`provider || ':' || model`
-          : query.groupBy === 'key'
-            ? sql<string>`key_id`
-            : sql<string>`minute - (minute % ${sql.lit(DAY_MS)})`
-      let select = db.selectFrom('rollups').select([
-        group.as('grp'),
-        sql<number>`sum(requests)`.as('requests'),
-        sql<number>`sum(errors)`.as('errors'),
-        sql<number>`sum(tokens_in)`.as('tokens_in'),
-        sql<number>`sum(tokens_out)`.as('tokens_out'),
-        sql<number>`sum(cost)`.as('cost')
-      ])
-      if (query.since !== undefined) select = select.where('minute', '>=', query.since - (query.since % MINUTE_MS))
-      if (query.until !== undefined) select = select.where('minute', '<', query.until)
-      const rows = await select.groupBy(sql`1`).orderBy(sql`1`).execute()
-      return rows.map((row) => ({
-        group: query.groupBy === 'day' ? new Date(Number(row.grp)).toISOString().slice(0, 10) : String(row.grp),
-        requests: Number(row.requests),
-        errors: Number(row.errors),
-        tokensIn: Number(row.tokens_in),
-        tokensOut: Number(row.tokens_out),
-        cost: Number(row.cost)
-      }))
-    },
-
-    async window (sinceMs): Promise<WindowStats[]> {
-      const buckets = Array.from({ length: BUCKETS }, (_, index) => [`lat_${index}`, `ttft_${index}`]).flat()
-      const rows = await db.selectFrom('rollups')
-        .select([
-          'provider',
+      const groups = new Map<string, CostRow>()
+      for (const segment of rangeOf(query.since, query.until)) {
+        const group = query.groupBy === 'provider'
+          ? sql<string>`provider`
+          : query.groupBy === 'model'
+            ? sql<string>`provider || ':' || model`
+            : query.groupBy === 'key'
+              ? sql<string>`key_id`
+              : sql<string>`period - (period % ${sql.lit(DAY_MS)})`
+        const rows = await inSegment(segment).select([
+          group.as('grp'),
           sql<number>`sum(requests)`.as('requests'),
           sql<number>`sum(errors)`.as('errors'),
           sql<number>`sum(tokens_in)`.as('tokens_in'),
           sql<number>`sum(tokens_out)`.as('tokens_out'),
-          sql<number>`sum(cost)`.as('cost'),
-          sql<number>`sum(latency_sum)`.as('latency_sum'),
-          sql<number>`sum(ttft_sum)`.as('ttft_sum'),
-          sql<number>`sum(ttft_count)`.as('ttft_count'),
-          ...buckets.map((column) => sql<number>`sum(${sql.ref(column)})`.as(column))
-        ])
-        .where('minute', '>=', sinceMs - (sinceMs % MINUTE_MS))
-        .groupBy('provider')
-        .orderBy('provider')
-        .execute()
-      return rows.map((row) => {
-        const get = (column: string): number => Number((row as Record<string, unknown>)[column] ?? 0)
-        const latency = Array.from({ length: BUCKETS }, (_, index) => get(`lat_${index}`))
-        const ttft = Array.from({ length: BUCKETS }, (_, index) => get(`ttft_${index}`))
-        const requests = get('requests')
-        const ttftCount = get('ttft_count')
-        return {
-          provider: row.provider,
-          requests,
-          errors: get('errors'),
-          tokensIn: get('tokens_in'),
-          tokensOut: get('tokens_out'),
-          cost: get('cost'),
-          avgLatencyMs: requests === 0 ? null : get('latency_sum') / requests,
-          p50LatencyMs: percentileOf(latency, 50),
-          p95LatencyMs: percentileOf(latency, 95),
-          p99LatencyMs: percentileOf(latency, 99),
-          avgTimeToFirstTokenMs: ttftCount === 0 ? null : get('ttft_sum') / ttftCount,
-          p50TimeToFirstTokenMs: percentileOf(ttft, 50),
-          p95TimeToFirstTokenMs: percentileOf(ttft, 95)
+          sql<number>`sum(cost)`.as('cost')
+        ]).groupBy(sql`1`).execute()
+        for (const row of rows) {
+          const name = query.groupBy === 'day' ? new Date(Number(row.grp)).toISOString().slice(0, 10) : String(row.grp)
+          const sum = groups.get(name) ?? { group: name, requests: 0, errors: 0, tokensIn: 0, tokensOut: 0, cost: 0 }
+          sum.requests += Number(row.requests)
+          sum.errors += Number(row.errors)
+          sum.tokensIn += Number(row.tokens_in)
+          sum.tokensOut += Number(row.tokens_out)
+          sum.cost += Number(row.cost)
+          groups.set(name, sum)
         }
-      })
+      }
+      return [...groups.values()].sort((a, b) => a.group < b.group ? -1 : a.group > b.group ? 1 : 0)
+    },
+
+    async window (sinceMs): Promise<WindowStats[]> {
+      const columns = ['requests', 'errors', 'tokens_in', 'tokens_out', 'cost', 'latency_sum', 'ttft_sum', 'ttft_count',
+        ...Array.from({ length: BUCKETS }, (_, index) => [`lat_${index}`, `ttft_${index}`]).flat()]
+      const sums = new Map<string, Record<string, number>>()
+      for (const segment of rangeOf(sinceMs, undefined)) {
+        const rows = await inSegment(segment)
+          .select(['provider', ...columns.map((column) => sql<number>`sum(${sql.ref(column)})`.as(column))])
+          .groupBy('provider')
+          .execute()
+        for (const row of rows as Array<Record<string, unknown>>) {
+          const provider = String(row.provider)
+          const sum = sums.get(provider) ?? {}
+          for (const column of columns) sum[column] = (sum[column] ?? 0) + Number(row[column] ?? 0)
+          sums.set(provider, sum)
+        }
+      }
+      return [...sums.entries()].sort(([a], [b]) => a < b ? -1 : 1).map(([provider, sum]) => windowStats(provider, sum))
     },
 
     async overrides (): Promise<ProviderOverride[]> {
@@ -154,14 +141,18 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
       const requests = await db.deleteFrom('requests')
         .where('id', 'in', db.selectFrom('requests').select('id').where('ts', '<', requestsBefore).limit(batch))
         .executeTakeFirst()
-      // Rollups go an hour of minutes at a time, oldest first, so that one pass stays small.
-      const oldest = await db.selectFrom('rollups').select(sql<number>`min(minute)`.as('minute')).executeTakeFirst()
-      let rollups = 0
-      if (oldest?.minute != null && Number(oldest.minute) < rollupsBefore) {
-        const result = await db.deleteFrom('rollups').where('minute', '<', Math.min(rollupsBefore, Number(oldest.minute) + 60 * MINUTE_MS)).executeTakeFirst()
-        rollups = Number(result.numDeletedRows)
+      let pruned = Number(requests.numDeletedRows)
+      // Minute rollups live as long as the raw rows; hours and days as long as ROLLUP_RETENTION_DAYS. A pass
+      // takes at most an hour's or a day's periods from each, oldest first, so that it stays small.
+      for (const { table, periodMs } of ROLLUPS) {
+        const before = table === 'rollups_minute' ? requestsBefore : rollupsBefore
+        const oldest = await db.selectFrom(table).select(sql<number>`min(period)`.as('period')).executeTakeFirst()
+        if (oldest?.period == null || Number(oldest.period) >= before) continue
+        const step = periodMs === DAY_MS ? 30 * DAY_MS : periodMs * 60
+        const result = await db.deleteFrom(table).where('period', '<', Math.min(before, Number(oldest.period) + step)).executeTakeFirst()
+        pruned += Number(result.numDeletedRows)
       }
-      return Number(requests.numDeletedRows) + rollups
+      return pruned
     },
 
     async close () {
@@ -172,18 +163,20 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
 }
 
 async function writeBatch (db: Kysely<StoreDatabase>, rows: readonly StoredRequest[]): Promise<void> {
-  const rollups = rollupsOf(rows)
   await db.transaction().execute(async (trx) => {
     for (let start = 0; start < rows.length; start += REQUEST_CHUNK) {
       await trx.insertInto('requests').values(rows.slice(start, start + REQUEST_CHUNK).map(toRow))
         .onConflict((conflict) => conflict.column('id').doNothing())
         .execute()
     }
-    for (let start = 0; start < rollups.length; start += ROLLUP_CHUNK) {
-      await trx.insertInto('rollups').values(rollups.slice(start, start + ROLLUP_CHUNK))
-        .onConflict((conflict) => conflict.columns(['minute', 'provider', 'model', 'key_id']).doUpdateSet(
-          Object.fromEntries(ADDITIVE_COLUMNS.map((column) => [column, sql`${sql.ref(`rollups.${column}`)} + ${sql.ref(`excluded.${column}`)}`])) as never))
-        .execute()
+    for (const { table, periodMs } of ROLLUPS) {
+      const rollups = rollupsOf(rows, periodMs)
+      for (let start = 0; start < rollups.length; start += ROLLUP_CHUNK) {
+        await trx.insertInto(table).values(rollups.slice(start, start + ROLLUP_CHUNK))
+          .onConflict((conflict) => conflict.columns(['period', 'provider', 'model', 'key_id']).doUpdateSet(
+            Object.fromEntries(ADDITIVE_COLUMNS.map((column) => [column, sql`${sql.ref(`${table}.${column}`)} + ${sql.ref(`excluded.${column}`)}`])) as never))
+          .execute()
+      }
     }
   })
 }
@@ -241,3 +234,4 @@ function fromRow (row: Selectable<RequestsTable>): StoredRequest {
     keyId: row.key_id
   }
 }
+
