@@ -7,6 +7,7 @@ import type { StoreDatabase } from './schema.ts'
 import { migrateToLatest } from './migrations.ts'
 import { createSqlStore, type SqlStoreOptions } from './sql-store.ts'
 import { createMemoryStore } from './memory-store.ts'
+import { createSqliteBatchWriter } from './sqlite-writer.ts'
 import type { Store } from './store.ts'
 
 export type StoreSettings = Omit<SqlStoreOptions, 'kind'>
@@ -39,17 +40,24 @@ export function parseStoreUrl (value: string): StoreLocation {
 /** Opens the store STORE_URL names, creating its file and running its migrations. */
 export async function openStore (location: StoreLocation, settings: StoreSettings): Promise<Store> {
   if (location.kind === 'memory') return createMemoryStore()
-  const db = location.kind === 'sqlite' ? await openSqlite(location.file) : await openPostgres(location.url, location.schema)
+  const sqlite = location.kind === 'sqlite' ? await openSqliteFile(location.file) : undefined
+  const db = sqlite === undefined
+    ? await openPostgres((location as { url: string }).url, (location as { schema?: string }).schema)
+    : new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: sqlite }) })
   try {
     await migrateToLatest(db as Kysely<unknown>, undefined, location.kind === 'postgres' ? location.schema : undefined)
   } catch (error) {
     await db.destroy()
     throw error
   }
-  return createSqlStore(db, { ...settings, kind: location.kind })
+  return createSqlStore(db, {
+    ...settings,
+    kind: location.kind,
+    ...(sqlite === undefined ? {} : { writeBatch: createSqliteBatchWriter(sqlite) })
+  })
 }
 
-async function openSqlite (file: string): Promise<Kysely<StoreDatabase>> {
+async function openSqliteFile (file: string): Promise<Database.Database> {
   const path = resolve(file)
   await mkdir(dirname(path), { recursive: true })
   const database = new Database(path)
@@ -57,7 +65,7 @@ async function openSqlite (file: string): Promise<Kysely<StoreDatabase>> {
   database.pragma('journal_mode = WAL')
   database.pragma('synchronous = NORMAL')
   database.pragma('busy_timeout = 5000')
-  return new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database }) })
+  return database
 }
 
 async function openPostgres (url: string, schema: string | undefined): Promise<Kysely<StoreDatabase>> {

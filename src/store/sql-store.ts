@@ -11,14 +11,20 @@ import {
 
 export interface SqlStoreOptions extends Pick<WriteBehindOptions<StoredRequest>, 'batchSize' | 'intervalMs' | 'maxQueued' | 'onTrouble' | 'onRecovered'> {
   kind: 'sqlite' | 'postgres'
+  /** A faster write of one batch in one transaction than Kysely's (SQLite's prepared statements); Kysely's otherwise. */
+  writeBatch?: (rows: readonly StoredRequest[]) => void
 }
 
-const REQUEST_CHUNK = 200
-const ROLLUP_CHUNK = 100
+const REQUEST_CHUNK = 1000
+const ROLLUP_CHUNK = 500
 
 /** The store on a SQL database through Kysely: the same queries for SQLite and Postgres, none built from input. */
 export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOptions): Store {
-  const writer = createWriteBehind<StoredRequest>({ ...options, write: async (rows) => { await writeBatch(db, rows) } })
+  const write = options.writeBatch
+  const writer = createWriteBehind<StoredRequest>({
+    ...options,
+    write: write === undefined ? async (rows) => { await writeBatch(db, rows) } : async (rows) => { write(rows) }
+  })
 
   /** The rollup segments a query over [since, until) reads; until defaults to the end of the current minute. */
   const rangeOf = (since: number | undefined, until: number | undefined): RangeSegment[] =>
