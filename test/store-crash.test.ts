@@ -62,3 +62,29 @@ t.test('the SQLite file survives SIGKILL under load', async (t) => {
   const { logs } = await (await fetch(`${next.url}/providers/logs?since=0&limit=1000`)).json() as { logs: unknown[] }
   t.equal(logs.length, rows, 'the next gateway opens the file and serves what it holds')
 })
+
+t.test('SIGTERM writes what is queued before the process exits', async (t) => {
+  const STORE_URL = await sqliteStoreUrl(t)
+  const port = await freePort()
+  // Batches would wait a minute: only the shutdown's flush can write these rows.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, PORT: String(port), LOG_LEVEL: 'warn', GROQ_API_KEY: groq.apiKey, GROQ_BASE_URL: groq.url, DEFAULT_PROVIDER: 'groq', STORE_URL, STORE_FLUSH_MS: '60000', SHUTDOWN_GRACE_MS: '5000' },
+    stdio: ['ignore', 'ignore', 'inherit']
+  })
+  const exited = once(child, 'exit')
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  await waitForPort(port)
+  const body = JSON.stringify({ model: 'llama-3.3-70b-versatile', messages: [{ role: 'user', content: 'hi' }] })
+  for (let index = 0; index < 25; index++) {
+    const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    t.equal(response.status, 200)
+    await response.text()
+  }
+  child.kill('SIGTERM')
+  const [code] = await exited
+  t.equal(code, 0)
+  const database = new Database(STORE_URL.slice('sqlite:'.length))
+  t.equal((database.prepare('select count(*) as n from requests').get() as { n: number }).n, 25, 'all 25 rows are on disk')
+  database.close()
+})

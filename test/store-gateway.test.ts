@@ -121,6 +121,8 @@ t.test('Postgres going away under load: no client request fails, dropped rows ar
   t.ok(away.dropped >= 40, `dropped ${away.dropped} of 60 with a queue of 20`)
   t.ok(away.failedBatches >= 1)
   t.equal(gateway.logs.filter((line) => line.includes('rows are not reaching the database')).length, 1, 'one warning for the episode')
+  const scraped = await (await fetch(`${gateway.url}/metrics`, { headers: admin })).text()
+  t.match(scraped, new RegExp(`^switchyard_store_dropped_total ${away.dropped}$`, 'm'), 'dropped rows are counted for Prometheus')
 
   await forwarder.restore()
   t.same(new Set(await send(5)), new Set([200]))

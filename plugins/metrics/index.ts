@@ -54,7 +54,8 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
   let providersByName = new Map<string, RegisteredProvider>()
   const series = createPrometheusSeries(
     () => [...providersByName.keys()],
-    (provider) => app.router.health(provider))
+    (provider) => app.router.health(provider),
+    () => app.store.counters())
 
   app.decorateRequest('record', null)
   app.addHook('onReady', async () => {

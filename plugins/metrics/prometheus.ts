@@ -1,4 +1,5 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { StoreCounters } from '../../src/store/store.ts'
 import { CounterFamily, HistogramFamily } from './families.ts'
 import type { CircuitState, HealthSnapshot } from '../routing/index.ts'
 
@@ -19,7 +20,11 @@ const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half-open', 'open']
  * The §6 series, on a registry of this app's own (tests run several apps in one process). Labels are bounded:
  * providers are the installed ones, models are catalog ids or `other`, statuses are HTTP codes.
  */
-export function createPrometheusSeries (providers: () => readonly string[], healthOf: (provider: string) => HealthSnapshot | undefined): PrometheusSeries {
+export function createPrometheusSeries (
+  providers: () => readonly string[],
+  healthOf: (provider: string) => HealthSnapshot | undefined,
+  store: () => StoreCounters
+): PrometheusSeries {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const registers = [registry]
@@ -64,6 +69,26 @@ export function createPrometheusSeries (providers: () => readonly string[], heal
         if (health !== undefined) cooling.set({ provider }, health.cooldownUntil === undefined ? 0 : 1)
       }
     }
+  })
+
+  // The store's own counters, kept by its queue and read at scrape time.
+  const storeRows = new Counter({
+    name: 'switchyard_store_rows_total',
+    help: 'Finished requests written to the store',
+    registers,
+    collect () { storeRows.reset(); storeRows.inc(store().written) }
+  })
+  const storeDropped = new Counter({
+    name: 'switchyard_store_dropped_total',
+    help: 'Finished requests dropped because the store\'s queue was full while the database was slow or away',
+    registers,
+    collect () { storeDropped.reset(); storeDropped.inc(store().dropped) }
+  })
+  const storeQueued = new Gauge({
+    name: 'switchyard_store_queued_rows',
+    help: 'Finished requests waiting for the next batch to the store',
+    registers,
+    collect () { storeQueued.set(store().queued) }
   })
 
   return {
