@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { availableParallelism, cpus } from 'node:os'
-import { resolve } from 'node:path'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism, cpus, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -118,6 +118,9 @@ async function main (): Promise<void> {
   await waitForPort(jsonFloorPort)
   const gateway = await startGateway('switchyard', simulator.url, simulator.apiKey, { GEMINI_API_KEY: geminiSimulator.apiKey, GEMINI_BASE_URL: geminiSimulator.url })
   const bare = await startGateway('switchyard-metrics-off', simulator.url, simulator.apiKey, { METRICS: 'off' })
+  // The same gateway keeping its history in a SQLite file (the default store), against the others' memory store.
+  const storeFolder = await mkdtemp(join(tmpdir(), 'switchyard-bench-store-'))
+  const withStore = await startGateway('switchyard-sqlite', simulator.url, simulator.apiKey, { STORE_URL: `sqlite:${join(storeFolder, 'bench.db')}` })
   // Idle memory from a gateway that never serves a request: 1 s after start-up, and again after the other
   // scenarios, once V8 has had time to give back what start-up took (its memory reducer runs after some
   // seconds of low allocation, 15–25 s here). Only the second is a gateway at rest.
@@ -132,6 +135,7 @@ async function main (): Promise<void> {
   const jsonFloorTarget: Target = { name: 'json floor', origin: `http://127.0.0.1:${jsonFloorPort}`, path: '/v1/chat/completions', headers: {}, pid: jsonFloor.pid }
   const switchyard: Target = { name: 'switchyard', origin: `http://127.0.0.1:${gateway.port}`, path: '/v1/chat/completions', headers: {}, pid: gateway.process.pid }
   const metricsOff: Target = { name: 'switchyard (metrics off)', origin: `http://127.0.0.1:${bare.port}`, path: '/v1/chat/completions', headers: {}, pid: bare.process.pid }
+  const sqliteStore: Target = { name: 'switchyard (sqlite store)', origin: `http://127.0.0.1:${withStore.port}`, path: '/v1/chat/completions', headers: {}, pid: withStore.process.pid }
   const peers: Target[] = []
   if (options.peer === 'portkey') {
     const port = await freePort()
@@ -163,7 +167,8 @@ async function main (): Promise<void> {
   const nonStream = chatBody(false)
   if (options.quick) {
     record('a: chat, c=1', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff], nonStream, 1, 1000, false))
-    record('a: chat, c=32', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff], nonStream, 32, 2000, false))
+    record('a: chat, c=32', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff, sqliteStore], nonStream, 32, 2000, false))
+    await rm(storeFolder, { recursive: true, force: true })
     for (const [scenario, byTarget] of Object.entries(results)) {
       process.stdout.write(`${scenario}\n`)
       const directP50 = byTarget.direct?.p50 ?? Number.NaN
@@ -175,7 +180,8 @@ async function main (): Promise<void> {
     return
   }
   record('a: chat, c=1', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, ...peers], nonStream, 1, 300, false))
-  record('a: chat, c=32', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff, ...peers], nonStream, 32, 2000, false))
+  record('a: chat, c=32', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff, sqliteStore, ...peers], nonStream, 32, 2000, false))
+  await rm(storeFolder, { recursive: true, force: true })
   record('a: chat, c=64', await interleaved([direct, floorTarget, switchyard, metricsOff, ...peers], nonStream, 64, 2000, false))
   record(`b: stream ${STREAM_DELTAS} deltas 2 ms apart, c=16`, await interleaved([direct, floorTarget, switchyard, ...peers], chatBody(true), 16, STREAMS_PER_SEGMENT, true))
   // (d) translation cost: an Anthropic Messages request translated to Gemini and back, against an OpenAI
@@ -316,6 +322,11 @@ function checkTargets (results: Record<string, Record<string, Summary>>, idle: I
   const peerRps = (c32.switchyard?.rps ?? 0) / (c32.portkey?.rps ?? NaN)
   checks.push({ target: 'c=32 req/s ≥ 5× Portkey', measured: withPeer ? `${peerRps.toFixed(2)}×` : 'run with --peer portkey', pass: withPeer ? peerRps >= 5 : null })
   const cpu = (c32.switchyard?.cpuPerRequestUs ?? 0) / (c32.floor?.cpuPerRequestUs ?? 1)
+  const stored = c32['switchyard (sqlite store)']
+  const storeRps = (stored?.rps ?? 0) / (c32.switchyard?.rps ?? 1)
+  const storeCpu = (stored?.cpuPerRequestUs ?? Number.NaN) / (c32.switchyard?.cpuPerRequestUs ?? Number.NaN)
+  checks.push({ target: 'SQLite store: c=32 req/s ≥ 0.95× memory store', measured: `${storeRps.toFixed(2)}× (${(stored?.rps ?? 0).toFixed(0)} vs ${(c32.switchyard?.rps ?? 0).toFixed(0)})`, pass: storeRps >= 0.95 })
+  checks.push({ target: 'SQLite store: c=32 CPU/request ≤ 1.08× memory store', measured: `${storeCpu.toFixed(2)}× (${(stored?.cpuPerRequestUs ?? 0).toFixed(0)} vs ${(c32.switchyard?.cpuPerRequestUs ?? 0).toFixed(0)} µs)`, pass: storeCpu <= 1.08 })
   checks.push({ target: 'c=32 CPU/request ≤ 1.5× floor', measured: `${cpu.toFixed(2)}× (${(c32.switchyard?.cpuPerRequestUs ?? 0).toFixed(0)} vs ${(c32.floor?.cpuPerRequestUs ?? 0).toFixed(0)} µs)`, pass: cpu <= 1.5 })
   checks.push(addedCheck('streams added TTFT p99 ≤ 1.5× floor', streams, 'ttftP99', 1.5))
   const chunkCpu = (streams.switchyard?.cpuPerRequestUs ?? 0) / (streams.floor?.cpuPerRequestUs ?? 1)
