@@ -32,11 +32,12 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('attempts', 'text', (column) => column.notNull())
         .addColumn('key_id', 'text', (column) => column.notNull())
         .execute()
-      // The log is read newest first, whole or for one provider, model or key; pruning reads by time.
+      // The log is read newest first, whole or for one provider, model, key or status; pruning reads by time.
       await db.schema.createIndex('requests_ts').on('requests').columns(['ts', 'id']).execute()
       await db.schema.createIndex('requests_provider_ts').on('requests').columns(['provider', 'ts']).execute()
       await db.schema.createIndex('requests_model_ts').on('requests').columns(['model', 'ts']).execute()
       await db.schema.createIndex('requests_key_ts').on('requests').columns(['key_id', 'ts']).execute()
+      await db.schema.createIndex('requests_status_ts').on('requests').columns(['status_code', 'ts']).execute()
 
       for (const table of ROLLUP_TABLES) {
         let rollups = db.schema.createTable(table)

@@ -8,6 +8,7 @@ import { migrateToLatest } from './migrations.ts'
 import { createSqlStore, type SqlStoreOptions } from './sql-store.ts'
 import { createMemoryStore } from './memory-store.ts'
 import { createSqliteBatchWriter } from './sqlite-writer.ts'
+import { createPostgresBatchWriter } from './postgres-writer.ts'
 import type { Store } from './store.ts'
 
 export type StoreSettings = Omit<SqlStoreOptions, 'kind'>
@@ -41,9 +42,10 @@ export function parseStoreUrl (value: string): StoreLocation {
 export async function openStore (location: StoreLocation, settings: StoreSettings): Promise<Store> {
   if (location.kind === 'memory') return createMemoryStore()
   const sqlite = location.kind === 'sqlite' ? await openSqliteFile(location.file) : undefined
-  const db = sqlite === undefined
-    ? await openPostgres((location as { url: string }).url, (location as { schema?: string }).schema)
-    : new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const pool = location.kind === 'postgres' ? await openPostgresPool(location.url, location.schema) : undefined
+  const db = sqlite !== undefined
+    ? new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: sqlite }) })
+    : new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool: pool as pg.Pool }) })
   try {
     await migrateToLatest(db as Kysely<unknown>, undefined, location.kind === 'postgres' ? location.schema : undefined)
   } catch (error) {
@@ -53,7 +55,7 @@ export async function openStore (location: StoreLocation, settings: StoreSetting
   return createSqlStore(db, {
     ...settings,
     kind: location.kind,
-    ...(sqlite === undefined ? {} : { writeBatch: createSqliteBatchWriter(sqlite) })
+    writeBatch: sqlite !== undefined ? createSqliteBatchWriter(sqlite) : createPostgresBatchWriter(pool as pg.Pool)
   })
 }
 
@@ -68,7 +70,7 @@ async function openSqliteFile (file: string): Promise<Database.Database> {
   return database
 }
 
-async function openPostgres (url: string, schema: string | undefined): Promise<Kysely<StoreDatabase>> {
+async function openPostgresPool (url: string, schema: string | undefined): Promise<pg.Pool> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 4,
@@ -87,5 +89,5 @@ async function openPostgres (url: string, schema: string | undefined): Promise<K
       client.release()
     }
   }
-  return new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) })
+  return pool
 }

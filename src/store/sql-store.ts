@@ -11,8 +11,8 @@ import {
 
 export interface SqlStoreOptions extends Pick<WriteBehindOptions<StoredRequest>, 'batchSize' | 'intervalMs' | 'maxQueued' | 'onTrouble' | 'onRecovered'> {
   kind: 'sqlite' | 'postgres'
-  /** A faster write of one batch in one transaction than Kysely's (SQLite's prepared statements); Kysely's otherwise. */
-  writeBatch?: (rows: readonly StoredRequest[]) => void
+  /** A faster write of one batch in one transaction than Kysely's (see sqlite-writer.ts, postgres-writer.ts). */
+  writeBatch?: (rows: readonly StoredRequest[]) => void | Promise<void>
 }
 
 const REQUEST_CHUNK = 1000
@@ -23,7 +23,7 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
   const write = options.writeBatch
   const writer = createWriteBehind<StoredRequest>({
     ...options,
-    write: write === undefined ? async (rows) => { await writeBatch(db, rows) } : async (rows) => { write(rows) }
+    write: write === undefined ? async (rows) => { await writeBatch(db, rows) } : async (rows) => { await write(rows) }
   })
 
   /** The rollup segments a query over [since, until) reads; until defaults to the end of the current minute. */
@@ -158,6 +158,8 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
         const result = await db.deleteFrom(table).where('period', '<', Math.min(before, Number(oldest.period) + step)).executeTakeFirst()
         pruned += Number(result.numDeletedRows)
       }
+      // SQLite's planner statistics, refreshed where it judges them stale (cheap when they are not).
+      if (options.kind === 'sqlite') await sql`PRAGMA optimize`.execute(db)
       return pruned
     },
 
