@@ -135,3 +135,32 @@ t.test('Postgres going away under load: no client request fails, dropped rows ar
   const page = await adminGet(gateway.url, '/providers/logs?since=0&limit=1000') as { logs: unknown[] }
   t.equal(page.logs.length, after.written)
 })
+
+t.test('rows past their retention are pruned in the background, rollups past theirs too', async (t) => {
+  const STORE_URL = await sqliteStoreUrl(t)
+  const { openStore, parseStoreUrl } = await import('../src/store/open-store.ts')
+  const old = await openStore(parseStoreUrl(STORE_URL), { batchSize: 500, intervalMs: 20, maxQueued: 1_000, onTrouble: () => {}, onRecovered: () => {} })
+  const day = 86_400_000
+  const base = {
+    requestId: 'r', provider: 'openai', model: 'gpt-4o-mini', endpoint: '/v1/chat/completions', ingress: 'openai', stream: false, tokensIn: 1, tokensOut: 1,
+    cachedTokensIn: 0, reasoningTokens: 0, latencyMs: 5, timeToFirstTokenMs: null, cost: 0.5, costSource: 'test', success: true, statusCode: 200,
+    errorMessage: null, errorKind: null, attempts: 'openai:200', keyId: ''
+  }
+  old.append({ ...base, id: 'ancient', timestampMs: Date.now() - 500 * day })
+  old.append({ ...base, id: 'old', timestampMs: Date.now() - 40 * day })
+  old.append({ ...base, id: 'recent', timestampMs: Date.now() - day })
+  await old.flush()
+  await old.close()
+
+  const gateway = await startGateway(t, { ...env, STORE_URL })
+  const deadline = Date.now() + 10_000
+  let ids: string[] = []
+  while (Date.now() < deadline) {
+    ids = (await adminGet(gateway.url, '/providers/logs?since=0') as { logs: Array<{ id: string }> }).logs.map((row) => row.id)
+    if (ids.length === 1) break
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  t.same(ids, ['recent'], 'raw rows older than LOG_RETENTION_DAYS (30) are gone')
+  const costs = await adminGet(gateway.url, '/providers/costs?groupBy=day') as { groups: Array<{ group: string }> }
+  t.equal(costs.groups.length, 2, 'the day 40 days back keeps its rollup; the one 500 days back (past ROLLUP_RETENTION_DAYS) does not')
+})
