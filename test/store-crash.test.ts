@@ -15,18 +15,23 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const groq = await startGroq()
 t.teardown(() => groq.close())
 
-t.test('the SQLite file survives SIGKILL under load', async (t) => {
-  const STORE_URL = await sqliteStoreUrl(t)
+/** A gateway process on `STORE_URL`, answered by the Groq simulator; killed when the test ends. */
+async function startServer (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>): Promise<{ origin: string, exited: Promise<unknown[]>, kill: (signal: NodeJS.Signals) => void }> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: String(port), LOG_LEVEL: 'warn', GROQ_API_KEY: groq.apiKey, GROQ_BASE_URL: groq.url, DEFAULT_PROVIDER: 'groq', STORE_URL, STORE_FLUSH_MS: '10', STORE_BATCH_ROWS: '20' },
+    env: { PATH: process.env.PATH, PORT: String(port), LOG_LEVEL: 'warn', GROQ_API_KEY: groq.apiKey, GROQ_BASE_URL: groq.url, DEFAULT_PROVIDER: 'groq', ...env },
     stdio: ['ignore', 'ignore', 'inherit']
   })
   const exited = once(child, 'exit')
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   await waitForPort(port)
-  const origin = `http://127.0.0.1:${port}`
+  return { origin: `http://127.0.0.1:${port}`, exited, kill: (signal) => child.kill(signal) }
+}
+
+t.test('the SQLite file survives SIGKILL under load', async (t) => {
+  const STORE_URL = await sqliteStoreUrl(t)
+  const { origin, exited, kill } = await startServer(t, { STORE_URL, STORE_FLUSH_MS: '10', STORE_BATCH_ROWS: '20' })
   const body = JSON.stringify({ model: 'llama-3.3-70b-versatile', messages: [{ role: 'user', content: 'hi' }] })
 
   // Eight clients send requests back to back; once rows are on disk, the process is killed mid-load.
@@ -46,7 +51,7 @@ t.test('the SQLite file survives SIGKILL under load', async (t) => {
     if (logs.length >= 200) break
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
-  child.kill('SIGKILL')
+  kill('SIGKILL')
   const [, signal] = await exited
   stop = true
   await Promise.all(clients)
@@ -65,23 +70,15 @@ t.test('the SQLite file survives SIGKILL under load', async (t) => {
 
 t.test('SIGTERM writes what is queued before the process exits', async (t) => {
   const STORE_URL = await sqliteStoreUrl(t)
-  const port = await freePort()
   // Batches would wait a minute: only the shutdown's flush can write these rows.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: String(port), LOG_LEVEL: 'warn', GROQ_API_KEY: groq.apiKey, GROQ_BASE_URL: groq.url, DEFAULT_PROVIDER: 'groq', STORE_URL, STORE_FLUSH_MS: '60000', SHUTDOWN_GRACE_MS: '5000' },
-    stdio: ['ignore', 'ignore', 'inherit']
-  })
-  const exited = once(child, 'exit')
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  await waitForPort(port)
+  const { origin, exited, kill } = await startServer(t, { STORE_URL, STORE_FLUSH_MS: '60000', SHUTDOWN_GRACE_MS: '5000' })
   const body = JSON.stringify({ model: 'llama-3.3-70b-versatile', messages: [{ role: 'user', content: 'hi' }] })
   for (let index = 0; index < 25; index++) {
-    const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const response = await fetch(`${origin}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     t.equal(response.status, 200)
     await response.text()
   }
-  child.kill('SIGTERM')
+  kill('SIGTERM')
   const [code] = await exited
   t.equal(code, 0)
   const database = new Database(STORE_URL.slice('sqlite:'.length))
