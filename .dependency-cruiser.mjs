@@ -60,8 +60,8 @@ export default {
       from: {},
       to: {
         path: ['^node_modules/[^@/][^/]*/(lib|src|internal)/', '^node_modules/@[^/]+/[^/]+/(lib|src|internal)/'],
-        // Packages whose public entry point itself lives in such a folder.
-        pathNot: '^node_modules/fast-check/lib/fast-check\\.js$'
+        // A package's own entry point (its `main`) may live in such a folder: what it resolves to is public.
+        pathNot: ['^node_modules/[^@/][^/]*/lib/index\\.js$', '^node_modules/fast-check/lib/fast-check\\.js$']
       }
     }
   ],
