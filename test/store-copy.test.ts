@@ -49,3 +49,21 @@ t.test('a SQLite store copied into Postgres answers the same, and a store is onl
 
   await t.rejects(copyStore(parseStoreUrl(sourceUrl), parseStoreUrl(target)), /not empty/)
 })
+
+t.test('npm run store:copy: the command copies SQLite into SQLite and says what it copied; without both stores it says how to call it', async (t) => {
+  const { spawnSync } = await import('node:child_process')
+  const { fileURLToPath } = await import('node:url')
+  const root = fileURLToPath(new URL('../', import.meta.url))
+  const from = await sqliteStoreUrl(t)
+  const to = await sqliteStoreUrl(t)
+  const source = await openStore(parseStoreUrl(from), settings)
+  for (let index = 0; index < 30; index++) source.append(request(index))
+  await source.flush()
+  await source.close()
+  const copied = spawnSync(process.execPath, ['--import', 'tsx', 'src/store-copy.ts', '--from', from, '--to', to], { cwd: root, encoding: 'utf8' })
+  t.equal(copied.status, 0, copied.stderr)
+  t.match(copied.stdout, /copied 30 requests, \d+ rollup rows and 0 provider settings/)
+  const usage = spawnSync(process.execPath, ['--import', 'tsx', 'src/store-copy.ts', '--from', from], { cwd: root, encoding: 'utf8' })
+  t.equal(usage.status, 2)
+  t.match(usage.stderr, /usage: npm run store:copy -- --from <STORE_URL> --to <STORE_URL>/)
+})
