@@ -1,13 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
-import { invalidRequest, notFound, unauthenticated } from '../src/canonical/errors.ts'
-import type { CostGroup, StoredRequest } from '../src/store/store.ts'
-import { openAIErrorHandler } from '../src/reply/error-handler.ts'
-import { Nullable } from '../src/canonical/nullable.ts'
-import { ProviderCostsSchema, ProviderMetricsSchema, RequestLogSchema } from './metrics/index.ts'
-import type { HealthSnapshot } from './routing/index.ts'
-import type { RegisteredProvider } from './provider-registry.ts'
-import type { SettingsPatch } from './provider-overrides.ts'
+import { notFound, unauthenticated } from '../../src/canonical/errors.ts'
+import type { CostGroup } from '../../src/store/store.ts'
+import {
+  CostRowSchema, CostsQuerySchema, HISTORY_PARAMS, HistorySchema, LogsQuerySchema, MetricsQuerySchema, WINDOWS, WindowStatsSchema,
+  definedOnly, timeOf, toStoredLogShape, type CostsQuery, type LogsQuery
+} from './history.ts'
+import { openAIErrorHandler } from '../../src/reply/error-handler.ts'
+import { Nullable } from '../../src/canonical/nullable.ts'
+import { ProviderCostsSchema, ProviderMetricsSchema, RequestLogSchema } from '../metrics/index.ts'
+import type { HealthSnapshot } from '../routing/index.ts'
+import type { RegisteredProvider } from '../provider-registry.ts'
+import type { SettingsPatch } from '../provider-overrides.ts'
 
 export interface AdminApiOptions {
   logBufferSize: number
@@ -54,86 +58,6 @@ const ProviderHealthSchema = Type.Object({
   lastSuccess: Nullable(Type.String())
 })
 
-/** A time in a query: ISO-8601, or epoch milliseconds. */
-const TimeParam = Type.String({ maxLength: 40, pattern: '^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})?)?)$' })
-const Name = Type.String({ minLength: 1, maxLength: 256 })
-
-const LogsQuerySchema = Type.Object({
-  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
-  provider: Type.Optional(Type.String()),
-  success: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
-  since: Type.Optional(TimeParam),
-  until: Type.Optional(TimeParam),
-  model: Type.Optional(Name),
-  status: Type.Optional(Type.String({ pattern: '^[1-5][0-9]{2}$' })),
-  key: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_:-]{1,64}$' })),
-  cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,400}$' }))
-})
-type LogsQuery = Static<typeof LogsQuerySchema>
-const HISTORY_PARAMS = ['since', 'until', 'model', 'status', 'key', 'cursor'] as const
-
-const CostsQuerySchema = Type.Object({
-  since: Type.Optional(TimeParam),
-  until: Type.Optional(TimeParam),
-  groupBy: Type.Optional(Type.Union(['provider', 'model', 'key', 'day'].map((group) => Type.Literal(group))))
-})
-type CostsQuery = Static<typeof CostsQuerySchema>
-
-const WINDOWS: Readonly<Record<string, number>> = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 }
-const MetricsQuerySchema = Type.Object({ window: Type.Optional(Type.Union(Object.keys(WINDOWS).map((window) => Type.Literal(window)))) })
-
-const StoredLogSchema = Type.Object({
-  id: Type.String(),
-  requestId: Type.String(),
-  timestamp: Type.String(),
-  provider: Type.String(),
-  model: Type.String(),
-  endpoint: Type.String(),
-  ingress: Type.String(),
-  stream: Type.Boolean(),
-  tokensIn: Type.Integer(),
-  tokensOut: Type.Integer(),
-  cachedTokensIn: Type.Integer(),
-  reasoningTokens: Type.Integer(),
-  latencyMs: Type.Number(),
-  timeToFirstTokenMs: Nullable(Type.Number()),
-  cost: Type.Number(),
-  costSource: Type.String(),
-  success: Type.Boolean(),
-  statusCode: Type.Integer(),
-  errorMessage: Nullable(Type.String()),
-  errorKind: Nullable(Type.String()),
-  attempts: Type.String({ description: 'as the x-switchyard-attempts header: provider:status,…' }),
-  keyId: Nullable(Type.String({ description: 'fingerprint of the client key, never the key' }))
-})
-const HistorySchema = Type.Object({ logs: Type.Array(StoredLogSchema), nextCursor: Nullable(Type.String()) })
-
-const CostRowSchema = Type.Object({
-  group: Type.String(), requests: Type.Integer(), errors: Type.Integer(), tokensIn: Type.Integer(), tokensOut: Type.Integer(), cost: Type.Number()
-})
-const WindowStatsSchema = Type.Object({
-  provider: Type.String(),
-  requests: Type.Integer(),
-  errors: Type.Integer(),
-  tokensIn: Type.Integer(),
-  tokensOut: Type.Integer(),
-  cost: Type.Number(),
-  avgLatencyMs: Nullable(Type.Number()),
-  p50LatencyMs: Nullable(Type.Number()),
-  p95LatencyMs: Nullable(Type.Number()),
-  p99LatencyMs: Nullable(Type.Number()),
-  avgTimeToFirstTokenMs: Nullable(Type.Number()),
-  p50TimeToFirstTokenMs: Nullable(Type.Number()),
-  p95TimeToFirstTokenMs: Nullable(Type.Number())
-})
-
-/** A query's time as epoch ms; a 400 naming the parameter when it is not a time. */
-function timeOf (value: string | undefined, param: string): number | undefined {
-  if (value === undefined) return undefined
-  const ms = /^[0-9]+$/.test(value) ? Number(value) : Date.parse(value)
-  if (!Number.isFinite(ms)) throw invalidRequest(`'${param}' must be an ISO-8601 time or epoch milliseconds.`, param, 'invalid_time')
-  return ms
-}
 const ProviderParamsSchema = Type.Object({ provider: Type.String() })
 const LogsSchema = Type.Object({ logs: Type.Array(RequestLogSchema) })
 
@@ -359,12 +283,3 @@ function healthOf (provider: RegisteredProvider, snapshot: HealthSnapshot | unde
 }
 
 export default adminApi
-
-function definedOnly<T extends Record<string, unknown>> (values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> }
-}
-
-function toStoredLogShape (row: StoredRequest): Static<typeof StoredLogSchema> {
-  const { timestampMs, keyId, ...rest } = row
-  return { ...rest, timestamp: new Date(timestampMs).toISOString(), keyId: keyId === '' ? null : keyId }
-}
