@@ -5,8 +5,8 @@ import {
   type CostRow, type ProviderOverride, type Store, type StoredRequest
 } from './store.ts'
 
-/** Raw rows a memory store keeps, newest last; older ones fall off (their rollups stay). */
-const MAX_ROWS = 100_000
+/** Raw rows a memory store keeps, newest last; older ones fall off (their rollups stay). Memory, not history. */
+const MAX_ROWS = 5_000
 
 /**
  * The store for `STORE_URL=memory`: the same answers from the process's own memory, gone at restart. Tests and
@@ -92,8 +92,9 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
       let removed = 0
       rows = rows.filter((row) => row.timestampMs >= requestsBefore || removed++ >= batch)
       let pruned = before - rows.length
+      // One resolution here (minutes), kept as long as the raw rows, as the SQL stores keep theirs.
       for (const [key, row] of rollups) {
-        if ((row.period as number) < rollupsBefore) {
+        if ((row.period as number) < Math.max(requestsBefore, rollupsBefore)) {
           rollups.delete(key)
           pruned++
         }
