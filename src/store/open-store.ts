@@ -1,93 +1,17 @@
-import { mkdir } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
-import Database from 'better-sqlite3'
-import pg from 'pg'
-import type { StoreDatabase } from './schema.ts'
-import { migrateToLatest } from './migrations.ts'
-import { createSqlStore, type SqlStoreOptions } from './sql-store.ts'
+import type { StoreSettings } from './sql-store.ts'
+import type { StoreLocation } from './location.ts'
 import { createMemoryStore } from './memory-store.ts'
-import { createSqliteBatchWriter } from './sqlite-writer.ts'
-import { createPostgresBatchWriter } from './postgres-writer.ts'
 import type { Store } from './store.ts'
 
-export type StoreSettings = Omit<SqlStoreOptions, 'kind'>
+export type { StoreSettings } from './sql-store.ts'
+export { parseStoreUrl, type StoreLocation } from './location.ts'
 
-/** Where STORE_URL points: `memory`, `sqlite:<file>` or `postgres://…` (optionally `?schema=<name>`). */
-export type StoreLocation =
-  | { kind: 'memory' }
-  | { kind: 'sqlite', file: string }
-  | { kind: 'postgres', url: string, schema: string | undefined }
-
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
-
-export function parseStoreUrl (value: string): StoreLocation {
-  if (value === 'memory') return { kind: 'memory' }
-  if (value.startsWith('sqlite:')) {
-    const file = value.slice('sqlite:'.length)
-    if (file === '') throw new Error('STORE_URL=sqlite: needs a file, e.g. sqlite:./data/switchyard.db')
-    return { kind: 'sqlite', file }
-  }
-  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
-    const url = new URL(value)
-    const schema = url.searchParams.get('schema') ?? undefined
-    if (schema !== undefined && !SCHEMA_NAME.test(schema)) throw new Error(`STORE_URL: schema '${schema}' is not a plain lower-case SQL name`)
-    url.searchParams.delete('schema')
-    return { kind: 'postgres', url: url.toString(), schema }
-  }
-  throw new Error(`STORE_URL must be memory, sqlite:<file> or postgres://…; got '${value.replace(/\/\/[^@/]*@/, '//…@')}'`)
-}
-
-/** Opens the store STORE_URL names, creating its file and running its migrations. */
+/**
+ * Opens the store STORE_URL names, creating its file and running its migrations. The SQL side (Kysely, the SQLite
+ * addon, pg) is loaded only for a SQL store: a memory store's process does not carry it.
+ */
 export async function openStore (location: StoreLocation, settings: StoreSettings): Promise<Store> {
   if (location.kind === 'memory') return createMemoryStore()
-  const sqlite = location.kind === 'sqlite' ? await openSqliteFile(location.file) : undefined
-  const pool = location.kind === 'postgres' ? await openPostgresPool(location.url, location.schema) : undefined
-  const db = sqlite !== undefined
-    ? new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: sqlite }) })
-    : new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool: pool as pg.Pool }) })
-  try {
-    await migrateToLatest(db as Kysely<unknown>, undefined, location.kind === 'postgres' ? location.schema : undefined)
-  } catch (error) {
-    await db.destroy()
-    throw error
-  }
-  return createSqlStore(db, {
-    ...settings,
-    kind: location.kind,
-    writeBatch: sqlite !== undefined ? createSqliteBatchWriter(sqlite) : createPostgresBatchWriter(pool as pg.Pool)
-  })
-}
-
-async function openSqliteFile (file: string): Promise<Database.Database> {
-  const path = resolve(file)
-  await mkdir(dirname(path), { recursive: true })
-  const database = new Database(path)
-  // WAL: readers never wait for the writer, and a crash loses at most the last transaction, never the file.
-  database.pragma('journal_mode = WAL')
-  database.pragma('synchronous = NORMAL')
-  database.pragma('busy_timeout = 5000')
-  return database
-}
-
-async function openPostgresPool (url: string, schema: string | undefined): Promise<pg.Pool> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 4,
-    connectionTimeoutMillis: 2_000,
-    // Counts and times are bigint columns: numbers here, not strings (they stay far below 2^53).
-    types: { getTypeParser: ((oid: number, format?: string) => oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
-    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` })
-  })
-  // An idle client whose server went away must not take the process down.
-  pool.on('error', () => {})
-  if (schema !== undefined) {
-    const client = await pool.connect()
-    try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
-    } finally {
-      client.release()
-    }
-  }
-  return pool
+  const { openSqlStore } = await import('./open-sql-store.ts')
+  return await openSqlStore(location, settings)
 }

@@ -15,6 +15,9 @@ export interface SqlStoreOptions extends Pick<WriteBehindOptions<StoredRequest>,
   writeBatch?: (rows: readonly StoredRequest[]) => void | Promise<void>
 }
 
+/** What a SQL store is opened with, besides its kind. */
+export type StoreSettings = Omit<SqlStoreOptions, 'kind'>
+
 const REQUEST_CHUNK = 1000
 const ROLLUP_CHUNK = 500
 
