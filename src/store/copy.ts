@@ -1,10 +1,9 @@
 import { Kysely, SqliteDialect, PostgresDialect, sql } from 'kysely'
-import Database from 'better-sqlite3'
-import pg from 'pg'
 import type { StoreDatabase } from './schema.ts'
 import { ROLLUP_TABLES } from './rollup.ts'
 import { migrateToLatest } from './migrations.ts'
-import type { StoreLocation } from './open-store.ts'
+import type { StoreLocation } from './location.ts'
+import { openPostgresPool, openSqliteFile } from './open-sql-store.ts'
 
 // Pages sized under SQLite's 32,766 bound parameters per statement (22 per request row, 36 per rollup row).
 const REQUEST_PAGE = 1_000
@@ -73,14 +72,9 @@ export async function copyStore (from: StoreLocation, to: StoreLocation, onProgr
 }
 
 async function open (location: StoreLocation): Promise<Kysely<StoreDatabase>> {
-  if (location.kind === 'sqlite') return new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: new Database(location.file) }) })
   if (location.kind === 'memory') throw new Error('a memory store has nothing to copy, and keeps nothing copied into it')
-  const pool = new pg.Pool({
-    connectionString: location.url,
-    max: 2,
-    types: { getTypeParser: ((oid: number, format?: string) => oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
-    ...(location.schema === undefined ? {} : { options: `-c search_path=${location.schema}` })
-  })
-  if (location.schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${location.schema}"`)
-  return new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) })
+  const dialect = location.kind === 'sqlite'
+    ? new SqliteDialect({ database: await openSqliteFile(location.file) })
+    : new PostgresDialect({ pool: await openPostgresPool(location.url, location.schema) })
+  return new Kysely<StoreDatabase>({ dialect })
 }

@@ -31,7 +31,7 @@ export async function openSqlStore (location: Exclude<StoreLocation, { kind: 'me
   })
 }
 
-async function openSqliteFile (file: string): Promise<Database.Database> {
+export async function openSqliteFile (file: string): Promise<Database.Database> {
   const path = resolve(file)
   await mkdir(dirname(path), { recursive: true })
   const database = new Database(path)
@@ -42,7 +42,7 @@ async function openSqliteFile (file: string): Promise<Database.Database> {
   return database
 }
 
-async function openPostgresPool (url: string, schema: string | undefined): Promise<pg.Pool> {
+export async function openPostgresPool (url: string, schema: string | undefined): Promise<pg.Pool> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 4,
