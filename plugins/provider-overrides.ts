@@ -72,21 +72,34 @@ const providerOverrides: FastifyPluginAsync<ProviderOverridesOptions> = async (a
       const merged = withoutNulls({ ...applied.get(provider), ...patch })
       if (Object.keys(merged).length === 0) next.delete(provider)
       else next.set(provider, merged)
+      const previous = applied
       try {
         apply(next)
       } catch (error) {
         throw invalidRequest(`This change would leave routing invalid: ${(error as Error).message.replace(/^Invalid configuration: /, '')}`, null, 'invalid_settings')
       }
-      await (next.has(provider)
-        ? app.store.setOverride({ provider, dispatchMode: merged.dispatchMode ?? null, weight: merged.weight ?? null, modelMap: merged.modelMap ?? null })
-        : app.store.clearOverride(provider))
+      try {
+        await (next.has(provider)
+          ? app.store.setOverride({ provider, dispatchMode: merged.dispatchMode ?? null, weight: merged.weight ?? null, modelMap: merged.modelMap ?? null })
+          : app.store.clearOverride(provider))
+      } catch (error) {
+        // Not stored, so not in force either: a restart or another replica would not know of it.
+        apply(previous)
+        throw error
+      }
       return next.get(provider)
     },
     async clear (provider) {
+      const previous = applied
       const next = new Map(applied)
       next.delete(provider)
       apply(next)
-      await app.store.clearOverride(provider)
+      try {
+        await app.store.clearOverride(provider)
+      } catch (error) {
+        apply(previous)
+        throw error
+      }
     }
   } satisfies ProviderOverrides)
 

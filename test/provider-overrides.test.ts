@@ -87,3 +87,12 @@ t.test('replicas on one Postgres follow a change within 2 s', async (t) => {
   t.ok(followedAfter !== undefined, `replica b followed after ${followedAfter ?? '>2000'} ms`)
   t.equal(await answeredBy(b.url, 'house-model'), 'groq')
 })
+
+t.test('a change the store cannot keep is not put in force', async (t) => {
+  const gateway = await startGateway(t, env)
+  gateway.app.store.setOverride = async () => { throw new Error('database away') }
+  const failed = await patch(gateway.url, 'mistral', { dispatchMode: 'exclusive' })
+  t.equal(failed.status, 500)
+  t.match(await statusOf(gateway.url, 'mistral'), { mode: 'fallback', sources: { dispatchMode: 'env' } })
+  t.equal(await answeredBy(gateway.url, 'house-model'), 'openai', 'routing as before')
+})
