@@ -143,6 +143,11 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       series.cost(provider, label, cost)
     }
 
+    // The live log and the store row say the same of the request; these are worked out once for both.
+    const timeToFirstTokenMs = record.firstChunkAt === undefined ? null : record.firstChunkAt - record.startedAt
+    const costSource = priced?.source ?? 'unknown'
+    const errorMessage = success ? undefined : abandoned ? 'client closed the connection before the response was complete' : record.error?.message ?? `status ${status}`
+
     log.push({
       id: request.id,
       timestampMs: record.startedAtEpochMs,
@@ -154,13 +159,13 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       tokensOut,
       cachedTokensIn,
       latencyMs,
-      timeToFirstTokenMs: record.firstChunkAt === undefined ? null : record.firstChunkAt - record.startedAt,
+      timeToFirstTokenMs,
       cost,
-      costSource: priced?.source ?? 'unknown',
+      costSource,
       usageSource,
       success,
       statusCode: status,
-      errorMessage: success ? undefined : abandoned ? 'client closed the connection before the response was complete' : record.error?.message ?? `status ${status}`,
+      errorMessage,
       attempts: record.attempts
     })
 
@@ -178,12 +183,12 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       cachedTokensIn,
       reasoningTokens: usage?.completion_tokens_details?.reasoning_tokens ?? 0,
       latencyMs,
-      timeToFirstTokenMs: record.firstChunkAt === undefined ? null : record.firstChunkAt - record.startedAt,
+      timeToFirstTokenMs,
       cost,
-      costSource: priced?.source ?? 'unknown',
+      costSource,
       success,
       statusCode: status,
-      errorMessage: success ? null : abandoned ? 'client closed the connection before the response was complete' : record.error?.message ?? `status ${status}`,
+      errorMessage: errorMessage ?? null,
       errorKind: success ? null : abandoned ? 'client_closed' : record.error?.kind ?? null,
       attempts: formatAttempts(record.attempts),
       keyId: app.clientAuth.keyFingerprint(request) ?? ''
