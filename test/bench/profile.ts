@@ -27,7 +27,7 @@ const profiling = ['--cpu-prof', `--cpu-prof-dir=${folder}`, ...(process.env.PRO
 const gateway = profilingFloor
   ? startNode('floor', [...profiling, '--import', 'tsx', 'test/bench/floor.ts'], { PORT: String(port), UPSTREAM_URL: url, UPSTREAM_KEY: apiKey }, ROOT)
   : startNode('gateway', [...profiling, 'dist/src/server.js'], {
-    PORT: String(port), STORE_URL: 'memory', LOG_LEVEL: 'warn', NODE_ENV: 'production', DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url
+    PORT: String(port), STORE_URL: process.env.PROFILE_STORE_URL ?? 'memory', LOG_LEVEL: 'warn', NODE_ENV: 'production', DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url
   }, ROOT)
 await waitForPort(port)
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }], ...(stream ? { stream: true } : {}) })
