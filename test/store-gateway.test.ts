@@ -1,6 +1,5 @@
 import t from 'tap'
-import { createServer, connect, type Server, type Socket } from 'node:net'
-import { once } from 'node:events'
+import { startTcpForwarder } from './helpers/tcp-forwarder.ts'
 import { postChat, simulatorEnv, startGateway, startSimulators } from './helpers/gateway.ts'
 import { postgresStoreUrl, sqliteStoreUrl, TEST_POSTGRES_URL } from './helpers/stores.ts'
 
@@ -66,42 +65,14 @@ t.test('bad history parameters are 400s naming them', async (t) => {
   t.equal((await fetch(`${gateway.url}/providers/metrics?window=2h`, { headers: admin })).status, 400)
 })
 
-/** A TCP forwarder to Postgres that the test can cut and restore, as a database going away and coming back. */
-async function cuttableForwarder (target: URL): Promise<{ port: number, cut: () => Promise<void>, restore: () => Promise<void>, close: () => Promise<void> }> {
-  const sockets = new Set<Socket>()
-  let server: Server | undefined
-  let port = 0
-  const listen = async (): Promise<void> => {
-    server = createServer((client) => {
-      const upstream = connect(Number(target.port || 5432), target.hostname)
-      sockets.add(client).add(upstream)
-      client.pipe(upstream).pipe(client)
-      const end = (): void => { client.destroy(); upstream.destroy() }
-      client.on('error', end).on('close', end)
-      upstream.on('error', end).on('close', end)
-    })
-    server.listen(port, '127.0.0.1')
-    await once(server, 'listening')
-    port = (server.address() as { port: number }).port
-  }
-  const cut = async (): Promise<void> => {
-    for (const socket of sockets) socket.destroy()
-    sockets.clear()
-    const closing = server
-    server = undefined
-    if (closing !== undefined) await new Promise((resolve) => closing.close(resolve))
-  }
-  await listen()
-  return { port, cut, restore: listen, close: cut }
-}
-
 t.test('Postgres going away under load: no client request fails, dropped rows are counted, writing resumes', async (t) => {
   const direct = await postgresStoreUrl(t)
   if (direct === undefined) {
     t.comment('SKIPPED: Postgres not reachable; in CI this fails instead')
     return
   }
-  const forwarder = await cuttableForwarder(new URL(TEST_POSTGRES_URL))
+  const postgres = new URL(TEST_POSTGRES_URL)
+  const forwarder = await startTcpForwarder(postgres.hostname, Number(postgres.port || 5432))
   t.teardown(forwarder.close)
   const viaForwarder = new URL(direct)
   viaForwarder.host = `127.0.0.1:${forwarder.port}`

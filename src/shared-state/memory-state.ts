@@ -1,0 +1,51 @@
+import type { SharedState } from './shared-state.ts'
+
+interface Counter { value: number, expiresAt: number }
+
+const SWEEP_EVERY_MS = 60_000
+
+/** The shared state of one process: what a gateway without REDIS_URL, or one whose Redis is away, counts with. */
+export function createMemoryState (now: () => number = Date.now): SharedState {
+  const counters = new Map<string, Counter>()
+
+  function live (key: string, at: number): Counter | undefined {
+    const counter = counters.get(key)
+    if (counter !== undefined && counter.expiresAt <= at) {
+      counters.delete(key)
+      return undefined
+    }
+    return counter
+  }
+
+  function upsert (key: string, amount: number, ttlMs: number): number {
+    const at = now()
+    const counter = live(key, at)
+    if (counter === undefined) {
+      counters.set(key, { value: amount, expiresAt: at + ttlMs })
+      return amount
+    }
+    counter.value += amount
+    return counter.value
+  }
+
+  const sweeper = setInterval(() => {
+    const at = now()
+    for (const [key, counter] of counters) if (counter.expiresAt <= at) counters.delete(key)
+  }, SWEEP_EVERY_MS)
+  sweeper.unref()
+
+  return {
+    kind: 'memory',
+    async take (key, amount, limit, ttlMs) {
+      const current = live(key, now())?.value ?? 0
+      if (current + amount > limit) return { allowed: false, count: current }
+      return { allowed: true, count: upsert(key, amount, ttlMs) }
+    },
+    async add (key, amount, ttlMs) { return upsert(key, amount, ttlMs) },
+    async read (keys) {
+      const at = now()
+      return keys.map((key) => live(key, at)?.value ?? 0)
+    },
+    async close () { clearInterval(sweeper) }
+  }
+}

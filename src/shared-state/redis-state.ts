@@ -1,0 +1,78 @@
+import { Redis } from 'ioredis'
+import type { SharedState } from './shared-state.ts'
+
+// Both scripts give a new counter its time to live once, when it is first written (PTTL < 0), so a counter named for
+// a window or budget period expires with it however often it is written.
+const TAKE = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local amount = tonumber(ARGV[1])
+if current + amount > tonumber(ARGV[2]) then return {0, current} end
+local after = redis.call('INCRBY', KEYS[1], amount)
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return {1, after}`
+
+const ADD = `
+local after = redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return after`
+
+type ScriptedRedis = Redis & {
+  switchyardTake: (key: string, amount: number, limit: number, ttlMs: number) => Promise<[number, number]>
+  switchyardAdd: (key: string, amount: number, ttlMs: number) => Promise<number>
+}
+
+export interface RedisStateOptions {
+  url: string
+  /** Prefixed to every key, so that several gateways can share one Redis. */
+  prefix: string
+  /** A command that takes longer fails, and the caller falls back (see failover-state.ts). */
+  commandTimeoutMs: number
+  onError: (error: Error) => void
+}
+
+export interface RedisState extends SharedState {
+  /** Resolves once connected; rejects if the first attempt fails (reconnecting goes on in the background). */
+  readonly connect: () => Promise<void>
+  /** Resolves when Redis answers a PING. */
+  readonly ping: () => Promise<void>
+}
+
+/**
+ * Counters in Redis, each step one Lua script (atomic on the server), so that every replica and worker counts
+ * against the same number. Commands are not queued while disconnected: they fail at once and the caller decides.
+ */
+export function createRedisState (options: RedisStateOptions): RedisState {
+  const redis = new Redis(options.url, {
+    keyPrefix: options.prefix,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: 2_000,
+    retryStrategy: (times) => Math.min(100 * times, 1_000)
+  }) as ScriptedRedis
+  redis.defineCommand('switchyardTake', { numberOfKeys: 1, lua: TAKE })
+  redis.defineCommand('switchyardAdd', { numberOfKeys: 1, lua: ADD })
+  redis.on('error', options.onError)
+
+  return {
+    kind: 'redis',
+    async connect () { await redis.connect() },
+    async ping () { await redis.ping() },
+    async take (key, amount, limit, ttlMs) {
+      const [allowed, count] = await redis.switchyardTake(key, amount, limit, Math.max(1, Math.ceil(ttlMs)))
+      return { allowed: allowed === 1, count: Number(count) }
+    },
+    async add (key, amount, ttlMs) {
+      return Number(await redis.switchyardAdd(key, amount, Math.max(1, Math.ceil(ttlMs))))
+    },
+    async read (keys) {
+      if (keys.length === 0) return []
+      const values = await redis.mget(...keys)
+      return values.map((value) => value === null ? 0 : Number(value))
+    },
+    async close () {
+      await redis.quit().catch(() => { redis.disconnect() })
+    }
+  }
+}
