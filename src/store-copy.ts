@@ -15,4 +15,4 @@ const report = await copyStore(parseStoreUrl(values.from), parseStoreUrl(values.
   const line = `${table}: ${rows}`
   if (rows % 100_000 < 2_000 && line !== shown) console.log((shown = line))
 })
-console.log(`copied ${report.requests} requests, ${report.rollups} rollup rows and ${report.settings} provider settings`)
+console.log(`copied ${report.requests} requests, ${report.rollups} rollup rows, ${report.settings} provider settings and ${report.keys} virtual keys`)

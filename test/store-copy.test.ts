@@ -62,7 +62,7 @@ t.test('npm run store:copy: the command copies SQLite into SQLite and says what 
   await source.close()
   const copied = spawnSync(process.execPath, ['--import', 'tsx', 'src/store-copy.ts', '--from', from, '--to', to], { cwd: root, encoding: 'utf8' })
   t.equal(copied.status, 0, copied.stderr)
-  t.match(copied.stdout, /copied 30 requests, \d+ rollup rows and 0 provider settings/)
+  t.match(copied.stdout, /copied 30 requests, \d+ rollup rows, 0 provider settings and 0 virtual keys/)
   const usage = spawnSync(process.execPath, ['--import', 'tsx', 'src/store-copy.ts', '--from', from], { cwd: root, encoding: 'utf8' })
   t.equal(usage.status, 2)
   t.match(usage.stderr, /usage: npm run store:copy -- --from <STORE_URL> --to <STORE_URL>/)

@@ -9,7 +9,7 @@ const settings = { batchSize: 500, intervalMs: 50, maxQueued: 1_000, onTrouble: 
 /** A migration a later build might add. */
 const NEXT: Record<string, Migration> = {
   ...MIGRATIONS,
-  '0002-test-next': {
+  '9999-test-next': {
     async up (db: Kysely<unknown>) {
       await db.schema.alterTable('requests').addColumn('region', 'text').execute()
     }
@@ -23,8 +23,15 @@ for (const [name, urlOf] of [['sqlite', sqliteStoreUrl], ['postgres', postgresSt
       t.comment('SKIPPED: Postgres not reachable; in CI this fails instead')
       return
     }
-    // From empty: the store opens, creates its tables and takes a row.
+    const schema = (parseStoreUrl(url) as { schema?: string }).schema
+    // The first release's schema (0001 only), then this build: 0002 adds the virtual keys beside what is there.
+    const early = await rawDatabase(url)
+    t.same(await migrateToLatest(early, { '0001-requests-rollups-settings': MIGRATIONS['0001-requests-rollups-settings'] as Migration }, schema), ['0001-requests-rollups-settings'])
+    await early.destroy()
+    // From the previous version: the store opens, adds its new tables and takes a row and a key.
     const first = await openStore(parseStoreUrl(url), settings)
+    await first.putKey({ id: 'vk_1', keyHash: 'h', name: 'team-a', spec: '{}', createdAt: 1, updatedAt: 1, revokedAt: null })
+    t.same((await first.keys()).map((key) => key.name), ['team-a'])
     first.append({
       id: 'a', requestId: 'r', timestampMs: 1, provider: 'p', model: 'm', endpoint: '/v1/chat/completions', ingress: 'openai', stream: false,
       tokensIn: 1, tokensOut: 1, cachedTokensIn: 0, reasoningTokens: 0, latencyMs: 1, timeToFirstTokenMs: null, cost: 0, costSource: 'unknown',
@@ -35,8 +42,7 @@ for (const [name, urlOf] of [['sqlite', sqliteStoreUrl], ['postgres', postgresSt
 
     // A later build's migration runs on the previous version's data and keeps it.
     const db = await rawDatabase(url)
-    const schema = (parseStoreUrl(url) as { schema?: string }).schema
-    t.same(await migrateToLatest(db, NEXT, schema), ['0002-test-next'])
+    t.same(await migrateToLatest(db, NEXT, schema), ['9999-test-next'])
     t.same(await migrateToLatest(db, NEXT, schema), [], 'nothing twice')
     const rows = await sql<{ id: string, region: string | null }>`select id, region from requests`.execute(db)
     t.same(rows.rows, [{ id: 'a', region: null }])

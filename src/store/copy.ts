@@ -9,7 +9,7 @@ import { openPostgresPool, openSqliteFile } from './open-sql-store.ts'
 const REQUEST_PAGE = 1_000
 const ROLLUP_PAGE = 500
 
-export interface CopyReport { requests: number, rollups: number, settings: number }
+export interface CopyReport { requests: number, rollups: number, settings: number, keys: number }
 
 /**
  * Copies a whole store into another (SQLite to Postgres, or back): raw requests, the three rollup tables as they
@@ -23,7 +23,7 @@ export async function copyStore (from: StoreLocation, to: StoreLocation, onProgr
     await migrateToLatest(target as Kysely<unknown>, undefined, to.kind === 'postgres' ? to.schema : undefined)
     const existing = await target.selectFrom('requests').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
     if (Number(existing.n) > 0) throw new Error('the target store is not empty: copy into a new database or schema')
-    const report: CopyReport = { requests: 0, rollups: 0, settings: 0 }
+    const report: CopyReport = { requests: 0, rollups: 0, settings: 0, keys: 0 }
 
     let after: { ts: number, id: string } | undefined
     for (;;) {
@@ -64,6 +64,11 @@ export async function copyStore (from: StoreLocation, to: StoreLocation, onProgr
     const settings = await source.selectFrom('provider_settings').selectAll().execute()
     if (settings.length > 0) await target.insertInto('provider_settings').values(settings).execute()
     report.settings = settings.length
+    const keys = await source.selectFrom('virtual_keys').selectAll().execute()
+    if (keys.length > 0) await target.insertInto('virtual_keys').values(keys).execute()
+    const install = await source.selectFrom('install_settings').selectAll().execute()
+    if (install.length > 0) await target.insertInto('install_settings').values(install).execute()
+    report.keys = keys.length
     return report
   } finally {
     await source.destroy()

@@ -3,7 +3,7 @@ import { BUCKETS, bucketOf } from './latency-buckets.ts'
 import { windowStats } from './window-stats.ts'
 import {
   DAY_MS, MINUTE_MS, decodeCursor, encodeCursor,
-  type CostRow, type ProviderOverride, type Store, type StoredRequest
+  type CostRow, type ProviderOverride, type Store, type StoredKey, type StoredRequest
 } from './store.ts'
 
 /**
@@ -20,6 +20,8 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
   let rows: StoredRequest[] = []
   const rollups = new Map<string, MinuteCounts>()
   const overrides = new Map<string, ProviderOverride>()
+  const keys = new Map<string, StoredKey>()
+  let secret: string | undefined
   let written = 0
 
   return {
@@ -91,6 +93,12 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
     overrides: async () => [...overrides.values()].sort((a, b) => a.provider < b.provider ? -1 : 1),
     async setOverride (override) { overrides.set(override.provider, { ...override, updatedAt: Date.now() }) },
     async clearOverride (provider) { overrides.delete(provider) },
+    keys: async (changedSince) => [...keys.values()].filter((key) => changedSince === undefined || key.updatedAt >= changedSince).map((key) => ({ ...key })),
+    async putKey (key) { keys.set(key.id, { ...key }) },
+    async installSecret (candidate) {
+      secret ??= candidate
+      return secret
+    },
 
     async prune (requestsBefore, rollupsBefore, batch) {
       const before = rows.length

@@ -70,6 +70,25 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('revision', 'integer', (column) => column.notNull().defaultTo(1))
         .execute()
     }
+  },
+  '0002-virtual-keys': {
+    async up (db: Kysely<unknown>) {
+      await db.schema.createTable('virtual_keys')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('key_hash', 'text', (column) => column.notNull().unique())
+        .addColumn('name', 'text', (column) => column.notNull())
+        .addColumn('spec', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'bigint', (column) => column.notNull())
+        .addColumn('updated_at', 'bigint', (column) => column.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute()
+      // Replicas poll for keys changed since their last look.
+      await db.schema.createIndex('virtual_keys_updated').on('virtual_keys').column('updated_at').execute()
+      await db.schema.createTable('install_settings')
+        .addColumn('name', 'text', (column) => column.primaryKey())
+        .addColumn('value', 'text', (column) => column.notNull())
+        .execute()
+    }
   }
 }
 

@@ -65,10 +65,29 @@ export interface ProviderSettingsTable {
   revision: Generated<number>
 }
 
+/** A virtual key: a hash of it (never the key) and its settings as JSON. */
+export interface VirtualKeysTable {
+  id: string
+  key_hash: string
+  name: string
+  spec: string
+  created_at: number
+  updated_at: number
+  revoked_at: number | null
+}
+
+/** Values the install keeps for itself: the secret virtual keys are hashed with. */
+export interface InstallSettingsTable {
+  name: string
+  value: string
+}
+
 export interface StoreDatabase {
   requests: RequestsTable
   rollups_minute: RollupRow
   rollups_hour: RollupRow
   rollups_day: RollupRow
   provider_settings: ProviderSettingsTable
+  virtual_keys: VirtualKeysTable
+  install_settings: InstallSettingsTable
 }

@@ -6,7 +6,7 @@ import { windowStats } from './window-stats.ts'
 import { createWriteBehind, type WriteBehindOptions } from './write-behind.ts'
 import {
   DAY_MS, MINUTE_MS, decodeCursor, encodeCursor,
-  type CostRow, type LogPage, type ProviderOverride, type Store, type StoredRequest, type WindowStats
+  type CostRow, type LogPage, type ProviderOverride, type Store, type StoredKey, type StoredRequest, type WindowStats
 } from './store.ts'
 
 export interface SqlStoreOptions extends Pick<WriteBehindOptions<StoredRequest>, 'batchSize' | 'intervalMs' | 'maxQueued' | 'onTrouble' | 'onRecovered'> {
@@ -144,6 +144,35 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
 
     async clearOverride (provider) {
       await db.deleteFrom('provider_settings').where('provider', '=', provider).execute()
+    },
+
+    async keys (changedSince) {
+      let select = db.selectFrom('virtual_keys').selectAll()
+      if (changedSince !== undefined) select = select.where('updated_at', '>=', changedSince)
+      return (await select.orderBy('created_at').execute()).map((row): StoredKey => ({
+        id: row.id,
+        keyHash: row.key_hash,
+        name: row.name,
+        spec: row.spec,
+        createdAt: Number(row.created_at),
+        updatedAt: Number(row.updated_at),
+        revokedAt: row.revoked_at === null ? null : Number(row.revoked_at)
+      }))
+    },
+
+    async putKey (key) {
+      const values = { id: key.id, key_hash: key.keyHash, name: key.name, spec: key.spec, created_at: key.createdAt, updated_at: key.updatedAt, revoked_at: key.revokedAt }
+      await db.insertInto('virtual_keys').values(values)
+        .onConflict((conflict) => conflict.column('id').doUpdateSet({ name: values.name, spec: values.spec, updated_at: values.updated_at, revoked_at: values.revoked_at }))
+        .execute()
+    },
+
+    async installSecret (candidate) {
+      await db.insertInto('install_settings').values({ name: 'key_hash_secret', value: candidate })
+        .onConflict((conflict) => conflict.column('name').doNothing())
+        .execute()
+      const row = await db.selectFrom('install_settings').select('value').where('name', '=', 'key_hash_secret').executeTakeFirstOrThrow()
+      return row.value
     },
 
     async prune (requestsBefore, rollupsBefore, batch) {

@@ -93,6 +93,18 @@ export interface ProviderOverride {
   updatedAt: number
 }
 
+/** A virtual key as kept: a hash of the key (never the key) and its settings, as JSON the governance reads. */
+export interface StoredKey {
+  id: string
+  keyHash: string
+  name: string
+  spec: string
+  createdAt: number
+  updatedAt: number
+  /** Set when the key was deleted: it stays, so that history can still name it, and replicas see it go. */
+  revokedAt: number | null
+}
+
 export interface StoreCounters {
   /** Rows waiting for the next batch. */
   queued: number
@@ -112,6 +124,15 @@ export interface Store {
   overrides: () => Promise<ProviderOverride[]>
   setOverride: (override: Omit<ProviderOverride, 'updatedAt'>) => Promise<void>
   clearOverride: (provider: string) => Promise<void>
+  /** Virtual keys, revoked ones included; with `changedSince`, only those updated at or after it (epoch ms). */
+  keys: (changedSince?: number) => Promise<StoredKey[]>
+  /** Adds a key, or replaces the one with its id. */
+  putKey: (key: StoredKey) => Promise<void>
+  /**
+   * The install's secret for hashing keys: the one stored, or `candidate` if none is (first start). Replicas
+   * racing on an empty store all end up with the first one written.
+   */
+  installSecret: (candidate: string) => Promise<string>
   /** Deletes up to `batch` raw rows older than `requestsBefore` and rollups older than `rollupsBefore`. */
   prune: (requestsBefore: number, rollupsBefore: number, batch: number) => Promise<number>
   counters: () => StoreCounters
