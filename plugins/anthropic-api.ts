@@ -41,9 +41,8 @@ const newMessageId = (): string => `msg_${Date.now().toString(36)}${(messageCoun
  */
 const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, options) => {
   app.addHook('onRequest', (request, _reply, done) => {
-    done(app.clientAuth.isAuthorized(request, { allowXApiKey: true })
-      ? undefined
-      : unauthenticated('Missing or invalid gateway API key. Send it as `x-api-key: <key>` or `Authorization: Bearer <key>`.'))
+    const refusal = app.clientAuth.refusal(request, { allowXApiKey: true })
+    done(refusal === undefined ? undefined : unauthenticated(`${refusal} Send it as \`x-api-key: <key>\` or \`Authorization: Bearer <key>\`.`))
   })
 
   app.addHook('preValidation', (request, _reply, done) => { done(checkJsonDepth(request.body)) })
@@ -56,7 +55,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
     const stream = body.stream === true
     const record = createRequestRecord('/v1/messages', stream, body.model, () => anthropicPromptChars(body))
     app.metrics.observe(request, reply, record)
-    const plan = app.router.plan(body.model)
+    const plan = app.router.planFor(request, body.model)
     let canonical: ChatRequest | undefined
     let executed
     try {

@@ -2,10 +2,14 @@ import fp from 'fastify-plugin'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { bearerToken, presentedToken } from '../src/http/headers.ts'
+import type { KeyDirectory } from '../src/governance/key-directory.ts'
+import type { VirtualKey } from '../src/governance/virtual-key.ts'
 
 export interface ClientAuth {
-  /** True when no gateway keys are configured, or the request carries one of them. */
+  /** True when no client keys are in use, or the request carries a gateway key or a usable virtual key. */
   isAuthorized: (request: FastifyRequest, options?: { allowXApiKey?: boolean }) => boolean
+  /** Why the request is refused (for the client: no key material in it), or undefined when it is authorized. */
+  refusal: (request: FastifyRequest, options?: { allowXApiKey?: boolean }) => string | undefined
   /**
    * Contract §2 admin rule: `ADMIN_API_KEY` as a Bearer token when it is set; otherwise a gateway key;
    * otherwise open.
@@ -14,15 +18,21 @@ export interface ClientAuth {
   /**
    * A short, stable, non-reversible name for the client key the request presents (`Authorization: Bearer` or
    * `x-api-key`), for per-key accounting; undefined without one. Shares the request's one digest with the checks.
+   * A virtual key is named by its id.
    */
   keyFingerprint: (request: FastifyRequest) => string | undefined
+  /** GATEWAY_API_KEYS is set, or a virtual key exists: a client must present a key. */
   readonly required: boolean
+  /** GATEWAY_API_KEYS is set: client keys are known from start-up. */
+  readonly staticKeys: boolean
   readonly adminOpen: boolean
 }
 
 export interface AuthOptions {
   gatewayKeys: readonly string[]
   adminKey?: string
+  /** Virtual keys (plugins/virtual-keys.ts), when the app has them. */
+  directory?: KeyDirectory
 }
 
 declare module 'fastify' {
@@ -32,6 +42,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The SHA-256 of the last token checked for this request, so that auth and client limits hash it once. */
     presentedKeyDigest: { token: string, digest: Buffer } | null
+    /** The virtual key the request was authorized with, if it was. */
+    virtualKey: VirtualKey | null
   }
 }
 
@@ -56,25 +68,38 @@ function digestFor (request: FastifyRequest, token: string): Buffer {
  * Keys are compared as SHA-256 digests with `timingSafeEqual`, against every configured key, so neither the
  * length nor the position of a match leaks through timing.
  */
-export function createClientAuth (gatewayKeys: readonly string[], adminKey?: string): ClientAuth {
+export function createClientAuth (gatewayKeys: readonly string[], adminKey?: string, directory?: KeyDirectory): ClientAuth {
   const digests = gatewayKeys.map(digest)
   const adminDigests = adminKey === undefined ? [] : [digest(adminKey)]
-  const required = digests.length > 0
-  const isAuthorized: ClientAuth['isAuthorized'] = (request, options = {}) => {
-    if (!required) return true
+  const staticKeys = digests.length > 0
+  const required = (): boolean => staticKeys || (directory !== undefined && directory.size() > 0)
+  const refusal: ClientAuth['refusal'] = (request, options = {}) => {
+    if (!required()) return undefined
     const token = presentedToken(request.headers, options.allowXApiKey === true)
-    return token !== undefined && matchesAny(digests, digestFor(request, token))
+    if (token === undefined) return 'Missing or invalid gateway API key.'
+    if (staticKeys && matchesAny(digests, digestFor(request, token))) return undefined
+    const key = directory?.find(token)
+    if (key === undefined || key.revoked) return 'Missing or invalid gateway API key.'
+    if (!key.enabled) return `The key '${key.name}' is disabled.`
+    if (key.expiresAtMs !== undefined && key.expiresAtMs <= Date.now()) return `The key '${key.name}' expired at ${new Date(key.expiresAtMs).toISOString()}.`
+    request.virtualKey = key
+    return undefined
   }
+  const isAuthorized: ClientAuth['isAuthorized'] = (request, options) => refusal(request, options) === undefined
   return {
-    required,
-    adminOpen: adminKey === undefined && !required,
+    get required () { return required() },
+    staticKeys,
+    adminOpen: adminKey === undefined && !staticKeys,
     isAuthorized,
+    refusal,
     isAdmin (request) {
-      if (adminKey === undefined) return isAuthorized(request)
+      // Without ADMIN_API_KEY a gateway key administers; a virtual key never does.
       const token = bearerToken(request.headers.authorization)
+      if (adminKey === undefined) return !staticKeys || (token !== undefined && matchesAny(digests, digestFor(request, token)))
       return token !== undefined && matchesAny(adminDigests, digestFor(request, token))
     },
     keyFingerprint (request) {
+      if (request.virtualKey !== null) return request.virtualKey.id
       const token = presentedToken(request.headers, true)
       return token === undefined ? undefined : fingerprintOf(digestFor(request, token))
     }
@@ -89,7 +114,8 @@ function matchesAny (digests: readonly Buffer[], candidate: Buffer): boolean {
 
 const auth: FastifyPluginAsync<AuthOptions> = async (app, options) => {
   app.decorateRequest('presentedKeyDigest', null)
-  app.decorate('clientAuth', createClientAuth(options.gatewayKeys, options.adminKey))
+  app.decorateRequest('virtualKey', null)
+  app.decorate('clientAuth', createClientAuth(options.gatewayKeys, options.adminKey, options.directory))
 }
 
 export default fp(auth, { name: 'auth', fastify: '5.x' })

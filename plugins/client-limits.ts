@@ -76,7 +76,7 @@ const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, option
   const perKey = new Map(Object.entries(file.keys ?? {}).map(([key, limit]) => [fingerprintOfKey(key), limit]))
   const defaults: Limit = { ...options.defaults, ...file.default }
   const clients = new Map<string, Client>()
-  const byKey = app.clientAuth.required
+  const byKey = app.clientAuth.staticKeys
   if (!byKey) {
     app.log.warn(perKey.size > 0
       ? 'client limits: GATEWAY_API_KEYS is not set, so any token is accepted and limits count per client address; the per-key limits of CLIENT_LIMITS_FILE are not applied'

@@ -27,9 +27,8 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
 
   // Callback-style hooks: an async one costs a promise per request on the hot path.
   app.addHook('onRequest', (request, _reply, done) => {
-    done(app.clientAuth.isAuthorized(request)
-      ? undefined
-      : unauthenticated('Missing or invalid gateway API key. Send it as `Authorization: Bearer <key>`.'))
+    const refusal = app.clientAuth.refusal(request)
+    done(refusal === undefined ? undefined : unauthenticated(`${refusal} Send it as \`Authorization: Bearer <key>\`.`))
   })
 
   app.addHook('preValidation', (request, _reply, done) => { done(checkJsonDepth(request.body)) })
@@ -51,7 +50,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
     const body = request.body as ChatRequest
     const record = createRequestRecord('/v1/chat/completions', body.stream === true, body.model, () => promptChars(body))
     app.metrics.observe(request, reply, record)
-    const plan = app.router.plan(body.model)
+    const plan = app.router.planFor(request, body.model)
     let executed
     try {
       executed = await app.router.execute(plan, body, requestCallOptions(request, reply, record, options))

@@ -20,6 +20,9 @@ import metrics from '../plugins/metrics/index.ts'
 import store from '../plugins/store.ts'
 import providerOverrides from '../plugins/provider-overrides.ts'
 import adminApi from '../plugins/admin-api/index.ts'
+import virtualKeys from '../plugins/virtual-keys.ts'
+import sharedState from '../plugins/shared-state.ts'
+import governance from '../plugins/governance/index.ts'
 import { loadPriceOverrides } from './provider/pricing.ts'
 import { LazyRequestLogger } from './observability/lazy-request-logger.ts'
 import { AccessLog } from './observability/access-log.ts'
@@ -144,9 +147,6 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     defaultProviderExplicit: options.env.DEFAULT_PROVIDER !== undefined && options.env.DEFAULT_PROVIDER.trim() !== '',
     health: { cooldownMs: config.CIRCUIT_COOLDOWN_MS, maxRetryAfterMs: config.RETRY_AFTER_MAX_MS }
   })
-  const adminKey = nonEmpty(config.ADMIN_API_KEY)
-  const gatewayKeys = splitList(config.GATEWAY_API_KEYS)
-  await app.register(auth, { gatewayKeys, ...(adminKey === undefined ? {} : { adminKey }) })
   await app.register(store, {
     url: config.STORE_URL,
     queueMaxRows: config.STORE_QUEUE_MAX_ROWS,
@@ -157,6 +157,16 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     flushOnCloseMs: Math.max(1_000, config.SHUTDOWN_GRACE_MS)
   })
   await app.register(providerOverrides, { pollMs: config.SETTINGS_POLL_MS })
+  await app.register(virtualKeys, { hashSecret: nonEmpty(config.KEY_HASH_SECRET), pollMs: config.SETTINGS_POLL_MS })
+  const adminKey = nonEmpty(config.ADMIN_API_KEY)
+  const gatewayKeys = splitList(config.GATEWAY_API_KEYS)
+  await app.register(auth, { gatewayKeys, directory: app.keyDirectory, ...(adminKey === undefined ? {} : { adminKey }) })
+  await app.register(sharedState, {
+    redisUrl: nonEmpty(config.REDIS_URL),
+    prefix: config.REDIS_PREFIX,
+    onFailure: config.SHARED_STATE_ON_FAILURE,
+    commandTimeoutMs: config.SHARED_STATE_TIMEOUT_MS
+  })
   await app.register(metrics, { logBufferSize: config.LOG_BUFFER_SIZE, enabled: config.METRICS === 'on' })
   if (gatewayKeys.length > 0 || config.CLIENT_REQUESTS_PER_MINUTE > 0 || config.CLIENT_TOKENS_PER_MINUTE > 0 || config.CLIENT_LIMITS_FILE !== undefined) {
     await app.register(clientLimits, {
@@ -167,6 +177,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       }
     })
   }
+  await app.register(governance)
   await app.register(health)
   await app.register(adminApi, { logBufferSize: config.LOG_BUFFER_SIZE, bodyLimitBytes: config.BODY_LIMIT_BYTES })
   const inFlight = createInFlightRegistry()

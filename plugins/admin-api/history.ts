@@ -60,7 +60,9 @@ export const StoredLogSchema = Type.Object({
 export const HistorySchema = Type.Object({ logs: Type.Array(StoredLogSchema), nextCursor: Nullable(Type.String()) })
 
 export const CostRowSchema = Type.Object({
-  group: Type.String(), requests: Type.Integer(), errors: Type.Integer(), tokensIn: Type.Integer(), tokensOut: Type.Integer(), cost: Type.Number()
+  group: Type.String(), requests: Type.Integer(), errors: Type.Integer(), tokensIn: Type.Integer(), tokensOut: Type.Integer(), cost: Type.Number(),
+  /** With groupBy=key, the virtual key's name when the group is one (its id is the group). */
+  keyName: Type.Optional(Type.String())
 })
 export const WindowStatsSchema = Type.Object({
   provider: Type.String(),

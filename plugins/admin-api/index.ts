@@ -12,6 +12,7 @@ import { ProviderCostsSchema, ProviderMetricsSchema, RequestLogSchema } from '..
 import type { HealthSnapshot } from '../routing/index.ts'
 import type { RegisteredProvider } from '../provider-registry.ts'
 import type { SettingsPatch } from '../provider-overrides.ts'
+import { registerKeyRoutes } from './keys.ts'
 
 export interface AdminApiOptions {
   logBufferSize: number
@@ -197,6 +198,12 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
       const until = timeOf(query.until, 'until')
       const groupBy = (query.groupBy ?? 'provider') as CostGroup
       const groups = await app.store.costs({ groupBy, ...definedOnly({ since, until }) })
+      if (groupBy === 'key') {
+        for (const group of groups) {
+          const name = app.keyDirectory.byId(group.group)?.name
+          if (name !== undefined) Object.assign(group, { keyName: name })
+        }
+      }
       return {
         totalCost: groups.reduce((sum, group) => sum + group.cost, 0),
         currency: 'USD' as const,
@@ -240,6 +247,8 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
       }
     }
   }, async () => ({ clients: app.hasDecorator('clientUsage') ? app.clientUsage() : [] }))
+
+  registerKeyRoutes(app)
 
   app.get('/metrics', async (_request, reply) => {
     const registry = app.metrics.prometheus().registry

@@ -25,7 +25,18 @@ export interface Metrics {
   costs: () => ProviderCosts[]
   reset: () => void
   prometheus: () => PrometheusSeries
+  /** Told of every observed request once it is over, with what it cost, even with METRICS=off (budgets settle on it). */
+  onSettled: (listener: SettledListener) => void
 }
+
+export interface Settled {
+  /** USD, at the answering model's price; 0 when unpriced or unanswered. */
+  cost: number
+  tokensIn: number
+  tokensOut: number
+}
+
+export type SettledListener = (request: FastifyRequest, settled: Settled) => void
 
 export interface MetricsOptions {
   logBufferSize: number
@@ -90,12 +101,11 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
     return priced
   }
 
-  function account (request: FastifyRequest, record: RequestRecord, statusCode: number, abandoned: boolean): void {
-    const endedAt = performance.now()
-    const endedAtEpochMs = Date.now()
+  const settledListeners: SettledListener[] = []
+
+  /** The request's usage (reported, else estimated from sizes when it was answered) and its cost. */
+  function priceRequest (record: RequestRecord, success: boolean) {
     const answered = answeringAttempt(record)
-    const status = abandoned ? 499 : record.error?.status ?? statusCode
-    const success = status < 400
     let usage = record.usage
     let usageSource: StoredLogEntry['usageSource'] = usage === undefined ? 'none' : 'provider'
     if (usage === undefined && answered !== undefined && (record.outputChars > 0 || success)) {
@@ -110,6 +120,20 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
     const model = last?.model ?? record.requestedModel
     const priced = last === undefined ? undefined : priceFor(provider, model)
     const cost = answered === undefined || usage === undefined || priced === undefined ? 0 : costOf(usage, priced.price)
+    return { answered, usage, usageSource, tokensIn, tokensOut, cachedTokensIn, last, provider, model, priced, cost }
+  }
+
+  function settle (request: FastifyRequest, settled: Settled): void {
+    for (const listener of settledListeners) listener(request, settled)
+  }
+
+  function account (request: FastifyRequest, record: RequestRecord, statusCode: number, abandoned: boolean): void {
+    const endedAt = performance.now()
+    const endedAtEpochMs = Date.now()
+    const status = abandoned ? 499 : record.error?.status ?? statusCode
+    const success = status < 400
+    const { answered, usage, usageSource, tokensIn, tokensOut, cachedTokensIn, last, provider, model, priced, cost } = priceRequest(record, success)
+    settle(request, { cost, tokensIn, tokensOut })
     if (answered !== undefined) {
       // The answering attempt lasts until the response is over, and carries the request's final outcome.
       answered.latencyMs = endedAt - answered.startedAt
@@ -198,7 +222,16 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
   app.decorate('metrics', {
     observe (request, reply, record) {
       request.record = record
-      if (!options.enabled) return
+      if (!options.enabled) {
+        if (settledListeners.length > 0) {
+          reply.raw.on('close', () => {
+            const status = reply.raw.writableFinished ? record.error?.status ?? reply.raw.statusCode : 499
+            const { cost, tokensIn, tokensOut } = priceRequest(record, status < 400)
+            settle(request, { cost, tokensIn, tokensOut })
+          })
+        }
+        return
+      }
       reply.raw.on('close', () => {
         try {
           account(request, record, reply.raw.statusCode, !reply.raw.writableFinished)
@@ -215,7 +248,8 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       for (const entry of stats.values()) entry.reset()
       log.clear()
     },
-    prometheus: () => series
+    prometheus: () => series,
+    onSettled: (listener) => { settledListeners.push(listener) }
   } satisfies Metrics)
 }
 

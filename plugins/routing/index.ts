@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { RegisteredProvider } from '../provider-registry.ts'
 import type { ChatRequest } from '../../src/canonical/chat-request.ts'
 import type { CallOptions, ProviderTarget } from '../../src/call/types.ts'
@@ -16,6 +16,11 @@ export type { CircuitState, HealthSnapshot } from './provider-health.ts'
 export interface Router {
   /** The ordered attempts for a requested model (contract §3); throws a 400 for unknown or disabled prefixes. */
   plan: (model: string) => RoutePlan
+  /**
+   * The request's plan, made once: a hook that needs it before the handler (a virtual key's allowed providers,
+   * its budget reservation) and the handler share it, and a weighted pool advances once per request.
+   */
+  planFor: (request: FastifyRequest, model: string) => RoutePlan
   /** Runs a plan with fallback, cooldowns and circuit breakers; attempts are appended to `options.record`. */
   execute: (plan: RoutePlan, request: ChatRequest, options: CallOptions & { record: RequestRecord }) => Promise<Executed>
   /** The same, with the caller's own call per attempt (an ingress that can pass a request through as it is). */
@@ -38,6 +43,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     router: Router
   }
+  interface FastifyRequest {
+    /** Set by `router.planFor`, or narrowed by a hook before the handler runs. */
+    routePlan: RoutePlan | null
+  }
 }
 
 /** Builds the routing tables and provider runtimes once, when every provider plugin has registered. */
@@ -52,10 +61,16 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
     return runtime
   }
 
+  const plan = (model: string): RoutePlan => {
+    if (planner === undefined) throw new Error('routing used before the app was ready')
+    return planner.plan(model)
+  }
+  app.decorateRequest('routePlan', null)
   app.decorate('router', {
-    plan: (model: string) => {
-      if (planner === undefined) throw new Error('routing used before the app was ready')
-      return planner.plan(model)
+    plan,
+    planFor: (request, model) => {
+      request.routePlan ??= plan(model)
+      return request.routePlan
     },
     execute: (plan, request, callOptions) => executePlan(plan, callOptions, runtimeOf, canonicalCall(request)),
     executeWith: (plan, callOptions, call) => executePlan(plan, callOptions, runtimeOf, call),

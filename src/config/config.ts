@@ -50,7 +50,12 @@ export const ConfigSchema = Type.Object({
   STORE_FLUSH_MS: Type.Integer({ minimum: 10, default: 250 }),
   LOG_RETENTION_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   ROLLUP_RETENTION_DAYS: Type.Number({ exclusiveMinimum: 0, default: 400 }),
-  SETTINGS_POLL_MS: Type.Integer({ minimum: 0, default: 1000 })
+  SETTINGS_POLL_MS: Type.Integer({ minimum: 0, default: 1000 }),
+  KEY_HASH_SECRET: Type.Optional(Type.String()),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^$|^rediss?://\\S+$' })),
+  REDIS_PREFIX: Type.String({ maxLength: 100, default: 'switchyard:' }),
+  SHARED_STATE_ON_FAILURE: Type.Union([Type.Literal('local'), Type.Literal('closed')], { default: 'local' }),
+  SHARED_STATE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 250 })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
