@@ -22,6 +22,7 @@ import providerOverrides from '../plugins/provider-overrides.ts'
 import adminApi from '../plugins/admin-api/index.ts'
 import virtualKeys from '../plugins/virtual-keys.ts'
 import sharedState from '../plugins/shared-state.ts'
+import sharedHealth from '../plugins/shared-health.ts'
 import governance from '../plugins/governance/index.ts'
 import { loadPriceOverrides } from './provider/pricing.ts'
 import { LazyRequestLogger } from './observability/lazy-request-logger.ts'
@@ -167,6 +168,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     onFailure: config.SHARED_STATE_ON_FAILURE,
     commandTimeoutMs: config.SHARED_STATE_TIMEOUT_MS
   })
+  await app.register(sharedHealth)
   await app.register(metrics, { logBufferSize: config.LOG_BUFFER_SIZE, enabled: config.METRICS === 'on' })
   if (gatewayKeys.length > 0 || config.CLIENT_REQUESTS_PER_MINUTE > 0 || config.CLIENT_TOKENS_PER_MINUTE > 0 || config.CLIENT_LIMITS_FILE !== undefined) {
     await app.register(clientLimits, {

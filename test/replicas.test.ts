@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { startSimulator as startGroq } from '../providers/groq/simulator.ts'
+import { startSimulator as startOpenAI } from '../providers/openai/simulator.ts'
 import { freePort, waitForPort } from './bench/processes.ts'
 import { postgresStoreUrl } from './helpers/stores.ts'
 import { redisUrl } from './helpers/redis.ts'
@@ -30,13 +31,13 @@ async function startReplica (t: { teardown: (fn: () => unknown) => void }, env: 
   return `http://127.0.0.1:${port}`
 }
 
-async function threeReplicas (t: Parameters<typeof startReplica>[0] & { comment: (message: string) => void }, redis: string): Promise<string[] | undefined> {
+async function threeReplicas (t: Parameters<typeof startReplica>[0] & { comment: (message: string) => void }, redis: string, extraEnv: Record<string, string> = {}): Promise<string[] | undefined> {
   const store = await postgresStoreUrl(t)
   if (store === undefined) {
     t.comment('SKIPPED: Postgres not reachable; in CI this fails instead')
     return undefined
   }
-  const env = { STORE_URL: store, REDIS_URL: redis, REDIS_PREFIX: `sy-test-${randomBytes(6).toString('hex')}:` }
+  const env = { STORE_URL: store, REDIS_URL: redis, REDIS_PREFIX: `sy-test-${randomBytes(6).toString('hex')}:`, ...extraEnv }
   // The first creates the schema; the others then start on it.
   const first = await startReplica(t, env)
   return [first, ...await Promise.all([startReplica(t, env), startReplica(t, env)])]
@@ -182,3 +183,41 @@ t.test('Redis going away under load: no 5xx, limits fall back to each process, a
   t.match(metrics, /switchyard_shared_state_failures_total 1/, 'the outage was one episode')
   t.match(metrics, /switchyard_shared_state_up 1/, 'and it is over')
 })
+
+t.test('a 429 with retry-after: 2 seen by replica A keeps replicas B and C off that provider for 2 s', async (t) => {
+  if (url === undefined) {
+    t.comment('SKIPPED: Redis not reachable; in CI this fails instead')
+    return
+  }
+  const openai = await startOpenAI()
+  t.teardown(() => openai.close())
+  const replicas = await threeReplicas(t, url, { OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url, DEFAULT_PROVIDER: 'openai', GROQ_DISPATCH_MODE: 'fallback' })
+  if (replicas === undefined) return
+  const [a, b, c] = replicas as [string, string, string]
+  const ask = async (origin: string): Promise<string | null> => {
+    const response = await fetch(`${origin}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) })
+    await response.arrayBuffer()
+    return response.headers.get('x-switchyard-attempts')
+  }
+  t.equal(await ask(b), 'openai:200', 'openai answers while it is well')
+
+  openai.fail({ kind: 'status', status: 429, retryAfter: '2' })
+  t.equal(await ask(a), 'openai:429,groq:200', 'A meets the 429 and falls back')
+  const seenAt = Date.now()
+  const coolingOn = async (origin: string): Promise<number> => {
+    for (;;) {
+      const health = await (await fetch(`${origin}/providers/health`, { headers: { authorization: admin.authorization } })).json() as { providers: Array<{ provider: string, cooldownUntil: string | null }> }
+      if (health.providers.find((provider) => provider.provider === 'openai')?.cooldownUntil != null) return Date.now() - seenAt
+      if (Date.now() - seenAt > 2_000) return Infinity
+    }
+  }
+  const delays = await Promise.all([coolingOn(b), coolingOn(c)])
+  t.ok(delays.every((delay) => delay <= 250), `B and C cool openai down ${delays.join(' and ')} ms after A's answer`)
+  const openaiCalls = openai.requests.length
+  t.same([await ask(b), await ask(c)], ['groq:200', 'groq:200'], 'B and C skip openai without trying it')
+  t.equal(openai.requests.length, openaiCalls)
+
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, seenAt + 2_100 - Date.now())))
+  t.same([await ask(b), await ask(c)], ['openai:200', 'openai:200'], 'after 2 s, openai is back on every replica')
+})
+

@@ -6,12 +6,12 @@ import type { CallOptions, ProviderTarget } from '../../src/call/types.ts'
 import { createPlanner, type Planner, type RoutePlan } from './plan.ts'
 import { canonicalCall, executePlan, type AttemptCall, type Executed, type ProviderRuntime } from './execute.ts'
 import type { RequestRecord } from '../../src/observability/request-record.ts'
-import { createProviderHealth, DEFAULT_HEALTH_POLICY, type HealthPolicy, type HealthSnapshot } from './provider-health.ts'
+import { createProviderHealth, DEFAULT_HEALTH_POLICY, type HealthPolicy, type HealthSnapshot, type Transition } from './provider-health.ts'
 
 export type { RoutePlan, PlannedAttempt } from './plan.ts'
 export type { AttemptCall, Executed } from './execute.ts'
 export { canonicalCall } from './execute.ts'
-export type { CircuitState, HealthSnapshot } from './provider-health.ts'
+export type { CircuitState, HealthSnapshot, Transition } from './provider-health.ts'
 
 export interface Router {
   /** The ordered attempts for a requested model (contract §3); throws a 400 for unknown or disabled prefixes. */
@@ -31,6 +31,10 @@ export interface Router {
   target: (provider: string) => ProviderTarget | undefined
   /** Rebuilds the routing tables from the registry, after a provider's settings changed at run time. */
   reload: () => void
+  /** Told of every provider's health transition (after it is logged). */
+  onTransition: (listener: (transition: Transition) => void) => void
+  /** A cooldown or open circuit another replica saw, in force here too (see provider-health.ts `impose`). */
+  impose: (provider: string, kind: 'cooldown' | 'open', until: number) => void
 }
 
 export interface RoutingOptions {
@@ -53,6 +57,7 @@ declare module 'fastify' {
 const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
   const policy: HealthPolicy = { ...DEFAULT_HEALTH_POLICY, ...options.health }
   const runtimes = new Map<string, ProviderRuntime>()
+  const transitionListeners: Array<(transition: Transition) => void> = []
   let planner: Planner | undefined
 
   const runtimeOf = (name: string): ProviderRuntime => {
@@ -76,7 +81,9 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
     executeWith: (plan, callOptions, call) => executePlan(plan, callOptions, runtimeOf, call),
     health: (name) => runtimes.get(name)?.health.snapshot(Date.now()),
     target: (name) => runtimes.get(name)?.target,
-    reload: build
+    reload: build,
+    onTransition: (listener) => { transitionListeners.push(listener) },
+    impose: (name, kind, until) => { runtimes.get(name)?.health.impose(kind, until, Date.now()) }
   } satisfies Router)
 
   /** The planner, and a runtime for each enabled provider (kept, with its health, when it is disabled again). */
@@ -88,6 +95,7 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
         target: toTarget(provider, app.providers.secrets()),
         health: createProviderHealth(provider.name, policy, (transition) => {
           app.log.warn(transition, `provider ${transition.provider}: ${transition.from} → ${transition.to} (${transition.reason})`)
+          for (const listener of transitionListeners) listener(transition)
         })
       })
     }

@@ -82,3 +82,26 @@ t.test('429 cools the provider down for retry-after, capped, 30 s by default whe
   t.equal(health.snapshot(50_000).cooldownUntil, 110_000, 'capped')
   t.same(transitions.map((transition) => transition.to), ['cooldown', 'available', 'cooldown', 'cooldown'], 'one log per transition')
 })
+
+t.test('a cooldown or an open circuit seen elsewhere is imposed here, flagged so that it is not told back', async (t) => {
+  const { health, transitions } = setup({ cooldownMs: 1_000 })
+  health.rateLimited(0, 2, 'slow down')
+  t.match(transitions.at(-1), { to: 'cooldown', until: 2000 }, 'a 429 seen here says until when, for the other replicas')
+  t.equal(transitions.at(-1)?.imposed, undefined)
+
+  health.impose('cooldown', 1500, 100)
+  t.equal(health.snapshot(100).cooldownUntil, 2000, 'a shorter cooldown from elsewhere changes nothing')
+  health.impose('cooldown', 3000, 100)
+  t.equal(health.snapshot(100).cooldownUntil, 3000, 'a longer one extends it')
+  t.match(transitions.at(-1), { to: 'cooldown', until: 3000, imposed: true })
+  t.ok(health.admit(3000))
+
+  health.impose('open', 5000, 3000)
+  t.notOk(health.admit(4999), 'opened by another replica: skipped here too')
+  t.match(transitions.at(-1), { to: 'open', until: 5000, imposed: true })
+  t.ok(health.admit(5000), 'and probed here when it elapses')
+  health.succeeded(5000)
+  t.equal(health.snapshot(5000).circuit, 'closed')
+  health.impose('open', 4000, 6000)
+  t.equal(health.snapshot(6000).circuit, 'closed', 'a moment already past is ignored')
+})

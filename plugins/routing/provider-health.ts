@@ -48,6 +48,10 @@ export interface Transition {
   from: CircuitState | 'cooldown' | 'available'
   to: CircuitState | 'cooldown' | 'available'
   reason: string
+  /** Epoch ms, for `open` and `cooldown`: until when the provider is skipped. */
+  until?: number
+  /** Imposed from another replica's observation (`impose`), not seen here. */
+  imposed?: true
 }
 
 export type Unavailability = { reason: 'cooldown' | 'open', until: number }
@@ -66,6 +70,8 @@ export interface ProviderHealth {
   rateLimited: (now: number, retryAfterSeconds: number | undefined, message: string) => void
   /** The attempt ended without saying anything about the provider (the client went away first). */
   released: () => void
+  /** A cooldown or an open circuit another replica saw, in force here too until `until` (epoch ms). */
+  impose: (kind: 'cooldown' | 'open', until: number, now: number) => void
   snapshot: (now: number) => HealthSnapshot
 }
 
@@ -86,9 +92,9 @@ export function createProviderHealth (
   let lastError: HealthSnapshot['lastError']
   let lastSuccessAt: number | undefined
 
-  function move (to: CircuitState, reason: string): void {
+  function move (to: CircuitState, reason: string, extra: Pick<Transition, 'until' | 'imposed'> = {}): void {
     if (to === circuit) return
-    onTransition({ provider, from: circuit, to, reason })
+    onTransition({ provider, from: circuit, to, reason, ...extra })
     circuit = to
   }
 
@@ -157,7 +163,7 @@ export function createProviderHealth (
             ? `${consecutive} failures in a row`
             : `${failures} of the last ${samples} attempts failed`
         if (circuit === 'open') return
-        move('open', reason)
+        move('open', reason, { until: openUntil })
       }
     },
     rateLimited (now, retryAfterSeconds, message) {
@@ -168,12 +174,26 @@ export function createProviderHealth (
         : Math.min(Math.max(0, retryAfterSeconds * 1000), policy.maxRetryAfterMs)
       const until = now + waitMs
       if (until > cooldownUntil) {
-        if (cooldownUntil <= now) onTransition({ provider, from: 'available', to: 'cooldown', reason: `429, skipped for ${Math.ceil(waitMs / 1000)} s` })
+        onTransition({ provider, from: cooldownUntil <= now ? 'available' : 'cooldown', to: 'cooldown', reason: `429, skipped for ${Math.ceil(waitMs / 1000)} s`, until })
         cooldownUntil = until
       }
     },
     released () {
       probeInFlight = false
+    },
+    impose (kind, until, now) {
+      if (until <= now) return
+      if (kind === 'cooldown') {
+        if (until <= cooldownUntil) return
+        onTransition({ provider, from: cooldownUntil <= now ? 'available' : 'cooldown', to: 'cooldown', reason: 'a 429 seen by another replica', until, imposed: true })
+        cooldownUntil = until
+        return
+      }
+      if (circuit === 'open' && until <= openUntil) return
+      openUntil = until
+      probeInFlight = false
+      if (circuit === 'open') return
+      move('open', 'opened by another replica', { until, imposed: true })
     },
     snapshot (now) {
       const snapshot: HealthSnapshot = {

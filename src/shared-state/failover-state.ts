@@ -69,6 +69,8 @@ export async function createFailoverState (remote: RedisState, local: SharedStat
     take: (key, amount, limit, ttlMs) => either(() => remote.take(key, amount, limit, ttlMs), () => local.take(key, amount, limit, ttlMs)),
     add: (key, amount, ttlMs) => either(() => remote.add(key, amount, ttlMs), () => local.add(key, amount, ttlMs)),
     read: (keys) => either(() => remote.read(keys), () => local.read(keys)),
+    publish: (message) => { if (!down) remote.publish(message) },
+    subscribe: (listener) => { remote.subscribe(listener) },
     async close () {
       clearInterval(probe)
       await Promise.all([remote.close(), local.close()])

@@ -46,6 +46,9 @@ export function createMemoryState (now: () => number = Date.now): SharedState {
       const at = now()
       return keys.map((key) => live(key, at)?.value ?? 0)
     },
+    // One process: nobody else to tell.
+    publish () {},
+    subscribe () {},
     async close () { clearInterval(sweeper) }
   }
 }

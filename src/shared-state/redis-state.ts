@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
-import type { SharedState } from './shared-state.ts'
+import type { SharedMessage, SharedState } from './shared-state.ts'
 
 // Both scripts give a new counter its time to live once, when it is first written (PTTL < 0), so a counter named for
 // a window or budget period expires with it however often it is written.
@@ -55,6 +56,29 @@ export function createRedisState (options: RedisStateOptions): RedisState {
   redis.defineCommand('switchyardAdd', { numberOfKeys: 1, lua: ADD })
   redis.on('error', options.onError)
 
+  // Pub/sub needs a connection of its own. Each process stamps its messages, so that it can skip its own echo.
+  const origin = randomBytes(8).toString('hex')
+  const channel = `${options.prefix}events`
+  const listeners: Array<(message: SharedMessage) => void> = []
+  let subscriber: Redis | undefined
+  const subscribe = (): Redis => {
+    const connection = redis.duplicate({ keyPrefix: '', lazyConnect: false, enableOfflineQueue: true, commandTimeout: undefined })
+    connection.on('error', options.onError)
+    connection.on('message', (_channel: string, text: string) => {
+      let parsed: { origin?: string, message?: SharedMessage }
+      try {
+        parsed = JSON.parse(text) as typeof parsed
+      } catch {
+        return
+      }
+      if (parsed.origin === origin || parsed.message?.type !== 'provider-health') return
+      for (const listener of listeners) listener(parsed.message)
+    })
+    // ioredis subscribes again by itself after a reconnect.
+    void connection.subscribe(channel).catch(options.onError)
+    return connection
+  }
+
   return {
     kind: 'redis',
     async connect () { await redis.connect() },
@@ -71,8 +95,17 @@ export function createRedisState (options: RedisStateOptions): RedisState {
       const values = await redis.mget(...keys)
       return values.map((value) => value === null ? 0 : Number(value))
     },
+    publish (message) {
+      redis.publish(channel, JSON.stringify({ origin, message })).catch(options.onError)
+    },
+    subscribe (listener) {
+      listeners.push(listener)
+      subscriber ??= subscribe()
+    },
     async close () {
-      await redis.quit().catch(() => { redis.disconnect() })
+      await Promise.all([redis, subscriber].map(async (connection) => {
+        if (connection !== undefined) await connection.quit().catch(() => { connection.disconnect() })
+      }))
     }
   }
 }

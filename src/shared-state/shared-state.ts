@@ -18,7 +18,22 @@ export interface SharedState {
   add: (key: string, amount: number, ttlMs: number) => Promise<number>
   /** The counters' values, 0 for one that does not exist. */
   read: (keys: readonly string[]) => Promise<number[]>
+  /** Tells every other process sharing this state (best effort: a message lost while Redis is away is lost). */
+  publish: (message: SharedMessage) => void
+  /** Messages other processes published; never this process's own. */
+  subscribe: (listener: (message: SharedMessage) => void) => void
   close: () => Promise<void>
+}
+
+/**
+ * What replicas tell each other: a provider skipped after a 429, or its circuit opened, for `forMs` from now (a
+ * duration, not a moment, so that replicas' clocks need not agree).
+ */
+export interface SharedMessage {
+  type: 'provider-health'
+  provider: string
+  kind: 'cooldown' | 'open'
+  forMs: number
 }
 
 /** Thrown when the shared state cannot answer and the policy is to refuse (`SHARED_STATE_ON_FAILURE=closed`). */
