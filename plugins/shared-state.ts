@@ -11,6 +11,11 @@ export interface SharedStatePluginOptions {
   prefix: string
   onFailure: FailurePolicy
   commandTimeoutMs: number
+  /**
+   * In a worker process: the counters the primary keeps for every worker, used without REDIS_URL and while Redis
+   * is away, so that "local" still means the whole instance.
+   */
+  instance?: SharedState
 }
 
 export interface SharedStateStatus {
@@ -33,7 +38,7 @@ declare module 'fastify' {
  * and replaced by local counters (or refusals, with SHARED_STATE_ON_FAILURE=closed) until it answers again.
  */
 const sharedStatePlugin: FastifyPluginAsync<SharedStatePluginOptions> = async (app, options) => {
-  const local = createMemoryState()
+  const local = options.instance ?? createMemoryState()
   if (options.redisUrl === undefined) {
     app.decorate('sharedState', local)
     app.decorate('sharedStateStatus', () => ({ kind: 'memory', mode: 'shared', failures: 0 }) satisfies SharedStateStatus)

@@ -31,6 +31,7 @@ import { requestIdOf } from './observability/request-id.ts'
 import { answerClientSocketError } from './reply/client-socket-error.ts'
 import { createInFlightRegistry, type InFlightRequests } from './call/client-presence.ts'
 import type { IngressCallSettings } from './call/request-call-options.ts'
+import type { WorkerLink } from './cluster/worker-link.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -49,6 +50,8 @@ export interface BuildAppOptions {
   upstreamKeepAliveTimeoutMs?: number
   /** How often load is sampled for shedding (tests sample fast); under-pressure's default otherwise. */
   loadSampleIntervalMs?: number
+  /** In a worker process (`WORKERS` > 1): its line to the primary, for the instance's shared state and metrics. */
+  worker?: WorkerLink
 }
 
 export const BUILT_IN_PROVIDERS_DIR = fileURLToPath(new URL('../providers/', import.meta.url))
@@ -166,10 +169,11 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     redisUrl: nonEmpty(config.REDIS_URL),
     prefix: config.REDIS_PREFIX,
     onFailure: config.SHARED_STATE_ON_FAILURE,
-    commandTimeoutMs: config.SHARED_STATE_TIMEOUT_MS
+    commandTimeoutMs: config.SHARED_STATE_TIMEOUT_MS,
+    ...(options.worker === undefined ? {} : { instance: options.worker.state })
   })
   await app.register(sharedHealth)
-  await app.register(metrics, { logBufferSize: config.LOG_BUFFER_SIZE, enabled: config.METRICS === 'on' })
+  await app.register(metrics, { logBufferSize: config.LOG_BUFFER_SIZE, enabled: config.METRICS === 'on', ...(options.worker === undefined ? {} : { worker: options.worker }) })
   if (gatewayKeys.length > 0 || config.CLIENT_REQUESTS_PER_MINUTE > 0 || config.CLIENT_TOKENS_PER_MINUTE > 0 || config.CLIENT_LIMITS_FILE !== undefined) {
     await app.register(clientLimits, {
       file: config.CLIENT_LIMITS_FILE,

@@ -5,6 +5,11 @@ import pino from 'pino'
 import { buildApp } from './app.ts'
 import type { Env } from './config/config.ts'
 import { shuttingDown } from './canonical/errors.ts'
+import cluster from 'node:cluster'
+import { workerCount } from './cluster/worker-count.ts'
+import { runPrimary } from './cluster/primary.ts'
+import { connectToPrimary } from './cluster/worker-link.ts'
+import { prepareSharedStore } from './cluster/prepare-store.ts'
 
 /** `.env` in the working directory, under the real environment (which wins). Read once, at start-up. */
 export function readEnvironment (): Env {
@@ -104,10 +109,25 @@ export function cannotStart (error: unknown): never {
 }
 
 async function main (): Promise<void> {
+  const env = readEnvironment()
+  let workers = 1
+  try {
+    workers = workerCount(env.WORKERS)
+  } catch (error) {
+    cannotStart(error)
+  }
+  if (workers > 1 && cluster.isPrimary) {
+    await runPrimary({
+      count: workers,
+      log: pino({ level: env.LOG_LEVEL ?? 'info' }),
+      prepare: async () => { await prepareSharedStore(env.STORE_URL) }
+    }).catch(cannotStart)
+    return
+  }
   let app: FastifyInstance
   const destination = logDestination()
   try {
-    app = await buildApp({ env: readEnvironment(), logStream: destination })
+    app = await buildApp({ env, logStream: destination, ...(cluster.isWorker ? { worker: connectToPrimary() } : {}) })
     // Some settings are checked once every provider has registered, when the app gets ready.
     await app.ready()
   } catch (error) {

@@ -251,8 +251,7 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
   registerKeyRoutes(app)
 
   app.get('/metrics', async (_request, reply) => {
-    const registry = app.metrics.prometheus().registry
-    return reply.type(registry.contentType).send(await registry.metrics())
+    return reply.type(app.metrics.prometheus().registry.contentType).send(await app.metrics.prometheusText())
   })
 }
 

@@ -9,6 +9,7 @@ import { estimateUsage } from './estimate-usage.ts'
 import { createProviderStats, type ProviderCosts, type ProviderMetrics, type ProviderStats } from './provider-stats.ts'
 import { createRequestLog, type LogFilter, type RequestLogEntry, type StoredLogEntry } from './request-log.ts'
 import { createPrometheusSeries, type PrometheusSeries } from './prometheus.ts'
+import type { WorkerLink } from '../../src/cluster/worker-link.ts'
 
 export { ProviderMetricsSchema, ProviderCostsSchema } from './provider-stats.ts'
 export { RequestLogSchema } from './request-log.ts'
@@ -27,6 +28,8 @@ export interface Metrics {
   prometheus: () => PrometheusSeries
   /** Told of every observed request once it is over, with what it cost, even with METRICS=off (budgets settle on it). */
   onSettled: (listener: SettledListener) => void
+  /** Prometheus text for the whole instance: this process's registry, or every worker's aggregated by the primary. */
+  prometheusText: () => Promise<string>
 }
 
 export interface Settled {
@@ -42,6 +45,7 @@ export interface MetricsOptions {
   logBufferSize: number
   /** `METRICS=off`: requests are not accounted (the benchmark measures what accounting costs). */
   enabled: boolean
+  worker?: WorkerLink
 }
 
 declare module 'fastify' {
@@ -249,8 +253,10 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       log.clear()
     },
     prometheus: () => series,
-    onSettled: (listener) => { settledListeners.push(listener) }
+    onSettled: (listener) => { settledListeners.push(listener) },
+    prometheusText: async () => options.worker === undefined ? await series.registry.metrics() : await options.worker.instanceMetrics()
   } satisfies Metrics)
+  options.worker?.serveMetrics(async () => await series.registry.getMetricsAsJSON())
 }
 
 export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['provider-registry', 'routing', 'auth', 'store'] })

@@ -55,7 +55,9 @@ export const ConfigSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^$|^rediss?://\\S+$' })),
   REDIS_PREFIX: Type.String({ maxLength: 100, default: 'switchyard:' }),
   SHARED_STATE_ON_FAILURE: Type.Union([Type.Literal('local'), Type.Literal('closed')], { default: 'local' }),
-  SHARED_STATE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 250 })
+  SHARED_STATE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 250 }),
+  /** Read by src/server.ts before the app is built (src/cluster/worker-count.ts); listed so that it validates. */
+  WORKERS: Type.String({ pattern: '^(auto|[1-9][0-9]{0,2})$', default: '1' })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

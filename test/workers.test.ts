@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { request as httpRequest } from 'node:http'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { startSimulator as startGroq } from '../providers/groq/simulator.ts'
+import { freePort, waitForPort } from './bench/processes.ts'
+import { sqliteStoreUrl } from './helpers/stores.ts'
+
+// WORKERS=2 without Redis: the primary keeps the counters, so one key's limit and budget hold across both
+// workers; /metrics answers for the instance; SIGTERM drains both.
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const ADMIN = 'workers-admin'
+const groq = await startGroq()
+t.teardown(() => groq.close())
+const body = JSON.stringify({ model: 'groq:llama-3.3-70b-versatile', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100 })
+
+async function startInstance (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>): Promise<{ origin: string, exited: Promise<unknown[]>, kill: (signal: NodeJS.Signals) => void }> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, PORT: String(port), LOG_LEVEL: 'warn', GROQ_API_KEY: groq.apiKey, GROQ_BASE_URL: groq.url, ADMIN_API_KEY: ADMIN, SETTINGS_POLL_MS: '200', MAX_EVENT_LOOP_DELAY_MS: '0', WORKERS: '2', ...env },
+    stdio: ['ignore', 'ignore', 'inherit']
+  })
+  const exited = once(child, 'exit')
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  await waitForPort(port)
+  return { origin: `http://127.0.0.1:${port}`, exited, kill: (signal) => child.kill(signal) }
+}
+
+/** One request on a connection of its own: the cluster hands new connections to the workers in turn. */
+function send (origin: string, path: string, options: { method?: string, headers?: Record<string, string>, body?: string } = {}): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${origin}${path}`, { method: options.method ?? 'GET', headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers }, agent: false }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => { text += chunk })
+      response.on('end', () => { resolve({ status: response.statusCode ?? 0, headers: response.headers, text }) })
+      response.on('error', reject)
+    })
+    request.on('error', reject)
+    request.end(options.body)
+  })
+}
+
+const admin = { authorization: `Bearer ${ADMIN}` }
+const chat = (origin: string, key: string): ReturnType<typeof send> => send(origin, '/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${key}` }, body })
+
+async function createKey (origin: string, settings: Record<string, unknown>): Promise<{ id: string, key: string }> {
+  const created = await send(origin, '/providers/keys', { method: 'POST', headers: admin, body: JSON.stringify(settings) })
+  if (created.status !== 201) throw new Error(`POST /providers/keys: ${created.status} ${created.text}`)
+  const key = JSON.parse(created.text) as { id: string, key: string }
+  // Until both workers know it: twenty new connections in a row, handed to the workers in turn, find it.
+  for (let inARow = 0; inARow < 20;) inARow = (await send(origin, `/providers/keys/${key.id}`, { headers: admin })).status === 200 ? inARow + 1 : 0
+  return key
+}
+
+t.test('WORKERS=2: one limit and one budget across both workers, /metrics for the instance, SIGTERM drains both', async (t) => {
+  const instance = await startInstance(t, { STORE_URL: await sqliteStoreUrl(t) })
+  const { origin } = instance
+
+  const limited = await createKey(origin, { name: 'two-workers', requestsPerMinute: 10, windowSeconds: 3600 })
+  const statuses = await Promise.all(Array.from({ length: 40 }, async () => (await chat(origin, limited.key)).status))
+  t.equal(statuses.filter((status) => status === 200).length, 10, '40 at once on both workers: 10 admitted')
+  t.equal(statuses.filter((status) => status === 429).length, 30, 'the rest refused')
+
+  const budgeted = await createKey(origin, { name: 'two-workers-budget', budgetDailyUsd: 0.0005 })
+  const oneReservation = (Buffer.byteLength(body) / 3 * 0.59 + 100 * 0.79) / 1e6
+  const remaining = async (): Promise<number> => (JSON.parse((await send(origin, `/providers/keys/${budgeted.id}`, { headers: admin })).text) as { usage: { daily: { remainingUsd: number } } }).usage.daily.remainingUsd
+  let spent = 0
+  // Rounds of ten at once until, with every reservation settled, less than one request's worth is left.
+  for (let round = 0; round < 100 && await remaining() >= oneReservation; round++) {
+    const results = await Promise.all(Array.from({ length: 10 }, async () => await chat(origin, budgeted.key)))
+    for (const result of results) if (result.status === 200) spent += Number(result.headers['x-switchyard-cost-usd'])
+    for (let last = -1, now = await remaining(); now !== last; last = now, now = await remaining()) await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  t.ok(spent > 0.0005 - 2 * oneReservation, `the budget was used up ($${spent.toFixed(6)})`)
+  t.ok(spent <= 0.0005 + oneReservation, `$${spent.toFixed(6)} charged against a $0.0005 budget (one reservation: $${oneReservation.toFixed(6)})`)
+
+  const plain = await createKey(origin, { name: 'two-workers-plain' })
+  const metricsBefore = requestsIn((await send(origin, '/metrics', { headers: admin })).text)
+  await Promise.all(Array.from({ length: 30 }, async () => await chat(origin, plain.key)))
+  const metricsAfter = requestsIn((await send(origin, '/metrics', { headers: admin })).text)
+  t.equal(metricsAfter - metricsBefore, 30, 'one scrape counts the requests of both workers')
+
+  // A slow stream on each worker, then SIGTERM: both finish, then the instance exits 0.
+  groq.script = { chunkCount: 20, chunkDelayMs: 50 }
+  t.teardown(() => { groq.script = {} })
+  const streamBody = JSON.stringify({ model: 'groq:llama-3.3-70b-versatile', messages: [{ role: 'user', content: 'one two three' }], stream: true })
+  const streams = Array.from({ length: 4 }, async () => await send(origin, '/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${plain.key}` }, body: streamBody }).catch((error: Error) => ({ status: 0, headers: {}, text: error.message })))
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  instance.kill('SIGTERM')
+  const finished = await Promise.all(streams)
+  t.ok(finished.every((stream) => stream.status === 200 && stream.text.endsWith('data: [DONE]\n\n')), 'streams in flight on both workers finish')
+  const [code] = await instance.exited
+  t.equal(code, 0, 'the instance exits 0 once both workers have drained')
+})
+
+function requestsIn (metrics: string): number {
+  let total = 0
+  for (const line of metrics.split('\n')) if (line.startsWith('switchyard_requests_total{')) total += Number(line.split(' ').at(-1))
+  return total
+}
+
+t.test('WORKERS: a memory store cannot be shared, and a bad count is named; both stop start-up', async (t) => {
+  for (const [env, message] of [[{ WORKERS: '2', STORE_URL: 'memory' }, /needs a store every worker shares/], [{ WORKERS: 'lots' }, /WORKERS=lots must be a whole number/]] as const) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    const [code] = await once(child, 'exit')
+    t.equal(code, 1)
+    t.match(stderr, message)
+  }
+})
