@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { createMemoryState } from '../src/shared-state/memory-state.ts'
 import { createRedisState } from '../src/shared-state/redis-state.ts'
 import { createFailoverState } from '../src/shared-state/failover-state.ts'
-import type { SharedState } from '../src/shared-state/shared-state.ts'
+import type { SharedState, Taken } from '../src/shared-state/shared-state.ts'
 import { redisUrl } from './helpers/redis.ts'
 import { startTcpForwarder } from './helpers/tcp-forwarder.ts'
 
@@ -28,12 +28,22 @@ for (const [name, make] of kinds) {
     t.teardown(() => state.close())
     if ('connect' in state) await (state as ReturnType<typeof createRedisState>).connect()
     const key = `c:${randomBytes(6).toString('hex')}`
-    const results = await Promise.all(Array.from({ length: 50 }, () => state.take(key, 3, 100, 60_000)))
+    const take = async (amount: number, limit: number): Promise<Taken> => await state.takeAll([{ key, amount, limit, ttlMs: 60_000 }])
+    const results = await Promise.all(Array.from({ length: 50 }, () => take(3, 100)))
     t.equal(results.filter((result) => result.allowed).length, 33, 'concurrent takes of 3 against 100: 33 admitted, never 34')
     t.same(await state.read([key, `${key}:absent`]), [99, 0])
-    t.equal(await state.add(key, -9, 60_000), 90, 'a settle gives back')
-    t.same(await state.take(key, 10, 100, 60_000), { allowed: true, count: 100 })
-    t.same(await state.take(key, 1, 100, 60_000), { allowed: false, count: 100 })
+    await state.add(key, -9, 60_000)
+    t.same(await state.read([key]), [90], 'a settle gives back')
+    t.same(await take(10, 100), { allowed: true, refused: -1, counts: [100] })
+    t.same(await take(1, 100), { allowed: false, refused: 0, counts: [100] })
+
+    // Several counters: all or nothing.
+    const other = `${key}:other`
+    const both = (first: number, second: number): Promise<Taken> => state.takeAll([{ key: other, amount: first, limit: 10, ttlMs: 60_000 }, { key, amount: second, limit: 100, ttlMs: 60_000 }])
+    t.same(await both(4, 1), { allowed: false, refused: 1, counts: [0, 100] }, 'the second would go over: the first is not taken either')
+    t.same(await state.read([other]), [0])
+    t.same(await both(4, 0), { allowed: true, refused: -1, counts: [4, 100] }, 'amount 0 only checks')
+    t.same(await both(7, 0), { allowed: false, refused: 0, counts: [4, 100] })
     const short = `${key}:short`
     await state.add(short, 5, 30)
     await waitUntil(async () => (await state.read([short]))[0] === 0)
@@ -59,11 +69,11 @@ t.test('failover: Redis cut off â†’ local counters, one episode reported; back â
   })
   t.teardown(() => state.close())
   const key = `f:${randomBytes(6).toString('hex')}`
-  t.same(await state.take(key, 1, 10, 60_000), { allowed: true, count: 1 })
+  t.same(await state.takeAll([{ key, amount: 1, limit: 10, ttlMs: 60_000 }]), { allowed: true, refused: -1, counts: [1] })
   t.equal(state.mode(), 'shared')
 
   await forwarder.cut()
-  const duringCut = await Promise.all(Array.from({ length: 5 }, () => state.take(key, 1, 10, 60_000)))
+  const duringCut = await Promise.all(Array.from({ length: 5 }, () => state.takeAll([{ key, amount: 1, limit: 10, ttlMs: 60_000 }])))
   t.ok(duringCut.every((result) => result.allowed), 'answers keep coming, from local counters')
   t.equal(state.mode(), 'local')
   t.same(events, ['down'], 'one episode, however many calls failed')
@@ -71,14 +81,14 @@ t.test('failover: Redis cut off â†’ local counters, one episode reported; back â
   await forwarder.restore()
   await waitUntil(async () => state.mode() === 'shared')
   t.same(events, ['down', 'up'])
-  t.same(await state.take(key, 1, 10, 60_000), { allowed: true, count: 2 }, 'Redis\'s own count again')
+  t.same(await state.takeAll([{ key, amount: 1, limit: 10, ttlMs: 60_000 }]), { allowed: true, refused: -1, counts: [2] }, 'Redis\'s own count again')
 
   const closed = await createFailoverState(createRedisState({ url: `redis://127.0.0.1:${forwarder.port}`, prefix, commandTimeoutMs: 300, onError: () => {} }),
     createMemoryState(), { policy: 'closed', probeEveryMs: 50, onDown: () => {}, onUp: () => {} })
   t.teardown(() => closed.close())
-  t.same(await closed.take(key, 1, 10, 60_000), { allowed: true, count: 3 }, 'closed, while Redis answers: shared')
+  t.same(await closed.takeAll([{ key, amount: 1, limit: 10, ttlMs: 60_000 }]), { allowed: true, refused: -1, counts: [3] }, 'closed, while Redis answers: shared')
   await forwarder.cut()
-  await t.rejects(closed.take(key, 1, 10, 60_000), /not answering/, 'closed: refused, not counted locally')
+  await t.rejects(closed.takeAll([{ key, amount: 1, limit: 10, ttlMs: 60_000 }]), /not answering/, 'closed: refused, not counted locally')
   await forwarder.restore()
 })
 

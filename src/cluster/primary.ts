@@ -33,8 +33,7 @@ export async function runPrimary (options: PrimaryOptions): Promise<void> {
   const live = (): Worker[] => Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && worker.isConnected())
 
   async function operate (operation: StateOperation): Promise<unknown> {
-    if (operation.op === 'take') return await state.take(operation.key, operation.amount, operation.limit, operation.ttlMs)
-    if (operation.op === 'add') return await state.add(operation.key, operation.amount, operation.ttlMs)
+    if (operation.op === 'takeAll') return await state.takeAll(operation.steps)
     return await state.read(operation.keys)
   }
 
@@ -52,9 +51,15 @@ export async function runPrimary (options: PrimaryOptions): Promise<void> {
     if (!isSwitchyardMessage(raw)) return
     const message = raw as WorkerToPrimary
     if (message.type === 'state') {
-      operate(message.operation).then(
-        (result) => { send(worker, { switchyard: true, type: 'state-reply', id: message.id, result }) },
-        (error: unknown) => { send(worker, { switchyard: true, type: 'state-reply', id: message.id, error: (error as Error).message }) })
+      for (const add of message.adds) void state.add(add.key, add.amount, add.ttlMs)
+      if (message.operations.length === 0) return
+      void Promise.all(message.operations.map(async ({ id, operation }) => {
+        try {
+          return { id, result: await operate(operation) }
+        } catch (error) {
+          return { id, error: (error as Error).message }
+        }
+      })).then((replies) => { send(worker, { switchyard: true, type: 'state-reply', replies }) })
     } else if (message.type === 'publish') {
       for (const other of live()) if (other !== worker) send(other, { switchyard: true, type: 'message', message: message.message })
     } else if (message.type === 'metrics') {

@@ -1,5 +1,5 @@
 import { GatewayError } from '../canonical/errors.ts'
-import { SharedStateUnavailable, type SharedState } from '../shared-state/shared-state.ts'
+import { SharedStateUnavailable, type SharedState, type TakeStep } from '../shared-state/shared-state.ts'
 import { fixedWindow, utcDay, utcMonth, type Period } from './periods.ts'
 import { NANO_USD_PER_USD, type VirtualKey } from './virtual-key.ts'
 
@@ -27,57 +27,55 @@ function usd (nanoUsd: number): string {
 }
 
 /**
- * Admits a request under a virtual key's limits and budgets, or says why not: the token window is read, a request
- * is counted in its window, and the worst-case cost is reserved in each budget, every step atomic in the shared
- * state. A refusal gives back whatever was already taken.
+ * Admits a request under a virtual key's limits and budgets, or says why not, in one atomic step of the shared
+ * state (one round trip): the token window is checked, the request is counted in its window, and the worst-case
+ * cost is reserved in each budget; or, if any of them would go over, none of it happens.
  */
 export async function admit (state: SharedState, key: VirtualKey, worstCaseNanoUsd: number, now: number): Promise<Reservation> {
   const window = fixedWindow(now, key.windowMs)
   const windowTtl = key.windowMs + GRACE_MS
-  const taken: Array<{ counter: string, amount: number, ttlMs: number }> = []
-  const giveBack = async (): Promise<void> => {
-    await Promise.all(taken.map(({ counter, amount, ttlMs }) => state.add(counter, -amount, ttlMs))).catch(() => {})
+  const steps: TakeStep[] = []
+  const refusals: Array<(count: number) => GatewayError> = []
+  const windowRefusal = (what: string, limit: number): GatewayError =>
+    rateLimited(`${what} limit of key '${key.name}' reached (${limit} ${what === 'Token' ? 'tokens' : 'requests'} per ${key.windowMs / 1000} s); retry after ${retryAfter(now, window.endMs)} s.`, retryAfter(now, window.endMs))
+
+  const tokensPerWindow = key.settings.tokensPerMinute
+  const tokens = tokensPerWindow === undefined ? undefined : { counter: tokenCounter(key, window), ttlMs: windowTtl }
+  // Amount 0 only checks: refused once the window's tokens have reached the limit.
+  if (tokens !== undefined) {
+    steps.push({ key: tokens.counter, amount: 0, limit: (tokensPerWindow as number) - 1, ttlMs: windowTtl })
+    refusals.push(() => windowRefusal('Token', tokensPerWindow as number))
   }
+  const requestsPerWindow = key.settings.requestsPerMinute
+  const request = requestsPerWindow === undefined ? undefined : { counter: requestCounter(key, window), ttlMs: windowTtl }
+  if (request !== undefined) {
+    steps.push({ key: request.counter, amount: 1, limit: requestsPerWindow as number, ttlMs: windowTtl })
+    refusals.push(() => windowRefusal('Request', requestsPerWindow as number))
+  }
+  const budgets: Array<Reservation['budgets'][number]> = []
+  for (const [name, limit, period] of [['day', key.dailyBudgetNanoUsd, utcDay(now)], ['month', key.monthlyBudgetNanoUsd, utcMonth(now)]] as const) {
+    if (limit === undefined) continue
+    const counter = budgetCounter(key, name, period)
+    const ttlMs = period.endMs - now + GRACE_MS
+    steps.push({ key: counter, amount: worstCaseNanoUsd, limit, ttlMs })
+    budgets.push({ counter, reservedNanoUsd: worstCaseNanoUsd, ttlMs })
+    refusals.push((count) => new GatewayError('rate_limited', 429,
+      `The ${name === 'day' ? 'daily' : 'monthly'} budget of key '${key.name}' (${usd(limit)}) cannot cover this request: ` +
+      `${usd(count)} is spent or reserved and this request may cost up to ${usd(worstCaseNanoUsd)}. It resets at ${new Date(period.endMs).toISOString()}.`,
+      { code: 'insufficient_quota', retryAfterSeconds: retryAfter(now, period.endMs) }))
+  }
+
+  let taken
   try {
-    const tokens = key.settings.tokensPerMinute === undefined ? undefined : { counter: tokenCounter(key, window), ttlMs: windowTtl }
-    if (tokens !== undefined) {
-      const [used = 0] = await state.read([tokens.counter])
-      if (used >= (key.settings.tokensPerMinute as number)) {
-        throw rateLimited(`Token limit of key '${key.name}' reached (${key.settings.tokensPerMinute} tokens per ${key.windowMs / 1000} s); retry after ${retryAfter(now, window.endMs)} s.`, retryAfter(now, window.endMs))
-      }
-    }
-    let request: Reservation['request']
-    if (key.settings.requestsPerMinute !== undefined) {
-      request = { counter: requestCounter(key, window), ttlMs: windowTtl }
-      const { allowed } = await state.take(request.counter, 1, key.settings.requestsPerMinute, windowTtl)
-      if (!allowed) {
-        throw rateLimited(`Request limit of key '${key.name}' reached (${key.settings.requestsPerMinute} requests per ${key.windowMs / 1000} s); retry after ${retryAfter(now, window.endMs)} s.`, retryAfter(now, window.endMs))
-      }
-      taken.push({ ...request, amount: 1 })
-    }
-    const budgets: Array<Reservation['budgets'][number]> = []
-    for (const [name, limit, period] of [['day', key.dailyBudgetNanoUsd, utcDay(now)], ['month', key.monthlyBudgetNanoUsd, utcMonth(now)]] as const) {
-      if (limit === undefined) continue
-      const counter = budgetCounter(key, name, period)
-      const ttlMs = period.endMs - now + GRACE_MS
-      const { allowed, count } = await state.take(counter, worstCaseNanoUsd, limit, ttlMs)
-      if (!allowed) {
-        throw new GatewayError('rate_limited', 429,
-          `The ${name === 'day' ? 'daily' : 'monthly'} budget of key '${key.name}' (${usd(limit)}) cannot cover this request: ` +
-          `${usd(count)} is spent or reserved and this request may cost up to ${usd(worstCaseNanoUsd)}. It resets at ${new Date(period.endMs).toISOString()}.`,
-          { code: 'insufficient_quota', retryAfterSeconds: retryAfter(now, period.endMs) })
-      }
-      taken.push({ counter, amount: worstCaseNanoUsd, ttlMs })
-      budgets.push({ counter, reservedNanoUsd: worstCaseNanoUsd, ttlMs })
-    }
-    return { key, budgets, tokens, request }
+    taken = await state.takeAll(steps)
   } catch (error) {
-    await giveBack()
     if (error instanceof SharedStateUnavailable) {
       throw rateLimited(`Limits for key '${key.name}' cannot be checked right now (${error.message}); retry shortly.`, 1, 'limits_unavailable')
     }
     throw error
   }
+  if (!taken.allowed) throw (refusals[taken.refused] as (count: number) => GatewayError)(taken.counts[taken.refused] ?? 0)
+  return { key, budgets, tokens, request }
 }
 
 /** After the response: each budget is charged what the request cost (the rest of its reservation released), and its tokens counted. */

@@ -66,7 +66,7 @@ export async function createFailoverState (remote: RedisState, local: SharedStat
     kind: 'redis',
     mode: () => down ? options.policy : 'shared',
     failures: () => failures,
-    take: (key, amount, limit, ttlMs) => either(() => remote.take(key, amount, limit, ttlMs), () => local.take(key, amount, limit, ttlMs)),
+    takeAll: (steps) => either(() => remote.takeAll(steps), () => local.takeAll(steps)),
     add: (key, amount, ttlMs) => either(() => remote.add(key, amount, ttlMs), () => local.add(key, amount, ttlMs)),
     read: (keys) => either(() => remote.read(keys), () => local.read(keys)),
     publish: (message) => { if (!down) remote.publish(message) },

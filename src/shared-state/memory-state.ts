@@ -36,12 +36,14 @@ export function createMemoryState (now: () => number = Date.now): SharedState {
 
   return {
     kind: 'memory',
-    async take (key, amount, limit, ttlMs) {
-      const current = live(key, now())?.value ?? 0
-      if (current + amount > limit) return { allowed: false, count: current }
-      return { allowed: true, count: upsert(key, amount, ttlMs) }
+    async takeAll (steps) {
+      const at = now()
+      const counts = steps.map((step) => live(step.key, at)?.value ?? 0)
+      const refused = steps.findIndex((step, index) => (counts[index] as number) + step.amount > step.limit)
+      if (refused !== -1) return { allowed: false, refused, counts }
+      return { allowed: true, refused: -1, counts: steps.map((step, index) => step.amount === 0 ? counts[index] as number : upsert(step.key, step.amount, step.ttlMs)) }
     },
-    async add (key, amount, ttlMs) { return upsert(key, amount, ttlMs) },
+    async add (key, amount, ttlMs) { upsert(key, amount, ttlMs) },
     async read (keys) {
       const at = now()
       return keys.map((key) => live(key, at)?.value ?? 0)

@@ -1,7 +1,19 @@
-/** A counter's state after `take`: whether the amount was added, and the count after the call. */
+/** One counter of a `takeAll`: add `amount` if the counter stays within `limit` (amount 0: only check it). */
+export interface TakeStep {
+  key: string
+  amount: number
+  limit: number
+  ttlMs: number
+}
+
+/**
+ * After `takeAll`: either every step was added (`counts` after the call), or none was, and `refused` is the index
+ * of the first step that would have gone over its limit, with `counts[refused]` its count.
+ */
 export interface Taken {
   allowed: boolean
-  count: number
+  refused: number
+  counts: number[]
 }
 
 /**
@@ -12,10 +24,16 @@ export interface Taken {
  */
 export interface SharedState {
   readonly kind: 'memory' | 'redis'
-  /** Adds `amount` only if the counter stays within `limit`; one atomic step, so concurrent callers never overshoot. */
-  take: (key: string, amount: number, limit: number, ttlMs: number) => Promise<Taken>
-  /** Adds `amount` (which may be negative: a settled reservation gives back what was not used). */
-  add: (key: string, amount: number, ttlMs: number) => Promise<number>
+  /**
+   * Adds to every counter, only if each stays within its limit: one atomic step (one round trip), so concurrent
+   * callers never overshoot and a refusal leaves nothing to give back.
+   */
+  takeAll: (steps: readonly TakeStep[]) => Promise<Taken>
+  /**
+   * Adds `amount` (which may be negative: a settled reservation gives back what was not used). Resolves once sent
+   * where the counter lives; nothing waits on its result, so a worker does not wait for its primary's answer.
+   */
+  add: (key: string, amount: number, ttlMs: number) => Promise<void>
   /** The counters' values, 0 for one that does not exist. */
   read: (keys: readonly string[]) => Promise<number[]>
   /** Tells every other process sharing this state (best effort: a message lost while Redis is away is lost). */

@@ -14,6 +14,8 @@ export interface Target {
   headers: Record<string, string>
   /** The gateway's (or floor's, or peer's) process, for CPU and memory; absent for direct calls. */
   pid?: number
+  /** The process is a cluster primary: its workers' CPU counts too. */
+  withChildren?: boolean
   /** A body of its own instead of the scenario's (a different protocol to the same process). */
   body?: string
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { readFile, readdir } from 'node:fs/promises'
 import { createServer, connect } from 'node:net'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -76,6 +76,16 @@ export async function cpuMicros (pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1e6
+}
+
+/** CPU of a process and of its child processes (a cluster primary and its workers), from /proc (Linux). */
+export async function treeCpuMicros (pid: number): Promise<number> {
+  const tasks = await readdir(`/proc/${pid}/task`)
+  const children = (await Promise.all(tasks.map(async (task) => await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => ''))))
+    .join(' ').split(' ').filter((child) => child !== '').map(Number)
+  const own = await cpuMicros(pid)
+  const theirs = await Promise.all(children.map(async (child) => await cpuMicros(child).catch(() => 0)))
+  return theirs.reduce((sum, micros) => sum + micros, own)
 }
 
 /** Resident set size in bytes, from /proc (Linux). */

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { closePools, drive, type Segment, type Target } from './load.ts'
-import { cpuMicros, firstLine, freePort, rssBytes, startNode, waitForPort, type BenchProcess } from './processes.ts'
+import { cpuMicros, firstLine, freePort, rssBytes, startNode, treeCpuMicros, waitForPort, type BenchProcess } from './processes.ts'
 import { startPortkey } from './portkey.ts'
 import { percentile, summarize, type Summary } from './stats.ts'
 
@@ -63,6 +63,26 @@ async function startGateway (name: string, simulatorUrl: string, simulatorKey: s
   return { process, port }
 }
 
+/** A gateway whose requests carry a virtual key (made through the admin API once it is up). */
+async function startGovernedGateway (name: string, simulatorUrl: string, simulatorKey: string, file: string, workers: number): Promise<{ process: BenchProcess, port: number, key: string }> {
+  const gateway = await startGateway(name, simulatorUrl, simulatorKey, { STORE_URL: `sqlite:${file}`, ADMIN_API_KEY: 'bench-admin', WORKERS: String(workers), SETTINGS_POLL_MS: '200' })
+  const origin = `http://127.0.0.1:${gateway.port}`
+  const response = await fetch(`${origin}/providers/keys`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer bench-admin', 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', requestsPerMinute: 1_000_000_000, budgetDailyUsd: 1_000_000 })
+  })
+  if (response.status !== 201) throw new Error(`${name}: making the bench key failed: ${response.status} ${await response.text()}`)
+  const { key } = await response.json() as { key: string }
+  // Every worker polls the store for keys; wait until a run of requests on new connections is let in.
+  for (let inARow = 0; inARow < 10;) {
+    const check = await fetch(`${origin}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'close' }, body: chatBody(false) })
+    await check.arrayBuffer()
+    inARow = check.status === 200 ? inARow + 1 : 0
+  }
+  return { ...gateway, key }
+}
+
 interface Measured { summary: Summary, segments: Segment[], cpuPerRequestByRound: number[] }
 
 /** Runs every target once per round, in a rotating order; round 0 is warm-up and discarded. */
@@ -73,9 +93,10 @@ async function interleaved (targets: Target[], body: string, concurrency: number
   for (let round = 0; round <= ROUNDS; round++) {
     for (let offset = 0; offset < targets.length; offset++) {
       const target = targets[(round + offset) % targets.length] as Target
-      const before = target.pid === undefined ? 0 : await cpuMicros(target.pid)
+      const cpuOf = target.withChildren === true ? treeCpuMicros : cpuMicros
+      const before = target.pid === undefined ? 0 : await cpuOf(target.pid)
       const segment = await drive(target, body, concurrency, perSegment, stream)
-      const after = target.pid === undefined ? 0 : await cpuMicros(target.pid)
+      const after = target.pid === undefined ? 0 : await cpuOf(target.pid)
       if (round === 0) continue
       segments.get(target.name)?.push(segment)
       cpu.set(target.name, (cpu.get(target.name) ?? 0) + after - before)
@@ -121,6 +142,10 @@ async function main (): Promise<void> {
   // The same gateway keeping its history in a SQLite file (the default store), against the others' memory store.
   const storeFolder = await mkdtemp(join(tmpdir(), 'switchyard-bench-store-'))
   const withStore = await startGateway('switchyard-sqlite', simulator.url, simulator.apiKey, { STORE_URL: `sqlite:${join(storeFolder, 'bench.db')}` })
+  // Governed: a virtual key with a rate limit too high to trigger and a budget, the SQLite store and metrics on;
+  // once as one process, once as WORKERS=2.
+  const governed = await startGovernedGateway('switchyard-governed', simulator.url, simulator.apiKey, join(storeFolder, 'governed.db'), 1)
+  const governedTwo = await startGovernedGateway('switchyard-governed-2w', simulator.url, simulator.apiKey, join(storeFolder, 'governed-2w.db'), 2)
   // Idle memory from a gateway that never serves a request: 1 s after start-up, and again after the other
   // scenarios, once V8 has had time to give back what start-up took (its memory reducer runs after some
   // seconds of low allocation, 15–25 s here). Only the second is a gateway at rest.
@@ -136,6 +161,8 @@ async function main (): Promise<void> {
   const switchyard: Target = { name: 'switchyard', origin: `http://127.0.0.1:${gateway.port}`, path: '/v1/chat/completions', headers: {}, pid: gateway.process.pid }
   const metricsOff: Target = { name: 'switchyard (metrics off)', origin: `http://127.0.0.1:${bare.port}`, path: '/v1/chat/completions', headers: {}, pid: bare.process.pid }
   const sqliteStore: Target = { name: 'switchyard (sqlite store)', origin: `http://127.0.0.1:${withStore.port}`, path: '/v1/chat/completions', headers: {}, pid: withStore.process.pid }
+  const governedTarget: Target = { name: 'switchyard (governed)', origin: `http://127.0.0.1:${governed.port}`, path: '/v1/chat/completions', headers: { authorization: `Bearer ${governed.key}` }, pid: governed.process.pid }
+  const governedTwoTarget: Target = { name: 'switchyard (governed, 2 workers)', origin: `http://127.0.0.1:${governedTwo.port}`, path: '/v1/chat/completions', headers: { authorization: `Bearer ${governedTwo.key}` }, pid: governedTwo.process.pid, withChildren: true }
   const peers: Target[] = []
   if (options.peer === 'portkey') {
     const port = await freePort()
@@ -167,7 +194,8 @@ async function main (): Promise<void> {
   const nonStream = chatBody(false)
   if (options.quick) {
     record('a: chat, c=1', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff], nonStream, 1, 1000, false))
-    record('a: chat, c=32', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff, sqliteStore], nonStream, 32, 2000, false))
+    record('a: chat, c=32', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff, sqliteStore, governedTarget], nonStream, 32, 2000, false))
+    record('a: chat, c=64', await interleaved([floorTarget, governedTarget, governedTwoTarget], nonStream, 64, 2000, false))
     await rm(storeFolder, { recursive: true, force: true })
     for (const [scenario, byTarget] of Object.entries(results)) {
       process.stdout.write(`${scenario}\n`)
@@ -180,9 +208,9 @@ async function main (): Promise<void> {
     return
   }
   record('a: chat, c=1', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, ...peers], nonStream, 1, 300, false))
-  record('a: chat, c=32', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff, sqliteStore, ...peers], nonStream, 32, 2000, false))
+  record('a: chat, c=32', await interleaved([direct, floorTarget, jsonFloorTarget, switchyard, metricsOff, sqliteStore, governedTarget, ...peers], nonStream, 32, 2000, false))
+  record('a: chat, c=64', await interleaved([direct, floorTarget, switchyard, metricsOff, governedTarget, governedTwoTarget, ...peers], nonStream, 64, 2000, false))
   await rm(storeFolder, { recursive: true, force: true })
-  record('a: chat, c=64', await interleaved([direct, floorTarget, switchyard, metricsOff, ...peers], nonStream, 64, 2000, false))
   record(`b: stream ${STREAM_DELTAS} deltas 2 ms apart, c=16`, await interleaved([direct, floorTarget, switchyard, ...peers], chatBody(true), 16, STREAMS_PER_SEGMENT, true))
   // (d) translation cost: an Anthropic Messages request translated to Gemini and back, against an OpenAI
   // request passed to an OpenAI-shaped provider, on the same gateway process.
@@ -327,6 +355,13 @@ function checkTargets (results: Record<string, Record<string, Summary>>, idle: I
   const storeCpu = (stored?.cpuPerRequestUs ?? Number.NaN) / (c32.switchyard?.cpuPerRequestUs ?? Number.NaN)
   checks.push({ target: 'SQLite store: c=32 req/s ≥ 0.95× memory store', measured: `${storeRps.toFixed(2)}× (${(stored?.rps ?? 0).toFixed(0)} vs ${(c32.switchyard?.rps ?? 0).toFixed(0)})`, pass: storeRps >= 0.95 })
   checks.push({ target: 'SQLite store: c=32 CPU/request ≤ 1.08× memory store', measured: `${storeCpu.toFixed(2)}× (${(stored?.cpuPerRequestUs ?? 0).toFixed(0)} vs ${(c32.switchyard?.cpuPerRequestUs ?? 0).toFixed(0)} µs)`, pass: storeCpu <= 1.08 })
+  const governedC32 = c32['switchyard (governed)']
+  const governedRps = (governedC32?.rps ?? 0) / (c32.floor?.rps ?? 1)
+  const governedCpu = (governedC32?.cpuPerRequestUs ?? Number.NaN) / (c32.floor?.cpuPerRequestUs ?? Number.NaN)
+  checks.push({ target: 'governed: c=32 req/s ≥ 0.7× floor', measured: `${governedRps.toFixed(2)}× (${(governedC32?.rps ?? 0).toFixed(0)} vs ${(c32.floor?.rps ?? 0).toFixed(0)})`, pass: governedRps >= 0.7 })
+  checks.push({ target: 'governed: c=32 CPU/request ≤ 1.6× floor', measured: `${governedCpu.toFixed(2)}× (${(governedC32?.cpuPerRequestUs ?? 0).toFixed(0)} vs ${(c32.floor?.cpuPerRequestUs ?? 0).toFixed(0)} µs)`, pass: governedCpu <= 1.6 })
+  const twoWorkers = (c64['switchyard (governed, 2 workers)']?.rps ?? 0) / (c64['switchyard (governed)']?.rps ?? Number.NaN)
+  checks.push({ target: 'governed, WORKERS=2: c=64 req/s ≥ 1.3× one worker', measured: `${twoWorkers.toFixed(2)}× (${(c64['switchyard (governed, 2 workers)']?.rps ?? 0).toFixed(0)} vs ${(c64['switchyard (governed)']?.rps ?? 0).toFixed(0)})`, pass: twoWorkers >= 1.3 })
   checks.push({ target: 'c=32 CPU/request ≤ 1.5× floor', measured: `${cpu.toFixed(2)}× (${(c32.switchyard?.cpuPerRequestUs ?? 0).toFixed(0)} vs ${(c32.floor?.cpuPerRequestUs ?? 0).toFixed(0)} µs)`, pass: cpu <= 1.5 })
   checks.push(addedCheck('streams added TTFT p99 ≤ 1.5× floor', streams, 'ttftP99', 1.5))
   const chunkCpu = (streams.switchyard?.cpuPerRequestUs ?? 0) / (streams.floor?.cpuPerRequestUs ?? 1)
