@@ -180,3 +180,23 @@ async function waitFor (check: () => Promise<boolean>, timeoutMs = 10_000): Prom
   }
   return false
 }
+
+t.test('a stream the client cuts off is charged for what it used, and the rest of its reservation released', async (t) => {
+  const gateway = await gatewayWithKeys(t)
+  const key = await createKey(gateway, { name: 'cut-off', budgetDailyUsd: 1 })
+  groq.script = { text: Array.from({ length: 200 }, (_, index) => `word${index}`).join(' '), chunkCount: 200, chunkDelayMs: 10 }
+  t.teardown(() => { groq.script = {} })
+  const controller = new AbortController()
+  const response = await postChat(gateway.url, { ...hello, max_tokens: 4000, stream: true }, { headers: as(key.key), signal: controller.signal })
+  t.equal(response.status, 200)
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+  let received = ''
+  while (!received.includes('word20')) received += new TextDecoder().decode((await reader.read()).value)
+  // While the stream runs, the worst case (4,000 output tokens at $0.79/M, about $0.0032) is held.
+  t.ok(((await keyView(gateway, key.id)).usage.daily?.usedUsd ?? 0) > 0.003, 'reserved while in flight')
+  controller.abort()
+  await t.resolveMatch(waitFor(async () => {
+    const used = (await keyView(gateway, key.id)).usage.daily?.usedUsd ?? 0
+    return used > 0 && used < 0.0001
+  }), true, 'what the cut stream used is charged; the reservation is gone')
+})

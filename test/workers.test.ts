@@ -80,9 +80,20 @@ t.test('WORKERS=2: one limit and one budget across both workers, /metrics for th
 
   const plain = await createKey(origin, { name: 'two-workers-plain' })
   const metricsBefore = requestsIn((await send(origin, '/metrics', { headers: admin })).text)
+  t.equal((await send(origin, '/providers/metrics/reset', { method: 'POST', headers: admin })).status, 204)
   await Promise.all(Array.from({ length: 30 }, async () => await chat(origin, plain.key)))
   const metricsAfter = requestsIn((await send(origin, '/metrics', { headers: admin })).text)
   t.equal(metricsAfter - metricsBefore, 30, 'one scrape counts the requests of both workers')
+  // The live provider API too, whichever worker answers: the reset reached both, and the figures are the sum.
+  for (let index = 0; index < 4; index++) {
+    const live = JSON.parse((await send(origin, '/providers/metrics', { headers: admin })).text) as { providers: Array<{ provider: string, requestCount: number, p50LatencyMs: number | null }> }
+    t.match(live.providers.find((provider) => provider.provider === 'groq'), { requestCount: 30, p50LatencyMs: Number }, `/providers/metrics, answer ${index + 1}`)
+    const logs = JSON.parse((await send(origin, '/providers/logs?limit=100', { headers: admin })).text) as { logs: Array<{ timestamp: string }> }
+    t.equal(logs.logs.length, 30, 'the live log of both workers, newest first')
+    t.ok(logs.logs.every((entry, at) => at === 0 || entry.timestamp <= (logs.logs[at - 1] as { timestamp: string }).timestamp))
+    const costs = JSON.parse((await send(origin, '/providers/costs', { headers: admin })).text) as { providers: Array<{ provider: string, models: Array<{ requests: number }> }> }
+    t.equal(costs.providers.find((provider) => provider.provider === 'groq')?.models[0]?.requests, 30)
+  }
 
   // A slow stream on each worker, then SIGTERM: both finish, then the instance exits 0.
   groq.script = { chunkCount: 20, chunkDelayMs: 50 }

@@ -126,18 +126,18 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
   }, async (request) => {
     const { window } = request.query as Static<typeof MetricsQuerySchema>
     // Without a window: the live counters since start-up or the last reset. With one: the store's rollups.
-    if (window === undefined) return { providers: app.metrics.allProviderMetrics() }
+    if (window === undefined) return { providers: await app.metrics.instance.providerMetrics() }
     return { window, providers: await app.store.window(Date.now() - (WINDOWS[window] as number)) }
   })
 
   app.get('/providers/metrics/:provider', { schema: { params: ProviderParamsSchema, response: { 200: ProviderMetricsSchema } } }, async (request) => {
     const { provider } = request.params as { provider: string }
     knownProvider(provider)
-    return app.metrics.providerMetrics(provider)
+    return (await app.metrics.instance.providerMetrics()).find((metrics) => metrics.provider === provider)
   })
 
   app.post('/providers/metrics/reset', async (_request, reply) => {
-    app.metrics.reset()
+    await app.metrics.instance.reset()
     return reply.code(204).send()
   })
 
@@ -162,7 +162,7 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
     }
     const limit = Math.min(query.limit === undefined ? 100 : Number(query.limit), options.logBufferSize)
     return {
-      logs: app.metrics.logs({
+      logs: await app.metrics.instance.logs({
         limit,
         ...(provider === undefined ? {} : { provider }),
         ...(query.success === undefined ? {} : { success: query.success === 'true' })
@@ -213,7 +213,7 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
         groups
       }
     }
-    const providers = app.metrics.costs()
+    const providers = await app.metrics.instance.costs()
     return { totalCost: providers.reduce((sum, provider) => sum + provider.totalCost, 0), currency: 'USD' as const, providers }
   })
 
@@ -251,7 +251,7 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
   registerKeyRoutes(app)
 
   app.get('/metrics', async (_request, reply) => {
-    return reply.type(app.metrics.prometheus().registry.contentType).send(await app.metrics.prometheusText())
+    return reply.type(app.metrics.prometheus().registry.contentType).send(await app.metrics.instance.prometheusText())
   })
 }
 

@@ -6,7 +6,8 @@ import { answeringAttempt, formatAttempts, type AttemptRecord, type RequestRecor
 import { costOf, type ModelPrice } from '../../src/provider/pricing.ts'
 import { classifyFailureStatus } from '../routing/failure-class.ts'
 import { estimateUsage } from './estimate-usage.ts'
-import { createProviderStats, type ProviderCosts, type ProviderMetrics, type ProviderStats } from './provider-stats.ts'
+import { createProviderStats, type ProviderCosts, type ProviderMetrics, type ProviderStats, type StatsSnapshot } from './provider-stats.ts'
+import { AggregatorRegistry } from 'prom-client'
 import { createRequestLog, type LogFilter, type RequestLogEntry, type StoredLogEntry } from './request-log.ts'
 import { createPrometheusSeries, type PrometheusSeries } from './prometheus.ts'
 import type { WorkerLink } from '../../src/cluster/worker-link.ts'
@@ -20,15 +21,21 @@ export interface Metrics {
    * it once the response is over: finished, failed, or abandoned by the client (499).
    */
   observe: (request: FastifyRequest, reply: FastifyReply, record: RequestRecord) => void
-  providerMetrics: (provider: string) => ProviderMetrics | undefined
-  allProviderMetrics: () => ProviderMetrics[]
-  logs: (filter: LogFilter) => RequestLogEntry[]
-  costs: () => ProviderCosts[]
-  reset: () => void
   prometheus: () => PrometheusSeries
   /** Told of every observed request once it is over, with what it cost, even with METRICS=off (budgets settle on it). */
   onSettled: (listener: SettledListener) => void
-  /** Prometheus text for the whole instance: this process's registry, or every worker's aggregated by the primary. */
+  /**
+   * The live figures (since start-up or the last reset) for the whole instance: this process's, or with WORKERS > 1 every worker's gathered through
+   * the primary and merged (counts summed, latency histograms added bucket by bucket, logs interleaved by time).
+   */
+  instance: InstanceMetrics
+}
+
+export interface InstanceMetrics {
+  providerMetrics: () => Promise<ProviderMetrics[]>
+  logs: (filter: LogFilter) => Promise<RequestLogEntry[]>
+  costs: () => Promise<ProviderCosts[]>
+  reset: () => Promise<void>
   prometheusText: () => Promise<string>
 }
 
@@ -244,19 +251,49 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
         }
       })
     },
-    providerMetrics: (provider) => providersByName.has(provider) ? statsOf(provider).metrics() : undefined,
-    allProviderMetrics: () => [...providersByName.keys()].map((provider) => statsOf(provider).metrics()),
-    logs: (filter) => log.list(filter),
-    costs: () => [...providersByName.keys()].map((provider) => statsOf(provider).costs()),
-    reset () {
-      for (const entry of stats.values()) entry.reset()
-      log.clear()
-    },
     prometheus: () => series,
     onSettled: (listener) => { settledListeners.push(listener) },
-    prometheusText: async () => options.worker === undefined ? await series.registry.metrics() : await options.worker.instanceMetrics()
+    instance: options.worker === undefined ? localInstance() : workerInstance(options.worker)
   } satisfies Metrics)
-  options.worker?.serveMetrics(async () => await series.registry.getMetricsAsJSON())
+
+  function reset (): void {
+    for (const entry of stats.values()) entry.reset()
+    log.clear()
+  }
+
+  function localInstance (): InstanceMetrics {
+    return {
+      providerMetrics: async () => [...providersByName.keys()].map((provider) => statsOf(provider).metrics()),
+      logs: async (filter) => log.list(filter),
+      costs: async () => [...providersByName.keys()].map((provider) => statsOf(provider).costs()),
+      reset: async () => { reset() },
+      prometheusText: async () => await series.registry.metrics()
+    }
+  }
+
+  function workerInstance (worker: WorkerLink): InstanceMetrics {
+    worker.serve('stats', () => Object.fromEntries([...stats].map(([provider, entry]) => [provider, entry.snapshot()])))
+    worker.serve('logs', (filter) => log.list(filter as LogFilter))
+    worker.serve('reset', () => { reset(); return true })
+    worker.serve('prometheus', async () => await series.registry.getMetricsAsJSON())
+    const merged = async (): Promise<ProviderStats[]> => {
+      const parts = await worker.gather('stats') as Array<Record<string, StatsSnapshot>>
+      return [...providersByName.keys()].map((provider) => {
+        const sum = createProviderStats(provider)
+        for (const part of parts) if (part[provider] !== undefined) sum.absorb(part[provider])
+        return sum
+      })
+    }
+    return {
+      providerMetrics: async () => (await merged()).map((entry) => entry.metrics()),
+      logs: async (filter) => (await worker.gather('logs', filter) as RequestLogEntry[][]).flat()
+        .sort((a, b) => a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0)
+        .slice(0, filter.limit),
+      costs: async () => (await merged()).map((entry) => entry.costs()),
+      reset: async () => { await worker.gather('reset') },
+      prometheusText: async () => await AggregatorRegistry.aggregate(await worker.gather('prometheus') as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics()
+    }
+  }
 }
 
 export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['provider-registry', 'routing', 'auth', 'store'] })

@@ -32,3 +32,19 @@ t.test('values outside 1 µs – 1 h are clamped, and reset empties it', async (
   t.equal(histogram.count, 0)
   t.equal(histogram.percentile(99), null)
 })
+
+t.test('a histogram that absorbs another answers as if it had recorded both', async (t) => {
+  const one = createLatencyHistogram()
+  const other = createLatencyHistogram()
+  const both = createLatencyHistogram()
+  for (let index = 1; index <= 1000; index++) {
+    const ms = index % 7 === 0 ? index * 3.1 : index * 0.37
+    ;(index % 2 === 0 ? one : other).record(ms)
+    both.record(ms)
+  }
+  one.absorb(other.buckets())
+  t.equal(one.count, 1000)
+  for (const p of [1, 50, 95, 99, 100]) t.equal(one.percentile(p), both.percentile(p), `p${p}`)
+  one.absorb([[-1, 5], [1e9, 5], [0.5, 5]])
+  t.equal(one.count, 1000, 'buckets that cannot exist are ignored')
+})

@@ -13,6 +13,9 @@ export interface LatencyHistogram {
   percentile: (p: number) => number | null
   readonly count: number
   reset: () => void
+  /** The non-empty buckets, as [bucket, count] pairs: another process's histogram can absorb them exactly. */
+  buckets: () => Array<[number, number]>
+  absorb: (buckets: ReadonlyArray<readonly [number, number]>) => void
 }
 
 const GROWTH = 1.01
@@ -44,6 +47,18 @@ export function createLatencyHistogram (): LatencyHistogram {
     reset () {
       counts.fill(0)
       count = 0
+    },
+    buckets () {
+      const pairs: Array<[number, number]> = []
+      counts.forEach((value, bucket) => { if (value > 0) pairs.push([bucket, value]) })
+      return pairs
+    },
+    absorb (pairs) {
+      for (const [bucket, value] of pairs) {
+        if (!Number.isInteger(bucket) || bucket < 0 || bucket >= BUCKETS) continue
+        counts[bucket] = (counts[bucket] ?? 0) + value
+        count += value
+      }
     }
   }
 }

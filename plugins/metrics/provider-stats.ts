@@ -61,6 +61,25 @@ export interface ProviderStats {
   metrics: () => ProviderMetrics
   costs: () => ProviderCosts
   reset: () => void
+  /** Everything counted, as plain data: a worker's share of an instance's figures. */
+  snapshot: () => StatsSnapshot
+  /** Adds another process's snapshot, so that `metrics()` and `costs()` answer for both. */
+  absorb: (snapshot: StatsSnapshot) => void
+}
+
+export interface StatsSnapshot {
+  requestCount: number
+  successCount: number
+  tokensIn: number
+  tokensOut: number
+  cachedTokensIn: number
+  cost: number
+  latencySumMs: number
+  ttftSumMs: number
+  lastUsed: number | null
+  latency: Array<[number, number]>
+  ttft: Array<[number, number]>
+  models: ModelCost[]
 }
 
 export function createProviderStats (provider: string): ProviderStats {
@@ -129,6 +148,35 @@ export function createProviderStats (provider: string): ProviderStats {
       tokensOut,
       models: [...models.values()].map((row) => ({ ...row })).sort((a, b) => b.cost - a.cost || a.model.localeCompare(b.model))
     }),
+    snapshot: () => ({
+      requestCount, successCount, tokensIn, tokensOut, cachedTokensIn, cost, latencySumMs, ttftSumMs,
+      lastUsed: lastUsed ?? null,
+      latency: latency.buckets(),
+      ttft: ttft.buckets(),
+      models: [...models.values()].map((row) => ({ ...row }))
+    }),
+    absorb (other) {
+      requestCount += other.requestCount
+      successCount += other.successCount
+      tokensIn += other.tokensIn
+      tokensOut += other.tokensOut
+      cachedTokensIn += other.cachedTokensIn
+      cost += other.cost
+      latencySumMs += other.latencySumMs
+      ttftSumMs += other.ttftSumMs
+      if (other.lastUsed !== null) lastUsed = Math.max(lastUsed ?? 0, other.lastUsed)
+      latency.absorb(other.latency)
+      ttft.absorb(other.ttft)
+      for (const row of other.models) {
+        const key = models.has(row.model) || models.size < MODELS_PER_PROVIDER ? row.model : 'other'
+        const mine = models.get(key) ?? { model: key, requests: 0, tokensIn: 0, tokensOut: 0, cost: 0 }
+        mine.requests += row.requests
+        mine.tokensIn += row.tokensIn
+        mine.tokensOut += row.tokensOut
+        mine.cost += row.cost
+        models.set(key, mine)
+      }
+    },
     reset () {
       requestCount = successCount = tokensIn = tokensOut = cachedTokensIn = cost = latencySumMs = ttftSumMs = 0
       lastUsed = undefined

@@ -14,14 +14,15 @@ export type WorkerToPrimary =
    */
   | { switchyard: true, type: 'state', operations: Array<{ id: number, operation: StateOperation }>, adds: Array<{ key: string, amount: number, ttlMs: number }> }
   | { switchyard: true, type: 'publish', message: SharedMessage }
-  | { switchyard: true, type: 'metrics', id: number }
-  | { switchyard: true, type: 'metrics-part', id: number, metrics: unknown[] }
+  /** Asks every worker for its share of something (`kind`: its registry, its live stats…). */
+  | { switchyard: true, type: 'gather', id: number, kind: string, args: unknown }
+  | { switchyard: true, type: 'gather-part', id: number, part: unknown }
 
 export type PrimaryToWorker =
   | { switchyard: true, type: 'state-reply', replies: Array<{ id: number, result?: unknown, error?: string }> }
   | { switchyard: true, type: 'message', message: SharedMessage }
-  | { switchyard: true, type: 'metrics-collect', id: number }
-  | { switchyard: true, type: 'metrics-reply', id: number, text?: string, error?: string }
+  | { switchyard: true, type: 'gather-collect', id: number, kind: string, args: unknown }
+  | { switchyard: true, type: 'gather-reply', id: number, parts: unknown[] }
 
 export function isSwitchyardMessage (value: unknown): value is { switchyard: true, type: string } {
   return typeof value === 'object' && value !== null && (value as { switchyard?: unknown }).switchyard === true

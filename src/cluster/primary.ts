@@ -1,6 +1,5 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from 'pino'
-import { AggregatorRegistry } from 'prom-client'
 import { createMemoryState } from '../shared-state/memory-state.ts'
 import { isSwitchyardMessage, type PrimaryToWorker, type StateOperation, type WorkerToPrimary } from './messages.ts'
 
@@ -16,7 +15,7 @@ const COLLECT_TIMEOUT_MS = 1_500
 /**
  * `WORKERS=N`: N gateway processes on one port (node:cluster hands each new connection to a worker). The primary
  * serves no requests: it keeps the shared counters when there is no Redis, relays what one worker tells the others,
- * aggregates every worker's Prometheus registry for whichever worker is scraped, replaces a worker that dies, and
+ * gathers every worker's share of a figure (its registry, its live stats) for the worker asked, replaces a worker that dies, and
  * on SIGTERM drains every worker before it exits.
  */
 export async function runPrimary (options: PrimaryOptions): Promise<void> {
@@ -24,7 +23,7 @@ export async function runPrimary (options: PrimaryOptions): Promise<void> {
   await options.prepare()
   const state = createMemoryState()
   let stopping = false
-  const collections = new Map<number, { asker: Worker, askerId: number, parts: unknown[][], waiting: number, timer: NodeJS.Timeout }>()
+  const collections = new Map<number, { asker: Worker, askerId: number, parts: unknown[], waiting: number, timer: NodeJS.Timeout }>()
   let nextCollection = 1
 
   const send = (worker: Worker, message: PrimaryToWorker): void => {
@@ -42,9 +41,7 @@ export async function runPrimary (options: PrimaryOptions): Promise<void> {
     if (collection === undefined) return
     collections.delete(id)
     clearTimeout(collection.timer)
-    AggregatorRegistry.aggregate(collection.parts as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics().then(
-      (text) => { send(collection.asker, { switchyard: true, type: 'metrics-reply', id: collection.askerId, text }) },
-      (error: unknown) => { send(collection.asker, { switchyard: true, type: 'metrics-reply', id: collection.askerId, error: (error as Error).message }) })
+    send(collection.asker, { switchyard: true, type: 'gather-reply', id: collection.askerId, parts: collection.parts })
   }
 
   function onMessage (worker: Worker, raw: unknown): void {
@@ -62,15 +59,15 @@ export async function runPrimary (options: PrimaryOptions): Promise<void> {
       })).then((replies) => { send(worker, { switchyard: true, type: 'state-reply', replies }) })
     } else if (message.type === 'publish') {
       for (const other of live()) if (other !== worker) send(other, { switchyard: true, type: 'message', message: message.message })
-    } else if (message.type === 'metrics') {
+    } else if (message.type === 'gather') {
       const id = nextCollection++
       const workers = live()
       collections.set(id, { asker: worker, askerId: message.id, parts: [], waiting: workers.length, timer: setTimeout(() => { finishCollection(id) }, COLLECT_TIMEOUT_MS) })
-      for (const each of workers) send(each, { switchyard: true, type: 'metrics-collect', id })
-    } else if (message.type === 'metrics-part') {
+      for (const each of workers) send(each, { switchyard: true, type: 'gather-collect', id, kind: message.kind, args: message.args })
+    } else if (message.type === 'gather-part') {
       const collection = collections.get(message.id)
       if (collection === undefined) return
-      collection.parts.push(message.metrics)
+      collection.parts.push(message.part)
       if (--collection.waiting === 0) finishCollection(message.id)
     }
   }

@@ -1,14 +1,14 @@
 import type { SharedMessage, SharedState, Taken } from '../shared-state/shared-state.ts'
 import { isSwitchyardMessage, type PrimaryToWorker, type StateOperation, type WorkerToPrimary } from './messages.ts'
 
-/** A worker's line to its primary: the instance's shared state, and the instance's Prometheus text. */
+/** A worker's line to its primary: the instance's shared state, and every worker's share of a figure. */
 export interface WorkerLink {
   /** Counters kept by the primary for every worker (used without REDIS_URL). */
   state: SharedState
-  /** Every worker's registry, aggregated by the primary. */
-  instanceMetrics: () => Promise<string>
-  /** Answers the primary's requests for this worker's registry. */
-  serveMetrics: (collect: () => Promise<unknown[]>) => void
+  /** Every worker's answer (this one's included) to `kind`, as `serve` registered it in each. */
+  gather: (kind: string, args?: unknown) => Promise<unknown[]>
+  /** How this worker answers a `gather` of `kind`. */
+  serve: (kind: string, answer: (args: unknown) => unknown) => void
 }
 
 const REPLY_TIMEOUT_MS = 2_000
@@ -19,7 +19,7 @@ export function connectToPrimary (): WorkerLink {
   let nextId = 1
   const pending = new Map<number, { resolve: (value: unknown) => void, reject: (error: Error) => void, timer: NodeJS.Timeout }>()
   const listeners: Array<(message: SharedMessage) => void> = []
-  let collect: (() => Promise<unknown[]>) | undefined
+  const answers = new Map<string, (args: unknown) => unknown>()
 
   /** A promise for the answer to request `id`, which `start` sends. */
   function expect (start: (id: number) => void): Promise<unknown> {
@@ -48,13 +48,14 @@ export function connectToPrimary (): WorkerLink {
     if (!isSwitchyardMessage(raw)) return
     const message = raw as PrimaryToWorker
     if (message.type === 'state-reply') for (const reply of message.replies) settle(reply.id, reply.error, reply.result)
-    else if (message.type === 'metrics-reply') settle(message.id, message.error, message.text)
+    else if (message.type === 'gather-reply') settle(message.id, undefined, message.parts)
     else if (message.type === 'message') for (const listener of listeners) listener(message.message)
-    else if (message.type === 'metrics-collect' && collect !== undefined) {
+    else if (message.type === 'gather-collect') {
       const { id } = message
-      collect().then((metrics) => { send({ switchyard: true, type: 'metrics-part', id, metrics }) }, () => {
-        send({ switchyard: true, type: 'metrics-part', id, metrics: [] })
-      })
+      // A worker that cannot answer sends nothing (null): the asker merges what came.
+      Promise.resolve().then(() => answers.get(message.kind)?.(message.args) ?? null).then(
+        (part) => { send({ switchyard: true, type: 'gather-part', id, part }) },
+        () => { send({ switchyard: true, type: 'gather-part', id, part: null }) })
     }
   })
 
@@ -87,7 +88,7 @@ export function connectToPrimary (): WorkerLink {
       subscribe: (listener) => { listeners.push(listener) },
       close: async () => {}
     },
-    instanceMetrics: async () => await ask((id) => ({ switchyard: true, type: 'metrics', id })) as string,
-    serveMetrics: (collector) => { collect = collector }
+    gather: async (kind, args = null) => (await ask((id) => ({ switchyard: true, type: 'gather', id, kind, args })) as unknown[]).filter((part) => part !== null),
+    serve: (kind, answer) => { answers.set(kind, answer) }
   }
 }
