@@ -7,6 +7,8 @@ import { GatewayError } from '../src/canonical/errors.ts'
 import { ConfigurationError } from '../src/config/provider-settings.ts'
 import '../src/ingress/model-route.ts'
 import { fingerprintOfKey } from './auth.ts'
+import { fixedWindow } from '../src/governance/periods.ts'
+import { SharedStateUnavailable, type TakeStep } from '../src/shared-state/shared-state.ts'
 
 const LimitSchema = Type.Object({
   requestsPerMinute: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -63,13 +65,16 @@ export async function loadClientLimits (file: string | undefined): Promise<Clien
   return parsed as ClientLimitsFile
 }
 
-interface Window { started: number, requests: number, tokens: number }
-interface Client { usage: ClientUsage, limit: Limit, current: Window, previous: Window }
+interface Client { usage: ClientUsage, limit: Limit }
+
+// Counters outlive their minute by this much, so that tokens counted late still find theirs.
+const COUNTER_TTL_MS = 2 * MINUTE_MS
 
 /**
- * Per-client rate limits on model requests: requests and tokens per minute, over a sliding window (the
- * current minute plus the previous one, weighted). A client over a limit gets 429 with retry-after in its
- * protocol's error shape. Tokens are counted when a response ends, from the usage the metrics recorded.
+ * Per-client rate limits on model requests: requests and tokens per minute, in minute windows aligned to the
+ * clock and counted in the shared state, so that with Redis (or WORKERS) every process counts against one limit.
+ * A client over a limit gets 429 with retry-after in its protocol's error shape. Tokens are counted when a
+ * response ends, from the usage the metrics recorded.
  */
 const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, options) => {
   const file = await loadClientLimits(options.file)
@@ -91,63 +96,62 @@ const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, option
       const limit = perKey.get(id) ?? defaults
       client = {
         usage: { client: id, requests: 0, limited: 0, tokensIn: 0, tokensOut: 0, requestsPerMinute: limit.requestsPerMinute ?? null, tokensPerMinute: limit.tokensPerMinute ?? null },
-        limit,
-        current: { started: Date.now(), requests: 0, tokens: 0 },
-        previous: { started: 0, requests: 0, tokens: 0 }
+        limit
       }
       clients.set(id, client)
     }
     return client
   }
 
-  function roll (client: Client, now: number): void {
-    const elapsed = now - client.current.started
-    if (elapsed < MINUTE_MS) return
-    client.previous = elapsed < 2 * MINUTE_MS ? client.current : { started: now - MINUTE_MS, requests: 0, tokens: 0 }
-    client.current = { started: client.previous.started + MINUTE_MS, requests: 0, tokens: 0 }
-  }
-
-  /** The sliding-window estimate: the current minute plus the share of the previous one still inside the window. */
-  function recent (client: Client, now: number, field: 'requests' | 'tokens'): number {
-    const weight = 1 - (now - client.current.started) / MINUTE_MS
-    return client.current[field] + client.previous[field] * Math.max(0, weight)
-  }
-
   app.decorate('clientUsage', () => [...clients.values()].map((client) => ({ ...client.usage })))
 
   app.addHook('onRequest', (request, reply, done) => {
     // Requests without a valid key are the auth hook's to refuse; counting them would let strangers fill the table.
-    if (request.routeOptions.config.modelRoute !== 'generate' || !app.clientAuth.isAuthorized(request, { allowXApiKey: true })) {
+    // Virtual keys carry limits of their own (plugins/governance).
+    if (request.routeOptions.config.modelRoute !== 'generate' || !app.clientAuth.isAuthorized(request, { allowXApiKey: true }) || request.virtualKey !== null) {
       done()
       return
     }
     const client = clientOf(request)
     const now = Date.now()
-    roll(client, now)
+    const minute = fixedWindow(now, MINUTE_MS)
     const { requestsPerMinute, tokensPerMinute } = client.limit
-    const over = requestsPerMinute !== undefined && recent(client, now, 'requests') + 1 > requestsPerMinute
-      ? `${requestsPerMinute} requests per minute`
-      : tokensPerMinute !== undefined && recent(client, now, 'tokens') >= tokensPerMinute
-        ? `${tokensPerMinute} tokens per minute`
-        : undefined
-    if (over !== undefined) {
-      client.usage.limited++
-      const retryAfterSeconds = Math.max(1, Math.ceil((client.current.started + MINUTE_MS - now) / 1000))
-      done(new GatewayError('rate_limited', 429, `Rate limit for this client key reached (${over}); retry after ${retryAfterSeconds} s.`, { code: 'client_rate_limited', retryAfterSeconds }))
+    const tokenCounter = `cl:${client.usage.client}:tok:${minute.label}`
+    const steps: TakeStep[] = []
+    // Amount 0 only checks: refused once the minute's tokens have reached the limit.
+    if (tokensPerMinute !== undefined) steps.push({ key: tokenCounter, amount: 0, limit: tokensPerMinute - 1, ttlMs: COUNTER_TTL_MS })
+    if (requestsPerMinute !== undefined) steps.push({ key: `cl:${client.usage.client}:req:${minute.label}`, amount: 1, limit: requestsPerMinute, ttlMs: COUNTER_TTL_MS })
+    const admitted = (): void => {
+      client.usage.requests++
+      reply.raw.on('close', () => {
+        const usage = request.record?.usage
+        if (usage === undefined) return
+        client.usage.tokensIn += usage.prompt_tokens
+        client.usage.tokensOut += usage.completion_tokens
+        if (tokensPerMinute !== undefined) void app.sharedState.add(tokenCounter, usage.total_tokens, COUNTER_TTL_MS).catch(() => {})
+      })
+      done()
+    }
+    if (steps.length === 0) {
+      admitted()
       return
     }
-    client.current.requests++
-    client.usage.requests++
-    reply.raw.on('close', () => {
-      const usage = request.record?.usage
-      if (usage === undefined) return
-      roll(client, Date.now())
-      client.current.tokens += usage.total_tokens
-      client.usage.tokensIn += usage.prompt_tokens
-      client.usage.tokensOut += usage.completion_tokens
+    app.sharedState.takeAll(steps).then((taken) => {
+      if (taken.allowed) {
+        admitted()
+        return
+      }
+      client.usage.limited++
+      const over = steps[taken.refused]?.amount === 0 ? `${tokensPerMinute} tokens per minute` : `${requestsPerMinute} requests per minute`
+      const retryAfterSeconds = Math.max(1, Math.ceil((minute.endMs - Date.now()) / 1000))
+      done(new GatewayError('rate_limited', 429, `Rate limit for this client key reached (${over}); retry after ${retryAfterSeconds} s.`, { code: 'client_rate_limited', retryAfterSeconds }))
+    }, (error: unknown) => {
+      const retryAfterSeconds = 1
+      done(error instanceof SharedStateUnavailable
+        ? new GatewayError('rate_limited', 429, `Client limits cannot be checked right now (${error.message}); retry shortly.`, { code: 'limits_unavailable', retryAfterSeconds })
+        : error as Error)
     })
-    done()
   })
 }
 
-export default fp(clientLimits, { name: 'client-limits', fastify: '5.x', dependencies: ['metrics', 'auth'] })
+export default fp(clientLimits, { name: 'client-limits', fastify: '5.x', dependencies: ['metrics', 'auth', 'shared-state'] })

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startSimulator } from '../providers/groq/simulator.ts'
 import { postChat, simulatorEnv, startGateway } from './helpers/gateway.ts'
+import { awayFromWindowEdge } from './helpers/clock.ts'
 
-// Per-client-key limits: requests and tokens per minute, a 429 in the client's protocol, usage per key.
+// Per-client-key limits: requests and tokens per minute, a 429 in the client's protocol, usage per key. Limits
+// count in minutes aligned to the clock: each test starts well inside one.
 
 const groq = await startSimulator()
 t.teardown(() => groq.close())
@@ -14,6 +16,7 @@ const as = (key: string): Record<string, string> => ({ authorization: `Bearer ${
 
 t.test('requests per minute: the third request of a key is a 429 with retry-after; other keys are not affected', async (t) => {
   const gateway = await startGateway(t, { ...simulatorEnv({ groq }), GATEWAY_API_KEYS: 'key-alpha,key-beta', CLIENT_REQUESTS_PER_MINUTE: '2' })
+  await awayFromWindowEdge()
   t.equal((await postChat(gateway.url, hello, { headers: as('key-alpha') })).status, 200)
   t.equal((await postChat(gateway.url, hello, { headers: as('key-alpha') })).status, 200)
   const limited = await postChat(gateway.url, hello, { headers: as('key-alpha') })
@@ -40,6 +43,7 @@ t.test('tokens per minute from CLIENT_LIMITS_FILE, per key', async (t) => {
   const file = join(folder, 'limits.json')
   await writeFile(file, JSON.stringify({ keys: { 'key-small': { tokensPerMinute: 5 } } }))
   const gateway = await startGateway(t, { ...simulatorEnv({ groq }), GATEWAY_API_KEYS: 'key-small,key-big', CLIENT_LIMITS_FILE: file })
+  await awayFromWindowEdge()
   t.equal((await postChat(gateway.url, hello, { headers: as('key-small') })).status, 200, 'the first request spends the budget')
   const limited = await postChat(gateway.url, hello, { headers: as('key-small') })
   t.equal(limited.status, 429)
@@ -52,6 +56,7 @@ t.test('tokens per minute from CLIENT_LIMITS_FILE, per key', async (t) => {
 
 t.test('without GATEWAY_API_KEYS, limits count per client address: a new token every request is the same client', async (t) => {
   const gateway = await startGateway(t, { ...simulatorEnv({ groq }), CLIENT_REQUESTS_PER_MINUTE: '2' })
+  await awayFromWindowEdge()
   t.ok(gateway.logs.some((line) => line.includes('limits count per client address')), 'start-up says so')
   t.equal((await postChat(gateway.url, hello, { headers: as('rot-0') })).status, 200)
   t.equal((await postChat(gateway.url, hello, { headers: as('rot-1') })).status, 200)

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { startSimulator } from '../providers/groq/simulator.ts'
 import { postChat, simulatorEnv, startGateway, type TestGateway } from './helpers/gateway.ts'
+import { awayFromWindowEdge } from './helpers/clock.ts'
 
 // Virtual keys through the admin API and on model requests: shown once, kept hashed, refused when disabled,
 // expired or revoked, narrowed to their models, rate-limited, and held to budgets by reservation.
@@ -105,6 +106,7 @@ t.test('allowed models and providers narrow what a key may call, in each ingress
 t.test('requests per window: the limit admits exactly that many, then 429 with retry-after', async (t) => {
   const gateway = await gatewayWithKeys(t)
   const key = await createKey(gateway, { name: 'limited', requestsPerMinute: 3, windowSeconds: 3600 })
+  await awayFromWindowEdge(3_600_000)
   const statuses = await Promise.all(Array.from({ length: 8 }, async () => (await postChat(gateway.url, hello, { headers: as(key.key) })).status))
   t.equal(statuses.filter((status) => status === 200).length, 3, 'concurrent requests: three admitted')
   const limited = await postChat(gateway.url, hello, { headers: as(key.key) })
@@ -120,6 +122,7 @@ t.test('requests per window: the limit admits exactly that many, then 429 with r
 t.test('tokens per window: counted when a response ends; the next request over the limit is refused', async (t) => {
   const gateway = await gatewayWithKeys(t)
   const key = await createKey(gateway, { name: 'tokens', tokensPerMinute: 5 })
+  await awayFromWindowEdge()
   t.equal((await postChat(gateway.url, hello, { headers: as(key.key) })).status, 200)
   await t.resolveMatch(waitFor(async () => (await keyView(gateway, key.id)).usage.window.tokens > 0), true)
   const refused = await postChat(gateway.url, hello, { headers: as(key.key) })

@@ -6,6 +6,7 @@ import t from 'tap'
 import { startSimulator as startGroq } from '../providers/groq/simulator.ts'
 import { freePort, waitForPort } from './bench/processes.ts'
 import { sqliteStoreUrl } from './helpers/stores.ts'
+import { awayFromWindowEdge } from './helpers/clock.ts'
 
 // WORKERS=2 without Redis: the primary keeps the counters, so one key's limit and budget hold across both
 // workers; /metrics answers for the instance; SIGTERM drains both.
@@ -61,6 +62,7 @@ t.test('WORKERS=2: one limit and one budget across both workers, /metrics for th
   const { origin } = instance
 
   const limited = await createKey(origin, { name: 'two-workers', requestsPerMinute: 10, windowSeconds: 3600 })
+  await awayFromWindowEdge(3_600_000)
   const statuses = await Promise.all(Array.from({ length: 40 }, async () => (await chat(origin, limited.key)).status))
   t.equal(statuses.filter((status) => status === 200).length, 10, '40 at once on both workers: 10 admitted')
   t.equal(statuses.filter((status) => status === 429).length, 30, 'the rest refused')
@@ -123,4 +125,12 @@ t.test('WORKERS: a memory store cannot be shared, and a bad count is named; both
     t.equal(code, 1)
     t.match(stderr, message)
   }
+})
+
+t.test('WORKERS=2: a gateway key\'s CLIENT_REQUESTS_PER_MINUTE is one limit for the instance, not one per worker', async (t) => {
+  const { origin } = await startInstance(t, { STORE_URL: await sqliteStoreUrl(t), GATEWAY_API_KEYS: 'static-key', CLIENT_REQUESTS_PER_MINUTE: '5' })
+  await awayFromWindowEdge()
+  const statuses = await Promise.all(Array.from({ length: 20 }, async () => (await chat(origin, 'static-key')).status))
+  t.equal(statuses.filter((status) => status === 200).length, 5, '20 at once over both workers: 5 admitted')
+  t.equal(statuses.filter((status) => status === 429).length, 15)
 })
