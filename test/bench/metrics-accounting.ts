@@ -17,7 +17,8 @@ function once (index: number): void {
   record.usage = { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42 }
   if (index % 2 === 0) record.firstChunkAt = now - 1
   const raw = Object.assign(new EventEmitter(), { writableFinished: true, statusCode: 200 })
-  const request = { id: `req-${index}`, log: app.log, record: null, headers: {} } as unknown as FastifyRequest
+  // As Fastify decorates a real request: no record yet, no virtual key, no reservation.
+  const request = { id: `req-${index}`, log: app.log, record: null, headers: {}, virtualKey: null, reservation: null, presentedKeyDigest: null, routePlan: null } as unknown as FastifyRequest
   app.metrics.observe(request, { raw } as unknown as FastifyReply, record)
   raw.emit('close')
 }
