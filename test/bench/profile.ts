@@ -30,8 +30,15 @@ const gateway = profilingFloor
     PORT: String(port), STORE_URL: process.env.PROFILE_STORE_URL ?? 'memory', LOG_LEVEL: 'warn', NODE_ENV: 'production', DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: url
   }, ROOT)
 await waitForPort(port)
+// PROFILE_GOVERNED=1: requests carry a virtual key with a rate limit and a budget (with PROFILE_STORE_URL, the
+// bench's governed target), made through the admin API.
+const headers: Record<string, string> = {}
+if (process.env.PROFILE_GOVERNED === '1') {
+  const made = await fetch(`http://127.0.0.1:${port}/providers/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'profile', requestsPerMinute: 1e9, budgetDailyUsd: 1e6 }) })
+  headers.authorization = `Bearer ${(await made.json() as { key: string }).key}`
+}
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }], ...(stream ? { stream: true } : {}) })
-const segment = await drive({ name: 'gateway', origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', headers: {} }, body, Number(process.env.PROFILE_CONCURRENCY ?? (stream ? 16 : 32)), stream ? 800 : 20_000, stream)
+const segment = await drive({ name: 'gateway', origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', headers }, body, Number(process.env.PROFILE_CONCURRENCY ?? (stream ? 16 : 32)), stream ? 800 : 20_000, stream)
 await closePools()
 await gateway.stop()
 await simulator.stop()
