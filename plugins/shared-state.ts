@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import { createMemoryState } from '../src/shared-state/memory-state.ts'
-import { createRedisState } from '../src/shared-state/redis-state.ts'
 import { createFailoverState, type FailurePolicy } from '../src/shared-state/failover-state.ts'
 import type { SharedState } from '../src/shared-state/shared-state.ts'
 
@@ -46,6 +45,8 @@ const sharedStatePlugin: FastifyPluginAsync<SharedStatePluginOptions> = async (a
     return
   }
   let lastConnectionError = ''
+  // Loaded only when asked for: a gateway without Redis does not carry its client in memory.
+  const { createRedisState } = await import('../src/shared-state/redis-state.ts')
   const remote = createRedisState({
     url: options.redisUrl,
     prefix: options.prefix,
