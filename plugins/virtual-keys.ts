@@ -80,13 +80,20 @@ const virtualKeysPlugin: FastifyPluginAsync<VirtualKeysOptions> = async (app, op
   if (options.pollMs > 0 && app.store.kind !== 'memory') {
     let lastLook = Date.now()
     let polling = false
+    let failing = false
     const poller = setInterval(() => {
       if (polling) return
       polling = true
-      const since = lastLook - POLL_OVERLAP_MS
-      lastLook = Date.now()
-      app.store.keys(since).then(take, (error: unknown) => {
-        app.log.warn({ err: error }, 'virtual keys: reading changes from the store failed; tried again at the next poll')
+      const lookingAt = Date.now()
+      // A failed look is made again from the same point, however long the store is away.
+      app.store.keys(lastLook - POLL_OVERLAP_MS).then((keys) => {
+        take(keys)
+        lastLook = lookingAt
+        if (failing) app.log.info('virtual keys: reading changes from the store again')
+        failing = false
+      }, (error: unknown) => {
+        if (!failing) app.log.warn({ err: error }, 'virtual keys: reading changes from the store fails; tried again at every poll, logged once')
+        failing = true
       }).finally(() => { polling = false })
     }, options.pollMs)
     poller.unref()

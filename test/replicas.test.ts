@@ -6,8 +6,7 @@ import { startSimulator as startGroq } from '../providers/groq/simulator.ts'
 import { startSimulator as startOpenAI } from '../providers/openai/simulator.ts'
 import { freePort, waitForPort } from './bench/processes.ts'
 import { postgresStoreUrl } from './helpers/stores.ts'
-import { redisUrl } from './helpers/redis.ts'
-import { startTcpForwarder } from './helpers/tcp-forwarder.ts'
+import { redisBehindForwarder, redisUrl } from './helpers/redis.ts'
 
 // Three gateway processes sharing one Redis and one Postgres: one rate limit, one budget and one list of keys,
 // however the load balancer spreads the clients; and Redis going away under load is no client's 5xx.
@@ -149,10 +148,8 @@ t.test('Redis going away under load: no 5xx, limits fall back to each process, a
     t.comment('SKIPPED: Redis not reachable; in CI this fails instead')
     return
   }
-  const target = new URL(url)
-  const forwarder = await startTcpForwarder(target.hostname, Number(target.port || 6379))
-  t.teardown(() => forwarder.close())
-  const replicas = await threeReplicas(t, `redis://127.0.0.1:${forwarder.port}`)
+  const { url: cuttable, forwarder } = await redisBehindForwarder(t, url)
+  const replicas = await threeReplicas(t, cuttable)
   if (replicas === undefined) return
   const key = await createKey(replicas[0] as string, { name: 'through-outage', requestsPerMinute: 100_000, budgetDailyUsd: 100 })
   await knownEverywhere(replicas, key.key)

@@ -4,8 +4,7 @@ import { createMemoryState } from '../src/shared-state/memory-state.ts'
 import { createRedisState } from '../src/shared-state/redis-state.ts'
 import { createFailoverState } from '../src/shared-state/failover-state.ts'
 import type { SharedState, Taken } from '../src/shared-state/shared-state.ts'
-import { redisUrl } from './helpers/redis.ts'
-import { startTcpForwarder } from './helpers/tcp-forwarder.ts'
+import { redisBehindForwarder, redisUrl } from './helpers/redis.ts'
 
 // One suite for both kinds of shared state (bounded takes never overshoot under concurrency, adds may be negative,
 // counters expire with their period), and the failover from Redis to local counters and back.
@@ -56,11 +55,9 @@ t.test('failover: Redis cut off â†’ local counters, one episode reported; back â
     t.comment('SKIPPED: Redis not reachable; in CI this fails instead')
     return
   }
-  const target = new URL(url)
-  const forwarder = await startTcpForwarder(target.hostname, Number(target.port || 6379))
-  t.teardown(() => forwarder.close())
+  const { url: cuttable, forwarder } = await redisBehindForwarder(t, url)
   const events: string[] = []
-  const remote = createRedisState({ url: `redis://127.0.0.1:${forwarder.port}`, prefix, commandTimeoutMs: 300, onError: () => {} })
+  const remote = createRedisState({ url: cuttable, prefix, commandTimeoutMs: 300, onError: () => {} })
   const state = await createFailoverState(remote, createMemoryState(), {
     policy: 'local',
     probeEveryMs: 50,
@@ -83,7 +80,7 @@ t.test('failover: Redis cut off â†’ local counters, one episode reported; back â
   t.same(events, ['down', 'up'])
   t.same(await state.takeAll([{ key, amount: 1, limit: 10, ttlMs: 60_000 }]), { allowed: true, refused: -1, counts: [2] }, 'Redis\'s own count again')
 
-  const closed = await createFailoverState(createRedisState({ url: `redis://127.0.0.1:${forwarder.port}`, prefix, commandTimeoutMs: 300, onError: () => {} }),
+  const closed = await createFailoverState(createRedisState({ url: cuttable, prefix, commandTimeoutMs: 300, onError: () => {} }),
     createMemoryState(), { policy: 'closed', probeEveryMs: 50, onDown: () => {}, onUp: () => {} })
   t.teardown(() => closed.close())
   t.same(await closed.takeAll([{ key, amount: 1, limit: 10, ttlMs: 60_000 }]), { allowed: true, refused: -1, counts: [3] }, 'closed, while Redis answers: shared')

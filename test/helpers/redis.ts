@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis'
+import { startTcpForwarder, type TcpForwarder } from './tcp-forwarder.ts'
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
@@ -19,4 +20,12 @@ export async function redisUrl (): Promise<string | undefined> {
   } finally {
     probe.disconnect()
   }
+}
+
+/** The test Redis behind a TCP forwarder the test can cut and restore (Redis going away); closed after the test. */
+export async function redisBehindForwarder (t: { teardown: (fn: () => unknown) => void }, url: string): Promise<{ url: string, forwarder: TcpForwarder }> {
+  const target = new URL(url)
+  const forwarder = await startTcpForwarder(target.hostname, Number(target.port || 6379))
+  t.teardown(() => forwarder.close())
+  return { url: `redis://127.0.0.1:${forwarder.port}`, forwarder }
 }
