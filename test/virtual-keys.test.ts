@@ -2,6 +2,7 @@ import t from 'tap'
 import { startSimulator } from '../providers/groq/simulator.ts'
 import { postChat, simulatorEnv, startGateway, type TestGateway } from './helpers/gateway.ts'
 import { awayFromWindowEdge } from './helpers/clock.ts'
+import { sqliteStoreUrl } from './helpers/stores.ts'
 
 // Virtual keys through the admin API and on model requests: shown once, kept hashed, refused when disabled,
 // expired or revoked, narrowed to their models, rate-limited, and held to budgets by reservation.
@@ -202,4 +203,19 @@ t.test('a stream the client cuts off is charged for what it used, and the rest o
     const used = (await keyView(gateway, key.id)).usage.daily?.usedUsd ?? 0
     return used > 0 && used < 0.0001
   }), true, 'what the cut stream used is charged; the reservation is gone')
+})
+
+t.test('a key made elsewhere while this replica could not read the store is found once it can again', async (t) => {
+  const gateway = await startGateway(t, { ...simulatorEnv({ groq }), ADMIN_API_KEY: ADMIN, STORE_URL: await sqliteStoreUrl(t), SETTINGS_POLL_MS: '50' })
+  await createKey(gateway, { name: 'first' })
+  const store = gateway.app.store
+  const readKeys = store.keys
+  store.keys = async () => { throw new Error('the store is away') }
+  // Another replica makes a key now; this one cannot see the store for longer than a poll's overlap (5 s).
+  const made = Date.now()
+  await store.putKey({ id: 'vk_elsewhere', keyHash: gateway.app.keyDirectory.hash('sk-sy-made-elsewhere'), name: 'elsewhere', spec: '{}', createdAt: made, updatedAt: made, revokedAt: null })
+  await new Promise((resolve) => setTimeout(resolve, 5_500))
+  store.keys = readKeys
+  await t.resolveMatch(waitFor(async () => (await postChat(gateway.url, hello, { headers: as('sk-sy-made-elsewhere') })).status === 200, 3_000), true)
+  t.equal(gateway.logs.filter((line) => line.includes('reading changes from the store fails')).length, 1, 'the outage is logged once')
 })
