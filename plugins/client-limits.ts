@@ -7,6 +7,7 @@ import { GatewayError } from '../src/canonical/errors.ts'
 import { ConfigurationError } from '../src/config/provider-settings.ts'
 import '../src/ingress/model-route.ts'
 import { fingerprintOfKey } from './auth.ts'
+import type { WorkerLink } from '../src/cluster/worker-link.ts'
 import { fixedWindow } from '../src/governance/periods.ts'
 import { SharedStateUnavailable, type TakeStep } from '../src/shared-state/shared-state.ts'
 
@@ -41,11 +42,13 @@ export interface ClientUsage {
 export interface ClientLimitsOptions {
   defaults: Limit
   file: string | undefined
+  worker?: WorkerLink
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    clientUsage: () => ClientUsage[]
+    /** Each client's usage, for the whole instance (with WORKERS > 1, every worker's summed). */
+    clientUsage: () => Promise<ClientUsage[]>
   }
 }
 
@@ -103,7 +106,25 @@ const clientLimits: FastifyPluginAsync<ClientLimitsOptions> = async (app, option
     return client
   }
 
-  app.decorate('clientUsage', () => [...clients.values()].map((client) => ({ ...client.usage })))
+  const ownUsage = (): ClientUsage[] => [...clients.values()].map((client) => ({ ...client.usage }))
+  const worker = options.worker
+  worker?.serve('client-usage', ownUsage)
+  app.decorate('clientUsage', worker === undefined ? async () => ownUsage() : async () => {
+    const sums = new Map<string, ClientUsage>()
+    for (const part of await worker.gather('client-usage') as ClientUsage[][]) {
+      for (const usage of part) {
+        const sum = sums.get(usage.client)
+        if (sum === undefined) sums.set(usage.client, { ...usage })
+        else {
+          sum.requests += usage.requests
+          sum.limited += usage.limited
+          sum.tokensIn += usage.tokensIn
+          sum.tokensOut += usage.tokensOut
+        }
+      }
+    }
+    return [...sums.values()]
+  })
 
   app.addHook('onRequest', (request, reply, done) => {
     // Requests without a valid key are the auth hook's to refuse; counting them would let strangers fill the table.

@@ -177,6 +177,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   if (gatewayKeys.length > 0 || config.CLIENT_REQUESTS_PER_MINUTE > 0 || config.CLIENT_TOKENS_PER_MINUTE > 0 || config.CLIENT_LIMITS_FILE !== undefined) {
     await app.register(clientLimits, {
       file: config.CLIENT_LIMITS_FILE,
+      ...(options.worker === undefined ? {} : { worker: options.worker }),
       defaults: {
         ...(config.CLIENT_REQUESTS_PER_MINUTE > 0 ? { requestsPerMinute: config.CLIENT_REQUESTS_PER_MINUTE } : {}),
         ...(config.CLIENT_TOKENS_PER_MINUTE > 0 ? { tokensPerMinute: config.CLIENT_TOKENS_PER_MINUTE } : {})

@@ -133,4 +133,6 @@ t.test('WORKERS=2: a gateway key\'s CLIENT_REQUESTS_PER_MINUTE is one limit for 
   const statuses = await Promise.all(Array.from({ length: 20 }, async () => (await chat(origin, 'static-key')).status))
   t.equal(statuses.filter((status) => status === 200).length, 5, '20 at once over both workers: 5 admitted')
   t.equal(statuses.filter((status) => status === 429).length, 15)
+  const usage = JSON.parse((await send(origin, '/providers/clients', { headers: admin })).text) as { clients: Array<{ requests: number, limited: number }> }
+  t.match(usage.clients, [{ requests: 5, limited: 15 }], '/providers/clients sums both workers')
 })

@@ -246,7 +246,7 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
         })
       }
     }
-  }, async () => ({ clients: app.hasDecorator('clientUsage') ? app.clientUsage() : [] }))
+  }, async () => ({ clients: app.hasDecorator('clientUsage') ? await app.clientUsage() : [] }))
 
   registerKeyRoutes(app)
 
