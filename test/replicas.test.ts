@@ -5,6 +5,7 @@ import t from 'tap'
 import { startSimulator as startGroq } from '../providers/groq/simulator.ts'
 import { startSimulator as startOpenAI } from '../providers/openai/simulator.ts'
 import { freePort, waitForPort } from './bench/processes.ts'
+import { stopProcess } from './helpers/stop-process.ts'
 import { postgresStoreUrl } from './helpers/stores.ts'
 import { redisBehindForwarder, redisUrl } from './helpers/redis.ts'
 
@@ -25,7 +26,7 @@ async function startReplica (t: { teardown: (fn: () => unknown) => void }, env: 
     env: { PATH: process.env.PATH, PORT: String(port), LOG_LEVEL: 'warn', GROQ_API_KEY: groq.apiKey, GROQ_BASE_URL: groq.url, ADMIN_API_KEY: ADMIN, SETTINGS_POLL_MS: '200', MAX_EVENT_LOOP_DELAY_MS: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit']
   })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  t.teardown(() => stopProcess(child))
   await waitForPort(port)
   return `http://127.0.0.1:${port}`
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { startSimulator as startGroq } from '../providers/groq/simulator.ts'
 import { freePort, waitForPort } from './bench/processes.ts'
+import { stopProcess } from './helpers/stop-process.ts'
 import { sqliteStoreUrl } from './helpers/stores.ts'
 import { awayFromWindowEdge } from './helpers/clock.ts'
 
@@ -25,7 +26,7 @@ async function startInstance (t: { teardown: (fn: () => unknown) => void }, env:
     stdio: ['ignore', 'ignore', 'inherit']
   })
   const exited = once(child, 'exit')
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  t.teardown(() => stopProcess(child))
   await waitForPort(port)
   return { origin: `http://127.0.0.1:${port}`, exited, kill: (signal) => child.kill(signal) }
 }
