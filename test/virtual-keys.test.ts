@@ -3,6 +3,7 @@ import { startSimulator } from '../providers/groq/simulator.ts'
 import { postChat, simulatorEnv, startGateway, type TestGateway } from './helpers/gateway.ts'
 import { awayFromWindowEdge } from './helpers/clock.ts'
 import { sqliteStoreUrl } from './helpers/stores.ts'
+import { redisBehindForwarder, redisUrl } from './helpers/redis.ts'
 
 // Virtual keys through the admin API and on model requests: shown once, kept hashed, refused when disabled,
 // expired or revoked, narrowed to their models, rate-limited, and held to budgets by reservation.
@@ -218,4 +219,25 @@ t.test('a key made elsewhere while this replica could not read the store is foun
   store.keys = readKeys
   await t.resolveMatch(waitFor(async () => (await postChat(gateway.url, hello, { headers: as('sk-sy-made-elsewhere') })).status === 200, 3_000), true)
   t.equal(gateway.logs.filter((line) => line.includes('reading changes from the store fails')).length, 1, 'the outage is logged once')
+})
+
+t.test('SHARED_STATE_ON_FAILURE=closed: while Redis is away, a governed request is a 429 limits_unavailable, never a 5xx', async (t) => {
+  const url = await redisUrl()
+  if (url === undefined) {
+    t.comment('SKIPPED: Redis not reachable; in CI this fails instead')
+    return
+  }
+  const { url: cuttable, forwarder } = await redisBehindForwarder(t, url)
+  const gateway = await startGateway(t, { ...simulatorEnv({ groq }), ADMIN_API_KEY: ADMIN, REDIS_URL: cuttable, REDIS_PREFIX: `sy-test-${Date.now()}:`, SHARED_STATE_ON_FAILURE: 'closed', SHARED_STATE_TIMEOUT_MS: '300' })
+  const key = await createKey(gateway, { name: 'closed-policy', requestsPerMinute: 1000, budgetDailyUsd: 1 })
+  t.equal((await postChat(gateway.url, hello, { headers: as(key.key) })).status, 200)
+  await forwarder.cut()
+  const refused = await postChat(gateway.url, hello, { headers: as(key.key) })
+  t.equal(refused.status, 429)
+  t.match(await refused.json(), { error: { code: 'limits_unavailable', message: /Limits for key 'closed-policy' cannot be checked right now/ } })
+  const metrics = await (await fetch(`${gateway.url}/metrics`, { headers: adminOnly })).text()
+  t.match(metrics, /switchyard_shared_state_up 0/)
+  t.ok(gateway.logs.some((line) => line.includes('requests under limits or budgets are refused until it is back')), 'logged once, naming the policy')
+  await forwarder.restore()
+  await t.resolveMatch(waitFor(async () => (await postChat(gateway.url, hello, { headers: as(key.key) })).status === 200), true, 'served again once Redis answers')
 })

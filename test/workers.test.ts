@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
@@ -18,7 +19,7 @@ const groq = await startGroq()
 t.teardown(() => groq.close())
 const body = JSON.stringify({ model: 'groq:llama-3.3-70b-versatile', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100 })
 
-async function startInstance (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>): Promise<{ origin: string, exited: Promise<unknown[]>, kill: (signal: NodeJS.Signals) => void }> {
+async function startInstance (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>): Promise<{ origin: string, pid: number, exited: Promise<unknown[]>, kill: (signal: NodeJS.Signals) => void }> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
@@ -28,7 +29,7 @@ async function startInstance (t: { teardown: (fn: () => unknown) => void }, env:
   const exited = once(child, 'exit')
   t.teardown(() => stopProcess(child))
   await waitForPort(port)
-  return { origin: `http://127.0.0.1:${port}`, exited, kill: (signal) => child.kill(signal) }
+  return { origin: `http://127.0.0.1:${port}`, pid: child.pid as number, exited, kill: (signal) => child.kill(signal) }
 }
 
 /** One request on a connection of its own: the cluster hands new connections to the workers in turn. */
@@ -137,3 +138,21 @@ t.test('WORKERS=2: a gateway key\'s CLIENT_REQUESTS_PER_MINUTE is one limit for 
   const usage = JSON.parse((await send(origin, '/providers/clients', { headers: admin })).text) as { clients: Array<{ requests: number, limited: number }> }
   t.match(usage.clients, [{ requests: 5, limited: 15 }], '/providers/clients sums both workers')
 })
+
+t.test('WORKERS=2: a worker that dies is replaced, and the instance keeps answering meanwhile', async (t) => {
+  const instance = await startInstance(t, { STORE_URL: await sqliteStoreUrl(t) })
+  const workers = async (): Promise<number[]> => (await readFile(`/proc/${instance.pid}/task/${instance.pid}/children`, 'utf8')).split(' ').filter((pid) => pid !== '').map(Number)
+  const before = await workers()
+  t.equal(before.length, 2)
+  process.kill(before[0] as number, 'SIGKILL')
+  const statuses = await Promise.all(Array.from({ length: 10 }, async () => (await send(instance.origin, '/healthz')).status))
+  t.same(statuses, Array.from({ length: 10 }, () => 200), 'the other worker answers')
+  for (;;) {
+    const now = await workers()
+    if (now.length === 2 && !now.includes(before[0] as number)) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  await waitForPort(Number(new URL(instance.origin).port))
+  t.pass('a new worker took the dead one\'s place')
+})
+
