@@ -103,6 +103,9 @@ t.test('allowed models and providers narrow what a key may call, in each ingress
 
   const byProvider = await createKey(gateway, { name: 'openai-only', allowedProviders: ['openai'] })
   t.equal((await postChat(gateway.url, hello, { headers: as(byProvider.key) })).status, 403)
+  t.equal((await postChat(gateway.url, { ...hello, model: 'nosuchprovider:x' }, { headers: as(key.key) })).status, 400, 'an unknown provider is the plan\'s 400')
+  const metrics = await (await fetch(`${gateway.url}/metrics`, { headers: adminOnly })).text()
+  t.match(metrics, /switchyard_key_requests_total\{key="narrow",outcome="not_allowed"\} 2/, 'two refusals by the key, not the 400')
 })
 
 t.test('requests per window: the limit admits exactly that many, then 429 with retry-after', async (t) => {

@@ -86,7 +86,8 @@ const governance: FastifyPluginAsync = async (app) => {
       }
       request.routePlan = plan
     } catch (error) {
-      keyRequests.cell([key.name, 'not_allowed']).value++
+      // A model the key may not use; a model no provider serves is the plan's 400, not the key's doing.
+      if (error instanceof GatewayError && error.kind === 'permission') keyRequests.cell([key.name, 'not_allowed']).value++
       done(error as Error)
       return
     }
