@@ -82,11 +82,12 @@ export async function runPrimary (options: PrimaryOptions): Promise<void> {
   let started = 0
   const fork = (): Worker => cluster.fork({ SWITCHYARD_WORKER: String(++started) })
 
-  // All of them listening, or the first that could not start ends the whole start.
+  // All of them listening, or the first that could not start (it exits with a code: a setting, a port in use)
+  // ends the whole start. One killed by a signal meanwhile is replaced like any other.
   await new Promise<void>((resolve, reject) => {
     let listening = 0
-    const failedToStart = (worker: Worker, code: number): void => {
-      if (listening < options.count) reject(new Error(`worker ${worker.id} exited with code ${code} before it was listening`))
+    const failedToStart = (worker: Worker, code: number | null, signal: string | null): void => {
+      if (signal === null && listening < options.count) reject(new Error(`worker ${worker.id} exited with code ${code} before it was listening`))
     }
     cluster.on('exit', failedToStart)
     cluster.on('listening', function onListening () {
