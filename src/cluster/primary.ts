@@ -79,8 +79,7 @@ export async function runPrimary (options: PrimaryOptions): Promise<void> {
     fork()
   })
 
-  let started = 0
-  const fork = (): Worker => cluster.fork({ SWITCHYARD_WORKER: String(++started) })
+  const fork = (): Worker => cluster.fork()
 
   // All of them listening, or the first that could not start (it exits with a code: a setting, a port in use)
   // ends the whole start. One killed by a signal meanwhile is replaced like any other.

@@ -8,7 +8,6 @@ export interface Reservation {
   readonly key: VirtualKey
   readonly budgets: ReadonlyArray<{ counter: string, reservedNanoUsd: number, ttlMs: number }>
   readonly tokens: { counter: string, ttlMs: number } | undefined
-  readonly request: { counter: string, ttlMs: number } | undefined
 }
 
 // Counters outlive their period by this much, so that one settling late still finds its counter.
@@ -47,10 +46,9 @@ export async function admit (state: SharedState, key: VirtualKey, worstCaseNanoU
     refusals.push(() => windowRefusal('Token', tokensPerWindow as number))
   }
   const requestsPerWindow = key.settings.requestsPerMinute
-  const request = requestsPerWindow === undefined ? undefined : { counter: requestCounter(key, window), ttlMs: windowTtl }
-  if (request !== undefined) {
-    steps.push({ key: request.counter, amount: 1, limit: requestsPerWindow as number, ttlMs: windowTtl })
-    refusals.push(() => windowRefusal('Request', requestsPerWindow as number))
+  if (requestsPerWindow !== undefined) {
+    steps.push({ key: requestCounter(key, window), amount: 1, limit: requestsPerWindow, ttlMs: windowTtl })
+    refusals.push(() => windowRefusal('Request', requestsPerWindow))
   }
   const budgets: Array<Reservation['budgets'][number]> = []
   for (const [name, limit, period] of [['day', key.dailyBudgetNanoUsd, utcDay(now)], ['month', key.monthlyBudgetNanoUsd, utcMonth(now)]] as const) {
@@ -75,7 +73,7 @@ export async function admit (state: SharedState, key: VirtualKey, worstCaseNanoU
     throw error
   }
   if (!taken.allowed) throw (refusals[taken.refused] as (count: number) => GatewayError)(taken.counts[taken.refused] ?? 0)
-  return { key, budgets, tokens, request }
+  return { key, budgets, tokens }
 }
 
 /** After the response: each budget is charged what the request cost (the rest of its reservation released), and its tokens counted. */
