@@ -54,6 +54,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
     const body = request.body as MessagesRequest
     const stream = body.stream === true
     const record = createRequestRecord('/v1/messages', stream, body.model, () => anthropicPromptChars(body))
+    record.maxOutputTokens = body.max_tokens
     app.metrics.observe(request, reply, record)
     const plan = app.router.planFor(request, body.model)
     let canonical: ChatRequest | undefined
@@ -70,6 +71,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
       })
     } finally {
       if (record.attempts.length > 0) reply.header('x-switchyard-attempts', formatAttempts(record.attempts))
+      if (record.queuedMs !== undefined) reply.header('x-switchyard-queued-ms', String(Math.round(record.queuedMs)))
     }
     const { attempt, result: outcome } = executed
     reply.header('x-switchyard-provider', attempt.provider.name).header('x-switchyard-model', attempt.model)
@@ -97,6 +99,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
     // Counted by the first provider in the plan that can count natively; without one, about four characters per
     // token, and the response says it is an estimate. Not a model call: the record is not the metrics'.
     const record = createRequestRecord('/v1/messages/count_tokens', false, body.model, () => 0)
+    record.maxOutputTokens = 0
     const { attempt, result } = await app.router.executeWith<string | undefined>(app.router.plan(body.model), requestCallOptions(request, reply, record, options), async (attempt, target, callOptions) => {
       const native = relayCapability(target, 'anthropic-messages')
       if (native === undefined) return undefined

@@ -49,6 +49,8 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
   app.post('/chat/completions', { schema: { body: ChatRequestSchema }, bodyLimit: options.bodyLimitBytes, config: GENERATE }, async (request, reply) => {
     const body = request.body as ChatRequest
     const record = createRequestRecord('/v1/chat/completions', body.stream === true, body.model, () => promptChars(body))
+    const maxTokens = body.max_completion_tokens ?? body.max_tokens
+    if (typeof maxTokens === 'number') record.maxOutputTokens = maxTokens
     app.metrics.observe(request, reply, record)
     const plan = app.router.planFor(request, body.model)
     let executed
@@ -56,6 +58,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
       executed = await app.router.execute(plan, body, requestCallOptions(request, reply, record, options))
     } finally {
       if (record.attempts.length > 0) reply.header('x-switchyard-attempts', formatAttempts(record.attempts))
+      if (record.queuedMs !== undefined) reply.header('x-switchyard-queued-ms', String(Math.round(record.queuedMs)))
     }
     const { attempt, result } = executed
     const target = attempt.provider

@@ -24,6 +24,7 @@ import virtualKeys from '../plugins/virtual-keys.ts'
 import sharedState from '../plugins/shared-state.ts'
 import sharedHealth from '../plugins/shared-health.ts'
 import governance from '../plugins/governance/index.ts'
+import providerLimits from '../plugins/provider-limits.ts'
 import { loadPriceOverrides } from './provider/pricing.ts'
 import { LazyRequestLogger } from './observability/lazy-request-logger.ts'
 import { AccessLog } from './observability/access-log.ts'
@@ -185,6 +186,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     })
   }
   await app.register(governance)
+  await app.register(providerLimits, { env: options.env, file: config.PROVIDER_LIMITS_FILE, maxWaitMs: config.QUEUE_MAX_WAIT_MS, maxDepth: config.QUEUE_MAX_DEPTH })
   await app.register(health)
   await app.register(adminApi, { logBufferSize: config.LOG_BUFFER_SIZE, bodyLimitBytes: config.BODY_LIMIT_BYTES })
   const inFlight = createInFlightRegistry()

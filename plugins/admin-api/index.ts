@@ -13,6 +13,7 @@ import type { HealthSnapshot } from '../routing/index.ts'
 import type { RegisteredProvider } from '../provider-registry.ts'
 import type { SettingsPatch } from '../provider-overrides.ts'
 import { registerKeyRoutes } from './keys.ts'
+import { ProviderLimitsReportSchema, type ProviderLimitsReport } from '../provider-limits.ts'
 
 export interface AdminApiOptions {
   logBufferSize: number
@@ -60,6 +61,8 @@ const ProviderHealthSchema = Type.Object({
 })
 
 const ProviderParamsSchema = Type.Object({ provider: Type.String() })
+// Live counters, and for a provider with rate limits (declared, or stated by its headers) their state and its queue.
+const LiveMetricsSchema = Type.Composite([ProviderMetricsSchema, Type.Object({ limits: Type.Optional(ProviderLimitsReportSchema) })])
 const LogsSchema = Type.Object({ logs: Type.Array(RequestLogSchema) })
 
 /**
@@ -73,6 +76,12 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
     }
   })
   app.setErrorHandler(openAIErrorHandler(4 * options.bodyLimitBytes))
+
+  const withLimits = async <T extends { provider: string }>(rows: T[]): Promise<Array<T & { limits?: ProviderLimitsReport }>> =>
+    await Promise.all(rows.map(async (row) => {
+      const limits = await app.providerLimits.report(row.provider)
+      return limits === undefined ? row : { ...row, limits }
+    }))
 
   const knownProvider = (name: string): RegisteredProvider => {
     const provider = app.providers.get(name)
@@ -121,19 +130,19 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
   app.get('/providers/metrics', {
     schema: {
       querystring: MetricsQuerySchema,
-      response: { 200: Type.Union([Type.Object({ providers: Type.Array(ProviderMetricsSchema) }), Type.Object({ window: Type.String(), providers: Type.Array(WindowStatsSchema) })]) }
+      response: { 200: Type.Union([Type.Object({ providers: Type.Array(LiveMetricsSchema) }), Type.Object({ window: Type.String(), providers: Type.Array(WindowStatsSchema) })]) }
     }
   }, async (request) => {
     const { window } = request.query as Static<typeof MetricsQuerySchema>
     // Without a window: the live counters since start-up or the last reset. With one: the store's rollups.
-    if (window === undefined) return { providers: await app.metrics.instance.providerMetrics() }
+    if (window === undefined) return { providers: await withLimits(await app.metrics.instance.providerMetrics()) }
     return { window, providers: await app.store.window(Date.now() - (WINDOWS[window] as number)) }
   })
 
-  app.get('/providers/metrics/:provider', { schema: { params: ProviderParamsSchema, response: { 200: ProviderMetricsSchema } } }, async (request) => {
+  app.get('/providers/metrics/:provider', { schema: { params: ProviderParamsSchema, response: { 200: LiveMetricsSchema } } }, async (request) => {
     const { provider } = request.params as { provider: string }
     knownProvider(provider)
-    return (await app.metrics.instance.providerMetrics()).find((metrics) => metrics.provider === provider)
+    return (await withLimits(await app.metrics.instance.providerMetrics())).find((metrics) => metrics.provider === provider)
   })
 
   app.post('/providers/metrics/reset', async (_request, reply) => {

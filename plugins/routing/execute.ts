@@ -6,15 +6,22 @@ import { GatewayError } from '../../src/canonical/errors.ts'
 import { classifyFailure } from './failure-class.ts'
 import type { PlannedAttempt, RoutePlan } from './plan.ts'
 import type { ProviderHealth } from './provider-health.ts'
+import { admissionTokens, DEFAULT_WAITER, type Admission } from '../../src/provider-limits/admission.ts'
+import type { Candidate, Waiter } from '../../src/provider-limits/admission-queue.ts'
+import type { Busy, Permit, ProviderLimiter } from '../../src/provider-limits/provider-limiter.ts'
 
 export interface ProviderRuntime {
   target: ProviderTarget
   health: ProviderHealth
+  /** The provider's rate limits, when it declares any or its headers state them (plugins/provider-limits). */
+  limiter?: ProviderLimiter | undefined
 }
 
 export interface ExecuteOptions extends CallOptions {
   /** Attempts are appended as they finish, and a stream's usage and size as it flows. */
   record: RequestRecord
+  /** Who the request is, should it wait in the rate-limit queue. */
+  waiter?: (() => Waiter) | undefined
   clock?: () => number
 }
 
@@ -40,38 +47,41 @@ export function canonicalCall (request: ChatRequest): AttemptCall<ProviderResult
  * Runs a plan: each attempt in order until one answers (contract §3 rule 5). A retryable failure moves on;
  * anything else returns at once. A stream commits to its provider when the first chunk arrives, so every
  * failure up to then is still retryable. Providers in cooldown or with an open circuit are skipped unless the
- * request is pinned. When nothing answers, one error lists every attempt.
+ * request is pinned. A provider at one of its rate limits is passed over for the next attempt; when every
+ * attempt that did not fail is at a limit, the request waits in the admission queue for the first of them to
+ * free up (docs/routing.md, Admission). When nothing answers, one error lists every attempt.
  */
 export async function executePlan<T> (
   plan: RoutePlan,
   options: ExecuteOptions,
   runtimeOf: (provider: string) => ProviderRuntime,
-  call: AttemptCall<T>
+  call: AttemptCall<T>,
+  admission?: Admission
 ): Promise<Executed<T>> {
   const clock = options.clock ?? Date.now
   const attempts = options.record.attempts
   // Allocated only when an attempt fails or is skipped: most requests are answered by their first attempt.
   let failures: GatewayError[] | undefined
   let skipped: string[] | undefined
-  for (let index = 0; index < plan.attempts.length; index++) {
-    const attempt = plan.attempts[index] as PlannedAttempt
-    const { target, health } = runtimeOf(attempt.provider.name)
-    const startedAt = clock()
-    if (!plan.pinned && !health.admit(startedAt)) {
-      const reason = health.unavailable(startedAt)
-      ;(skipped ??= []).push(reason === undefined
-        ? `${target.name}: skipped`
-        : `${target.name}: ${reason.reason === 'cooldown' ? 'cooling down after 429' : 'circuit open'} for ${Math.ceil((reason.until - startedAt) / 1000)} s more`)
-      if (reason !== undefined) (failures ??= []).push(unavailableError(target.name, reason.reason, reason.until - startedAt))
-      continue
-    }
+  let atLimit: Array<{ index: number, busy: Busy }> | undefined
+  let tokens: number | undefined
+  const tokensOf = (attempt: PlannedAttempt) => (): number => {
+    tokens ??= admissionTokens(options.record.promptChars(), options.record.maxOutputTokens, attempt.provider.catalog.find(attempt.model)?.maxOutputTokens)
+    return tokens
+  }
+
+  /** One attempt, once admitted: its answer, or undefined when it failed in a way the next attempt may mend. */
+  async function attemptOnce (attempt: PlannedAttempt, runtime: ProviderRuntime, permit: Permit | undefined): Promise<Executed<T> | undefined> {
+    const { target, health } = runtime
     const started = performance.now()
     try {
-      const result = await call(attempt, target, attemptOptions(options, health, clock))
+      const result = await call(attempt, target, attemptOptions(options, runtime, attempt.model, clock))
       health.succeeded(clock())
       attempts.push({ provider: target.name, model: attempt.model, status: 200, success: true, startedAt: started, latencyMs: performance.now() - started })
+      if (permit !== undefined) options.client.onClose(() => { permit.release(usedTokens(options.record)) })
       return { attempt, result }
     } catch (error) {
+      permit?.release(0)
       const failure = error instanceof GatewayError ? error : new GatewayError('internal', 500, 'internal error', { cause: error })
       const status = failure.upstreamStatus ?? failure.status
       attempts.push({
@@ -90,9 +100,85 @@ export async function executePlan<T> (
       else health.succeeded(clock())
       if (kind === 'final') throw error
       ;(failures ??= []).push(failure)
+      return undefined
     }
   }
+
+  /** Whether health lets an attempt go now; a skipped one is noted for the final error. */
+  function healthAdmits (runtime: ProviderRuntime, now: number): boolean {
+    if (plan.pinned || runtime.health.admit(now)) return true
+    const name = runtime.target.name
+    const reason = runtime.health.unavailable(now)
+    ;(skipped ??= []).push(reason === undefined
+      ? `${name}: skipped`
+      : `${name}: ${reason.reason === 'cooldown' ? 'cooling down after 429' : 'circuit open'} for ${Math.ceil((reason.until - now) / 1000)} s more`)
+    if (reason !== undefined) (failures ??= []).push(unavailableError(name, reason.reason, reason.until - now))
+    return false
+  }
+
+  for (let index = 0; index < plan.attempts.length; index++) {
+    const attempt = plan.attempts[index] as PlannedAttempt
+    const runtime = runtimeOf(attempt.provider.name)
+    const startedAt = clock()
+    if (!healthAdmits(runtime, startedAt)) continue
+    let permit: Permit | undefined
+    const limiter = runtime.limiter
+    if (limiter !== undefined && admission !== undefined) {
+      const queue = admission.queue
+      let taken: Permit | Busy
+      try {
+        const lane = queue.depth() === 0 ? '' : limiter.lane(attempt.model)
+        const result = lane !== '' && queue.waiting(lane) > 0 ? queue.behind(lane, startedAt) : limiter.take(attempt.model, tokensOf(attempt), startedAt)
+        taken = result instanceof Promise ? await result : result
+      } catch (error) {
+        runtime.health.released()
+        throw error
+      }
+      options.record.queuedMs ??= 0
+      if (taken.busy) {
+        // Health admitted it (a half-open probe included), but it is not called now.
+        runtime.health.released()
+        ;(atLimit ??= []).push({ index, busy: taken })
+        continue
+      }
+      permit = taken
+    }
+    const executed = await attemptOnce(attempt, runtime, permit)
+    if (executed !== undefined) return executed
+  }
+  if (atLimit !== undefined) return await waitForCapacity(atLimit)
   throw allFailed(failures ?? [], attempts, skipped ?? [])
+
+  /** Every attempt that did not fail is at a limit: wait in the queue for one, and try it when it admits. */
+  async function waitForCapacity (waiting: Array<{ index: number, busy: Busy }>): Promise<Executed<T>> {
+    const { queue } = admission as Admission
+    const waiter = options.waiter?.() ?? DEFAULT_WAITER
+    while (waiting.length > 0) {
+      const candidates: Candidate[] = waiting.map(({ index }) => {
+        const attempt = plan.attempts[index] as PlannedAttempt
+        const limiter = runtimeOf(attempt.provider.name).limiter as ProviderLimiter
+        return { index, provider: attempt.provider.name, model: attempt.model, lane: limiter.lane(attempt.model), tokens: tokensOf(attempt), limiter }
+      })
+      const admitted = await queue.wait(waiter, candidates, waiting.map(({ busy }) => busy), options.client)
+      options.record.queuedMs = (options.record.queuedMs ?? 0) + admitted.queuedMs
+      waiting.splice(waiting.findIndex(({ index }) => index === admitted.candidate.index), 1)
+      const attempt = plan.attempts[admitted.candidate.index] as PlannedAttempt
+      const runtime = runtimeOf(attempt.provider.name)
+      if (!healthAdmits(runtime, clock())) {
+        admitted.permit.release(0)
+        continue
+      }
+      const executed = await attemptOnce(attempt, runtime, admitted.permit)
+      if (executed !== undefined) return executed
+    }
+    throw allFailed(failures ?? [], attempts, skipped ?? [])
+  }
+}
+
+/** What the answer used, to correct the estimate counted at admission; undefined when it reported nothing. */
+function usedTokens (record: RequestRecord): number | undefined {
+  const usage = record.usage
+  return usage === undefined ? undefined : (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0)
 }
 
 /** Refused before the provider was called (the request could not be translated): says nothing of the provider. */
@@ -100,8 +186,12 @@ function isClientsFault (failure: GatewayError): boolean {
   return failure.upstreamStatus === undefined && failure.kind === 'invalid_request'
 }
 
-/** One attempt's call options: the request's, with a stream's failure counted against the provider's health. */
-function attemptOptions (options: ExecuteOptions, health: ProviderHealth, clock: () => number): CallOptions {
+/**
+ * One attempt's call options: the request's, with a stream's failure counted against the provider's health and,
+ * for a provider with limits, its answer's rate-limit headers read.
+ */
+function attemptOptions (options: ExecuteOptions, runtime: ProviderRuntime, model: string, clock: () => number): CallOptions {
+  const { health, limiter } = runtime
   return {
     requestId: options.requestId,
     client: options.client,
@@ -113,7 +203,8 @@ function attemptOptions (options: ExecuteOptions, health: ProviderHealth, clock:
     onStreamError: (error) => {
       // A committed stream that later fails for the provider's sake still counts against its health.
       if (classifyFailure(error) === 'retry') health.failed(clock(), error.message, error.upstreamStatus ?? error.status)
-    }
+    },
+    onUpstreamHeaders: limiter === undefined ? undefined : (headers) => { limiter.observe(model, headers, clock()) }
   }
 }
 

@@ -2,10 +2,10 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { RegisteredProvider } from '../provider-registry.ts'
 import type { ChatRequest } from '../../src/canonical/chat-request.ts'
-import type { CallOptions, ProviderTarget } from '../../src/call/types.ts'
+import type { ProviderTarget } from '../../src/call/types.ts'
 import { createPlanner, type Planner, type RoutePlan } from './plan.ts'
-import { canonicalCall, executePlan, type AttemptCall, type Executed, type ProviderRuntime } from './execute.ts'
-import type { RequestRecord } from '../../src/observability/request-record.ts'
+import { canonicalCall, executePlan, type AttemptCall, type Executed, type ExecuteOptions, type ProviderRuntime } from './execute.ts'
+import type { Admission } from '../../src/provider-limits/admission.ts'
 import { createProviderHealth, DEFAULT_HEALTH_POLICY, type HealthPolicy, type HealthSnapshot, type Transition } from './provider-health.ts'
 
 export type { RoutePlan, PlannedAttempt } from './plan.ts'
@@ -22,9 +22,9 @@ export interface Router {
    */
   planFor: (request: FastifyRequest, model: string) => RoutePlan
   /** Runs a plan with fallback, cooldowns and circuit breakers; attempts are appended to `options.record`. */
-  execute: (plan: RoutePlan, request: ChatRequest, options: CallOptions & { record: RequestRecord }) => Promise<Executed>
+  execute: (plan: RoutePlan, request: ChatRequest, options: ExecuteOptions) => Promise<Executed>
   /** The same, with the caller's own call per attempt (an ingress that can pass a request through as it is). */
-  executeWith: <T>(plan: RoutePlan, options: CallOptions & { record: RequestRecord }, call: AttemptCall<T>) => Promise<Executed<T>>
+  executeWith: <T>(plan: RoutePlan, options: ExecuteOptions, call: AttemptCall<T>) => Promise<Executed<T>>
   /** Circuit and cooldown state of each enabled provider. */
   health: (provider: string) => HealthSnapshot | undefined
   /** An enabled provider's call target, for the rare call that is not a plan (token counting). */
@@ -35,6 +35,8 @@ export interface Router {
   onTransition: (listener: (transition: Transition) => void) => void
   /** A cooldown or open circuit another replica saw, in force here too (see provider-health.ts `impose`). */
   impose: (provider: string, kind: 'cooldown' | 'open', until: number) => void
+  /** Rate limits and the admission queue (plugins/provider-limits), consulted before every attempt from now on. */
+  useAdmission: (admission: Admission) => void
 }
 
 export interface RoutingOptions {
@@ -59,6 +61,7 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
   const runtimes = new Map<string, ProviderRuntime>()
   const transitionListeners: Array<(transition: Transition) => void> = []
   let planner: Planner | undefined
+  let admission: Admission | undefined
 
   const runtimeOf = (name: string): ProviderRuntime => {
     const runtime = runtimes.get(name)
@@ -77,13 +80,17 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
       request.routePlan ??= plan(model)
       return request.routePlan
     },
-    execute: (plan, request, callOptions) => executePlan(plan, callOptions, runtimeOf, canonicalCall(request)),
-    executeWith: (plan, callOptions, call) => executePlan(plan, callOptions, runtimeOf, call),
+    execute: (plan, request, callOptions) => executePlan(plan, callOptions, runtimeOf, canonicalCall(request), admission),
+    executeWith: (plan, callOptions, call) => executePlan(plan, callOptions, runtimeOf, call, admission),
     health: (name) => runtimes.get(name)?.health.snapshot(Date.now()),
     target: (name) => runtimes.get(name)?.target,
     reload: build,
     onTransition: (listener) => { transitionListeners.push(listener) },
-    impose: (name, kind, until) => { runtimes.get(name)?.health.impose(kind, until, Date.now()) }
+    impose: (name, kind, until) => { runtimes.get(name)?.health.impose(kind, until, Date.now()) },
+    useAdmission: (next) => {
+      admission = next
+      for (const [name, runtime] of runtimes) runtime.limiter = next.limiterOf(name)
+    }
   } satisfies Router)
 
   /** The planner, and a runtime for each enabled provider (kept, with its health, when it is disabled again). */
@@ -93,6 +100,7 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
       if (runtimes.has(provider.name)) continue
       runtimes.set(provider.name, {
         target: toTarget(provider, app.providers.secrets()),
+        limiter: admission?.limiterOf(provider.name),
         health: createProviderHealth(provider.name, policy, (transition) => {
           app.log.warn(transition, `provider ${transition.provider}: ${transition.from} → ${transition.to} (${transition.reason})`)
           for (const listener of transitionListeners) listener(transition)

@@ -7,6 +7,7 @@ import { fromAnthropicResponse } from './response.ts'
 import { createAnthropicStreamTranslator } from './stream.ts'
 import { parseAnthropicError } from './errors.ts'
 import { relay } from './relay.ts'
+import { rateLimitHeaders } from './rate-limits.ts'
 
 const models = indexCatalog(catalog)
 
@@ -19,6 +20,7 @@ export const definition: ProviderDefinition = {
   defaultModel,
   catalog,
   pricing,
+  rateLimitHeaders,
   toUpstreamRequest: (request) => toAnthropicRequest(request, models.find(request.model)?.maxOutputTokens ?? FALLBACK_MAX_TOKENS),
   fromUpstreamResponse: fromAnthropicResponse,
   createStreamTranslator: createAnthropicStreamTranslator,

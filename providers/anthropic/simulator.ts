@@ -19,6 +19,11 @@ export function errorBody (status: number, message: string): unknown {
   return { type: 'error', error: { type: types[status] ?? 'api_error', message }, request_id: 'req_simulated' }
 }
 
+/** Whole seconds, rounded up so that the reset is never before the count is whole again. */
+function rfc3339Seconds (epochMs: number): string {
+  return new Date(Math.ceil(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+}
+
 export function startSimulator (port = 0): Promise<ProviderSimulator> {
   const nextId = createIdSequence()
   return startHttpSimulator({
@@ -32,6 +37,15 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
     },
     errorBody,
     streamErrorEvent: (body) => encodeSseEvent(JSON.stringify(body), 'error'),
+    // Per-minute limits; a reset is the RFC 3339 moment the count is whole again.
+    rateLimitHeaders: ({ requests, tokens, now }) => ({
+      'anthropic-ratelimit-requests-limit': String(requests.limit),
+      'anthropic-ratelimit-requests-remaining': String(requests.remaining),
+      'anthropic-ratelimit-requests-reset': rfc3339Seconds(now + requests.resetMs),
+      'anthropic-ratelimit-tokens-limit': String(tokens.limit),
+      'anthropic-ratelimit-tokens-remaining': String(tokens.remaining),
+      'anthropic-ratelimit-tokens-reset': rfc3339Seconds(now + tokens.resetMs)
+    }),
     handle ({ request, script }) {
       if (request.method === 'GET' && request.path.startsWith('/models')) {
         return { json: { data: catalog.models.map((model) => ({ type: 'model', id: model.id, display_name: model.id, created_at: '2026-01-01T00:00:00Z' })), has_more: false } }

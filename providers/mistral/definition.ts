@@ -2,6 +2,7 @@ import { defineOpenAICompatibleProvider } from '../../src/openai-compatible/defi
 import { catalog, defaultModel } from './models.ts'
 import { pricing } from './pricing.ts'
 import { dialect } from './dialect.ts'
+import { rateLimitHeaders } from './rate-limits.ts'
 
 export const definition = defineOpenAICompatibleProvider({
   name: 'mistral',
@@ -10,5 +11,6 @@ export const definition = defineOpenAICompatibleProvider({
   auth: { scheme: 'bearer' },
   defaultModel,
   catalog,
-  pricing
+  pricing,
+  rateLimitHeaders
 }, dialect)

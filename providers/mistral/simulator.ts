@@ -54,6 +54,13 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
     models: catalog.models.map((model) => model.id),
     rejects,
     errorBody: mistralError,
+    // Per-minute limits and what is left of them; Mistral sends no reset time.
+    rateLimitHeaders: ({ requests, tokens }) => ({
+      'x-ratelimit-limit-req-minute': String(requests.limit),
+      'x-ratelimit-remaining-req-minute': String(requests.remaining),
+      'x-ratelimit-limit-tokens-minute': String(tokens.limit),
+      'x-ratelimit-remaining-tokens-minute': String(tokens.remaining)
+    }),
     renderJson: (shape) => ({
       id: shape.id,
       created: shape.created,

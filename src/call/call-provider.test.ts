@@ -40,6 +40,7 @@ function presence (): ClientPresence & { end: (reason: GatewayError) => void } {
     gone: false,
     endedBy: undefined as GatewayError | undefined,
     onGone: (fn: (reason: GatewayError) => void) => { listener = fn; return () => { listener = undefined } },
+    onClose: () => {},
     end: (reason: GatewayError) => {
       if (reason.kind === 'client_closed') state.gone = true
       else state.endedBy = reason

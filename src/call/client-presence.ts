@@ -12,6 +12,8 @@ export interface ClientPresence {
   readonly endedBy: GatewayError | undefined
   /** Calls `listener` once, with the reason, if the request ends early; returns the function that stops listening. */
   onGone: (listener: (reason: GatewayError) => void) => () => void
+  /** Calls `listener` once the response is over, however it ended (a held rate-limit slot is given back then). */
+  onClose: (listener: () => void) => void
 }
 
 /** The requests in flight, so that a shutdown whose grace period is over can end each one cleanly. */
@@ -79,10 +81,22 @@ class RequestPresence implements ClientPresence {
   gone = false
   endedBy: GatewayError | undefined = undefined
   private listener: ((reason: GatewayError) => void) | undefined = undefined
+  private closeListeners: Array<() => void> | undefined = undefined
 
   onGone (next: (reason: GatewayError) => void): () => void {
     this.listener = next
     return () => { if (this.listener === next) this.listener = undefined }
+  }
+
+  onClose (listener: () => void): void {
+    (this.closeListeners ??= []).push(listener)
+  }
+
+  closed (): void {
+    const listeners = this.closeListeners
+    if (listeners === undefined) return
+    this.closeListeners = undefined
+    for (const listener of listeners) listener()
   }
 
   end (reason: GatewayError): void {
@@ -102,6 +116,7 @@ export function watchClient (response: ServerResponse, onLeave?: () => void, inF
   // A response closes once; `on` spares the wrapper `once` allocates on every request.
   response.on('close', () => {
     if (entry !== undefined) inFlight?.delete(entry)
+    presence.closed()
     if (response.writableFinished) return
     onLeave?.()
     presence.left()

@@ -20,6 +20,8 @@ export interface GatewayErrorOptions {
   code?: string | null
   provider?: string
   retryAfterSeconds?: number
+  /** A wait known to the millisecond (the gateway's own queue): sent as `retry-after-ms`, and rounded up as `retry-after`. */
+  retryAfterMs?: number
   /** The status the provider answered with, when the error came from one. */
   upstreamStatus?: number
   cause?: unknown
@@ -43,6 +45,7 @@ export class GatewayError extends Error {
   readonly code: string | null
   readonly provider: string | undefined
   readonly retryAfterSeconds: number | undefined
+  readonly retryAfterMs: number | undefined
   readonly upstreamStatus: number | undefined
 
   constructor (kind: ErrorKind, status: number, message: string, options: GatewayErrorOptions = {}) {
@@ -53,7 +56,8 @@ export class GatewayError extends Error {
     this.param = options.param ?? null
     this.code = options.code ?? null
     this.provider = options.provider
-    this.retryAfterSeconds = options.retryAfterSeconds
+    this.retryAfterMs = options.retryAfterMs
+    this.retryAfterSeconds = options.retryAfterSeconds ?? (options.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterMs / 1000)))
     this.upstreamStatus = options.upstreamStatus
   }
 }

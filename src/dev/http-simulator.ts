@@ -33,6 +33,23 @@ export interface RecordedRequest {
   path: string
   headers: IncomingMessage['headers']
   body: unknown
+  /** Epoch ms when it arrived. */
+  receivedAt: number
+}
+
+/** The account's limits as the simulated provider counts them, in fixed minute windows aligned to the clock. */
+export interface SimulatedLimits {
+  requestsPerMinute: number
+  tokensPerMinute: number
+  /** Refuse with 429 past a limit (otherwise only report it in the headers). */
+  enforce: boolean
+}
+
+/** What a provider's rate-limit headers are made from, at the moment an answer goes out. */
+export interface RateLimitState {
+  requests: { limit: number, remaining: number, resetMs: number }
+  tokens: { limit: number, remaining: number, resetMs: number }
+  now: number
 }
 
 export interface SimulatorReply {
@@ -60,6 +77,8 @@ export interface HttpSimulatorOptions {
   unauthorized?: { status: number, body: unknown }
   /** How the provider frames an error inside a stream; `data: <body>` when not given. */
   streamErrorEvent?: (body: unknown) => string
+  /** The provider's rate-limit headers, sent on every model call's answer; none when not given. */
+  rateLimitHeaders?: (state: RateLimitState) => Record<string, string>
   handle: (context: SimulatorContext) => SimulatorReply
 }
 
@@ -78,6 +97,12 @@ export interface ProviderSimulator {
   waitForAbandon: () => Promise<void>
   /** TCP connections accepted so far: a client that reuses its connections opens few. */
   readonly connections: number
+  /** Sets the account's limits (reported in the rate-limit headers, and enforced with 429 when `enforce`). */
+  limit: (limits: Partial<SimulatedLimits>) => void
+  /** Model calls answered 429 because a limit set with `limit` was reached. */
+  readonly refusedForLimits: number
+  /** Most model calls in progress at once. */
+  readonly peakInFlight: number
   reset: () => void
   close: () => Promise<void>
 }
@@ -89,6 +114,32 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
   const events = new EventEmitter()
   let abandoned = 0
   let connections = 0
+  const defaultLimits: SimulatedLimits = { requestsPerMinute: 10_000, tokensPerMinute: 2_000_000, enforce: false }
+  let limits = defaultLimits
+  let window = { startMs: 0, requests: 0, tokens: 0 }
+  let refusedForLimits = 0
+  let inFlight = 0
+  let peakInFlight = 0
+
+  /** Counts a model call in its minute, and says whether it goes over a limit, with the headers to answer with. */
+  function countCall (body: unknown, text: string, now: number): { over: boolean, headers: Record<string, string>, retryAfterS: number } {
+    const startMs = now - (now % 60_000)
+    if (window.startMs !== startMs) window = { startMs, requests: 0, tokens: 0 }
+    const maxTokens = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).max_tokens : undefined
+    const tokens = Math.ceil(text.length / 4) + (typeof maxTokens === 'number' ? maxTokens : 0)
+    const over = limits.enforce && (window.requests + 1 > limits.requestsPerMinute || window.tokens + tokens > limits.tokensPerMinute)
+    if (!over) {
+      window.requests++
+      window.tokens += tokens
+    }
+    const resetMs = startMs + 60_000 - now
+    const headers = options.rateLimitHeaders?.({
+      requests: { limit: limits.requestsPerMinute, remaining: Math.max(0, limits.requestsPerMinute - window.requests), resetMs },
+      tokens: { limit: limits.tokensPerMinute, remaining: Math.max(0, limits.tokensPerMinute - window.tokens), resetMs },
+      now
+    }) ?? {}
+    return { over, headers, retryAfterS: Math.max(1, Math.ceil(resetMs / 1000)) }
+  }
 
   const server = createServer((req, res) => {
     serve(req, res).catch(() => { res.destroy() })
@@ -113,9 +164,12 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
         return sendJson(res, 400, options.errorBody(400, 'We could not parse the JSON body of your request.'))
       }
     }
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, body }
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, body, receivedAt: Date.now() }
     requests.push(recorded)
+    const modelCall = req.method === 'POST'
+    if (modelCall) peakInFlight = Math.max(peakInFlight, ++inFlight)
     res.on('close', () => {
+      if (modelCall) inFlight--
       if (!res.writableFinished) {
         abandoned++
         events.emit('abandon')
@@ -130,10 +184,16 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
       return sendJson(res, 404, options.errorBody(404, `Unknown path ${url.pathname}`))
     }
 
+    const counted = modelCall ? countCall(body, text, recorded.receivedAt) : undefined
+    const limitHeaders = counted?.headers ?? {}
+    if (counted?.over === true) {
+      refusedForLimits++
+      return sendJson(res, 429, options.errorBody(429, 'Rate limit reached for requests. Please try again later.'), { ...limitHeaders, 'retry-after': String(counted.retryAfterS) })
+    }
     // Faults are for model calls; listing models never consumes one.
-    const fault = req.method === 'POST' ? faults.shift() : undefined
+    const fault = modelCall ? faults.shift() : undefined
     if (fault?.kind === 'status') {
-      const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }
+      const headers: Record<string, string> = fault.retryAfter === undefined ? limitHeaders : { ...limitHeaders, 'retry-after': fault.retryAfter }
       return sendJson(res, fault.status, fault.body ?? options.errorBody(fault.status, fault.message ?? `Simulated failure ${fault.status}`), headers)
     }
     if (fault?.kind === 'hang') return
@@ -162,9 +222,9 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
     }
     if (reply.events !== undefined) {
       const stall = fault?.kind === 'stall-after' ? fault : undefined
-      return writeEvents(res, reply.events, stall, simulator.script.chunkDelayMs, reply.headers)
+      return writeEvents(res, reply.events, stall, simulator.script.chunkDelayMs, { ...limitHeaders, ...reply.headers })
     }
-    return sendJson(res, reply.status ?? 200, reply.json, reply.headers)
+    return sendJson(res, reply.status ?? 200, reply.json, { ...limitHeaders, ...reply.headers })
   }
 
   server.listen(port, '127.0.0.1')
@@ -182,10 +242,17 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
     get abandoned () { return abandoned },
     waitForAbandon: async () => { await once(events, 'abandon') },
     get connections () { return connections },
+    limit (next) { limits = { ...limits, ...next } },
+    get refusedForLimits () { return refusedForLimits },
+    get peakInFlight () { return peakInFlight },
     reset () {
       requests.length = 0
       faults.length = 0
       simulator.script = {}
+      limits = defaultLimits
+      window = { startMs: 0, requests: 0, tokens: 0 }
+      refusedForLimits = 0
+      peakInFlight = 0
     },
     async close () {
       for (const socket of sockets) socket.destroy()

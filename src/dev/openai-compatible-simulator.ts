@@ -3,6 +3,7 @@ import { encodeSseEvent } from '../http/sse.ts'
 import {
   startHttpSimulator,
   type ProviderSimulator,
+  type RateLimitState,
   type SimulatorReply
 } from './http-simulator.ts'
 import {
@@ -40,6 +41,27 @@ export interface OpenAICompatibleSimulatorFlavour {
   renderStream: (shape: ChatCompletionShape) => unknown[]
   /** Model list as `GET /models` returns it. */
   models: string[]
+  /** The provider's rate-limit headers on each answer: OpenAI's `x-ratelimit-*` family unless given. */
+  rateLimitHeaders?: (state: RateLimitState) => Record<string, string>
+}
+
+/** `6m0s`, `7.66s`, `12ms`: how OpenAI, Groq and Together write a reset (docs/wire/openai.md §6). */
+export function goDuration (ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`
+  const minutes = Math.floor(ms / 60_000)
+  const seconds = Number(((ms % 60_000) / 1000).toFixed(2))
+  return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`
+}
+
+export function openAIRateLimitHeaders ({ requests, tokens }: RateLimitState): Record<string, string> {
+  return {
+    'x-ratelimit-limit-requests': String(requests.limit),
+    'x-ratelimit-limit-tokens': String(tokens.limit),
+    'x-ratelimit-remaining-requests': String(requests.remaining),
+    'x-ratelimit-remaining-tokens': String(tokens.remaining),
+    'x-ratelimit-reset-requests': goDuration(requests.resetMs),
+    'x-ratelimit-reset-tokens': goDuration(tokens.resetMs)
+  }
 }
 
 export async function startOpenAICompatibleSimulator (flavour: OpenAICompatibleSimulatorFlavour, port = 0): Promise<ProviderSimulator> {
@@ -49,6 +71,7 @@ export async function startOpenAICompatibleSimulator (flavour: OpenAICompatibleS
     apiKey: flavour.apiKey,
     readKey: readBearer,
     errorBody: flavour.errorBody,
+    rateLimitHeaders: flavour.rateLimitHeaders ?? openAIRateLimitHeaders,
     handle ({ request, script }) {
       if (request.method === 'GET' && request.path === '/models') {
         return { json: { object: 'list', data: flavour.models.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: flavour.displayName.toLowerCase() })) } }

@@ -22,6 +22,8 @@ export const KeySettingsSchema = Type.Object({
   budgetMonthlyUsd: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e7 })),
   /** A budgeted key may call a model with no known price (whose cost then counts as 0). */
   allowUnpriced: Type.Optional(Type.Boolean()),
+  /** The key may send `x-switchyard-priority: high` to go ahead in the rate-limit queue. */
+  allowHighPriority: Type.Optional(Type.Boolean()),
   /** ISO 8601; the key is refused from then on. */
   expiresAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })),
   enabled: Type.Optional(Type.Boolean())

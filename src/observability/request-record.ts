@@ -36,6 +36,10 @@ export interface RequestRecord {
   promptChars: () => number
   /** `performance.now()` when the first chunk of a stream was ready for the client. */
   firstChunkAt?: number
+  /** The client's `max_tokens`, counted against token limits until the usage is known. */
+  maxOutputTokens?: number
+  /** How long the request waited in the rate-limit queue; set once a provider with limits admitted or refused it. */
+  queuedMs?: number
   /** The failure the client saw: an error response, or the error event that ended a stream. */
   error?: GatewayError
 }

@@ -5,6 +5,7 @@ import type { GatewayError } from '../canonical/errors.ts'
 import type { CallContext } from './call-context.ts'
 import type { CreateStreamTranslator } from './stream-translator.ts'
 import type { RelayCapability } from './relay-capability.ts'
+import { RateLimitHeadersSchema } from './rate-limit-headers.ts'
 
 export type { CallContext } from './call-context.ts'
 
@@ -59,7 +60,9 @@ export const ProviderManifestSchema = Type.Object({
   staticHeaders: Type.Optional(Type.Record(Type.String(), Type.String())),
   defaultModel: Type.String({ minLength: 1 }),
   catalog: ModelCatalogSchema,
-  pricing: PriceTableSchema
+  pricing: PriceTableSchema,
+  /** Which answer headers state the account's rate limits (learned limits, docs/routing.md). */
+  rateLimitHeaders: Type.Optional(RateLimitHeadersSchema)
 })
 
 export type ModelCapabilities = Static<typeof ModelCapabilitiesSchema>

@@ -17,6 +17,7 @@ export function createIngressErrorHandler (render: (error: GatewayError) => stri
     if (mapped.status >= 500) request.log.error({ err: error, provider: mapped.provider }, 'request failed')
     else if (mapped.provider !== undefined) request.log.warn({ provider: mapped.provider, status: mapped.status, upstreamStatus: mapped.upstreamStatus }, mapped.message)
     if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds))
+    if (mapped.retryAfterMs !== undefined) reply.header('retry-after-ms', String(mapped.retryAfterMs))
     await drainRequest(request.raw, drainLimitBytes)
     return await reply.code(mapped.status).type('application/json').send(render(mapped))
   }

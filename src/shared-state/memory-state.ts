@@ -19,12 +19,18 @@ export function createMemoryState (now: () => number = Date.now): SharedState {
 
   function upsert (key: string, amount: number, ttlMs: number): number {
     const at = now()
+    const held = ttlMs < 0
     const counter = live(key, at)
     if (counter === undefined) {
-      counters.set(key, { value: amount, expiresAt: at + ttlMs })
-      return amount
+      const value = held ? Math.max(0, amount) : amount
+      counters.set(key, { value, expiresAt: at + Math.abs(ttlMs) })
+      return value
     }
     counter.value += amount
+    if (held) {
+      counter.value = Math.max(0, counter.value)
+      counter.expiresAt = at - ttlMs
+    }
     return counter.value
   }
 

@@ -3,7 +3,8 @@ import { Redis } from 'ioredis'
 import type { SharedMessage, SharedState } from './shared-state.ts'
 
 // Both scripts give a new counter its time to live once, when it is first written (PTTL < 0), so a counter named for
-// a window or budget period expires with it however often it is written.
+// a window or budget period expires with it however often it is written. A negative time to live marks a held
+// counter (shared-state.ts): renewed on every write, and never below zero.
 // ARGV holds amount, limit and time to live for each key in turn. Answers {allowed, refused step (1-based), counts...}.
 const TAKE_ALL = `
 local counts = {}
@@ -13,17 +14,28 @@ for i = 1, #KEYS do
 end
 for i = 1, #KEYS do
   local amount = tonumber(ARGV[3 * i - 2])
+  local ttl = tonumber(ARGV[3 * i])
   if amount ~= 0 then
     counts[i] = redis.call('INCRBY', KEYS[i], amount)
-    if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ARGV[3 * i]) end
+    if ttl < 0 then redis.call('PEXPIRE', KEYS[i], -ttl)
+    elseif redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
   end
 end
 return {1, 0, unpack(counts)}`
 
 const ADD = `
 local after = redis.call('INCRBY', KEYS[1], ARGV[1])
-if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+local ttl = tonumber(ARGV[2])
+if ttl < 0 then
+  if after < 0 then redis.call('SET', KEYS[1], 0) after = 0 end
+  redis.call('PEXPIRE', KEYS[1], -ttl)
+elseif redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 return after`
+
+/** Whole milliseconds, at least one, keeping the sign that marks a held counter. */
+function redisTtl (ttlMs: number): number {
+  return ttlMs < 0 ? -Math.max(1, Math.ceil(-ttlMs)) : Math.max(1, Math.ceil(ttlMs))
+}
 
 type ScriptedRedis = Redis & {
   switchyardTakeAll: (keyCount: number, ...keysAndArgs: Array<string | number>) => Promise<number[]>
@@ -95,12 +107,12 @@ export function createRedisState (options: RedisStateOptions): RedisState {
     async ping () { await redis.ping() },
     async takeAll (steps) {
       if (steps.length === 0) return { allowed: true, refused: -1, counts: [] }
-      const args = steps.flatMap((step) => [step.amount, step.limit, Math.max(1, Math.ceil(step.ttlMs))])
+      const args = steps.flatMap((step) => [step.amount, step.limit, redisTtl(step.ttlMs)])
       const [allowed, refused, ...counts] = (await redis.switchyardTakeAll(steps.length, ...steps.map((step) => step.key), ...args)).map(Number)
       return { allowed: allowed === 1, refused: (refused as number) - 1, counts }
     },
     async add (key, amount, ttlMs) {
-      await redis.switchyardAdd(key, amount, Math.max(1, Math.ceil(ttlMs)))
+      await redis.switchyardAdd(key, amount, redisTtl(ttlMs))
     },
     async read (keys) {
       if (keys.length === 0) return []

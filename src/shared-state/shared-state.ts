@@ -3,6 +3,11 @@ export interface TakeStep {
   key: string
   amount: number
   limit: number
+  /**
+   * Time to live from the counter's first write. Negative: a held counter (requests in flight), whose time to live
+   * (`-ttlMs`) starts again at every write and which never goes below zero, so that a count given back after the
+   * counter expired cannot leave it owing.
+   */
   ttlMs: number
 }
 
