@@ -8,7 +8,7 @@ import type { PlannedAttempt, RoutePlan } from './plan.ts'
 import type { ProviderHealth } from './provider-health.ts'
 import { admissionTokens, DEFAULT_WAITER, type Admission } from '../../src/provider-limits/admission.ts'
 import type { Candidate, Waiter } from '../../src/provider-limits/admission-queue.ts'
-import type { Busy, Permit, ProviderLimiter } from '../../src/provider-limits/provider-limiter.ts'
+import { UNCOUNTED, type Busy, type Permit, type ProviderLimiter } from '../../src/provider-limits/provider-limiter.ts'
 
 export interface ProviderRuntime {
   target: ProviderTarget
@@ -134,14 +134,16 @@ export async function executePlan<T> (
         runtime.health.released()
         throw error
       }
-      options.record.queuedMs ??= 0
       if (taken.busy) {
         // Health admitted it (a half-open probe included), but it is not called now.
         runtime.health.released()
         ;(atLimit ??= []).push({ index, busy: taken })
         continue
       }
-      permit = taken
+      if (taken !== UNCOUNTED) {
+        permit = taken
+        options.record.queuedMs ??= 0
+      }
     }
     const executed = await attemptOnce(attempt, runtime, permit)
     if (executed !== undefined) return executed

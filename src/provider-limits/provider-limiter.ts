@@ -65,6 +65,7 @@ const WINDOW_TTL_MS = 2 * MINUTE_MS
 // gives them back then.
 const HELD_TTL_MS = 10 * MINUTE_MS
 const DEFAULT_HOLD_MS = 1_000
+const CONCURRENCY_RECHECK_MS = 25
 const LEARNED_MODELS_LIMIT = 1_000
 
 interface Scope {
@@ -121,7 +122,8 @@ export function createProviderLimiter (provider: string, declared: DeclaredLimit
       const hold = holdMs ?? DEFAULT_HOLD_MS
       let earliest = Infinity
       for (const entry of held) earliest = Math.min(earliest, entry.startedAt + hold)
-      return Math.max(now + 1, earliest === Infinity ? now + hold : earliest)
+      // Past its estimate, a slot held elsewhere (another replica) is asked for again at this pace, not in a tight loop.
+      return Math.max(now + CONCURRENCY_RECHECK_MS, earliest === Infinity ? now + hold : earliest)
     }
     if (reason === 'provider-requests' || reason === 'provider-tokens') return resetAt ?? now + 1_000
     return windowEnd
@@ -154,7 +156,6 @@ export function createProviderLimiter (provider: string, declared: DeclaredLimit
     for (const listener of listeners) listener()
   }
 
-  const free: Permit = { busy: false, release: () => { released(undefined, Date.now()) } }
 
   async function takeShared (scopes: readonly Scope[], model: string, tokensOf: () => number, now: number): Promise<Permit | Busy> {
     const window = fixedWindow(now, MINUTE_MS)
@@ -224,7 +225,7 @@ export function createProviderLimiter (provider: string, declared: DeclaredLimit
       const busy = learned.size === 0 ? undefined : learnedBusy(model, tokens, now)
       if (busy !== undefined) return busy
       const scopes = scopesOf(model)
-      return scopes.length === 0 ? free : takeShared(scopes, model, tokens, now)
+      return scopes.length === 0 ? UNCOUNTED : takeShared(scopes, model, tokens, now)
     },
     observe (model, answerHeaders, now) {
       if (headers === undefined) return
@@ -282,3 +283,6 @@ function apply (entry: Learned, family: 'requests' | 'tokens', perMinute: 'reque
 }
 
 const ignore = (): void => {}
+
+/** Admitted with nothing counted (no declared limit applies): nothing to give back. */
+export const UNCOUNTED: Permit = { busy: false, release: ignore }
