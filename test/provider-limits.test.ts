@@ -132,6 +132,13 @@ t.test('one provider, one slot: waiting requests are served round-robin across t
   t.match(prometheus, /switchyard_queue_rejections_total\{provider="openai",reason="queue_full"\} 1/)
   t.match(prometheus, /switchyard_queue_wait_seconds_count\{provider="openai"\} 8/)
   t.match(prometheus, /switchyard_provider_limit_headroom\{provider="openai",model="",limit="concurrency"\} 1/)
+
+  // The store's rollups keep the same: who waited, for how long, and who was turned away.
+  const windowOf = async () => ((await (await fetch(`${gateway.url}/providers/metrics?window=15m`, { headers: as(keys.a) })).json()) as {
+    providers: Array<{ provider: string, queued: number, avgQueuedMs: number | null, queueRefused: number }>
+  }).providers.find((row) => row.provider === 'openai')
+  await until(async () => { const row = await windowOf(); return row?.queueRefused === 1 && row.queued === 8 }, 'the rollups have the queue')
+  t.ok(((await windowOf())?.avgQueuedMs ?? 0) >= HOLD_MS, 'with the average wait')
 })
 
 t.test('x-switchyard-priority: high goes first; low last; a bad value is a 400 and a virtual key needs allowHighPriority', async (t) => {

@@ -77,7 +77,10 @@ export const WindowStatsSchema = Type.Object({
   p99LatencyMs: Nullable(Type.Number()),
   avgTimeToFirstTokenMs: Nullable(Type.Number()),
   p50TimeToFirstTokenMs: Nullable(Type.Number()),
-  p95TimeToFirstTokenMs: Nullable(Type.Number())
+  p95TimeToFirstTokenMs: Nullable(Type.Number()),
+  queued: Type.Integer(),
+  avgQueuedMs: Nullable(Type.Number()),
+  queueRefused: Type.Integer()
 })
 
 /** A query's time as epoch ms; a 400 naming the parameter when it is not a time. */

@@ -127,8 +127,8 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
     const tokensOut = usage?.completion_tokens ?? 0
     const cachedTokensIn = usage?.prompt_tokens_details?.cached_tokens ?? 0
     const last: AttemptRecord | undefined = record.attempts[record.attempts.length - 1]
-    const provider = last?.provider ?? 'none'
-    const model = last?.model ?? record.requestedModel
+    const provider = last?.provider ?? record.queueRefused?.provider ?? 'none'
+    const model = last?.model ?? record.queueRefused?.model ?? record.requestedModel
     const priced = last === undefined ? undefined : priceFor(provider, model)
     const cost = answered === undefined || usage === undefined || priced === undefined ? 0 : costOf(usage, priced.price)
     return { answered, usage, usageSource, tokensIn, tokensOut, cachedTokensIn, last, provider, model, priced, cost }
@@ -226,7 +226,9 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       errorMessage: errorMessage ?? null,
       errorKind: success ? null : abandoned ? 'client_closed' : record.error?.kind ?? null,
       attempts: formatAttempts(record.attempts),
-      keyId: app.clientAuth.keyFingerprint(request) ?? ''
+      keyId: app.clientAuth.keyFingerprint(request) ?? '',
+      queuedMs: record.queuedMs ?? null,
+      queueRefused: record.queueRefused !== undefined
     })
   }
 

@@ -161,7 +161,14 @@ export async function executePlan<T> (
         const limiter = runtimeOf(attempt.provider.name).limiter as ProviderLimiter
         return { index, provider: attempt.provider.name, model: attempt.model, lane: limiter.lane(attempt.model), tokens: tokensOf(attempt), limiter }
       })
-      const admitted = await queue.wait(waiter, candidates, waiting.map(({ busy }) => busy), options.client)
+      let admitted
+      try {
+        admitted = await queue.wait(waiter, candidates, waiting.map(({ busy }) => busy), options.client)
+      } catch (error) {
+        const first = candidates[0] as Candidate
+        if (error instanceof GatewayError && error.status === 429) options.record.queueRefused = { provider: first.provider, model: first.model }
+        throw error
+      }
       options.record.queuedMs = (options.record.queuedMs ?? 0) + admitted.queuedMs
       waiting.splice(waiting.findIndex(({ index }) => index === admitted.candidate.index), 1)
       const attempt = plan.attempts[admitted.candidate.index] as PlannedAttempt

@@ -40,6 +40,8 @@ export interface RequestRecord {
   maxOutputTokens?: number
   /** How long the request waited in the rate-limit queue; set once a provider with limits admitted or refused it. */
   queuedMs?: number
+  /** The admission queue turned the request away: the provider and model it asked for first, since no attempt names them. */
+  queueRefused?: { provider: string, model: string }
   /** The failure the client saw: an error response, or the error event that ended a stream. */
   error?: GatewayError
 }

@@ -136,6 +136,9 @@ const TTFT_SUM = 6
 const TTFT_COUNT = 7
 const LATENCY_BUCKETS = 8
 const TTFT_BUCKETS = LATENCY_BUCKETS + BUCKETS
+const QUEUED = TTFT_BUCKETS + BUCKETS
+const QUEUED_MS_SUM = QUEUED + 1
+const QUEUE_REFUSED = QUEUED + 2
 
 function count (counts: Float64Array, request: StoredRequest): void {
   add(counts, REQUESTS, 1)
@@ -145,6 +148,11 @@ function count (counts: Float64Array, request: StoredRequest): void {
   add(counts, COST, request.cost)
   add(counts, LATENCY_SUM, request.latencyMs)
   add(counts, LATENCY_BUCKETS + bucketOf(request.latencyMs), 1)
+  if (request.queuedMs !== null && request.queuedMs > 0) {
+    add(counts, QUEUED, 1)
+    add(counts, QUEUED_MS_SUM, request.queuedMs)
+  }
+  if (request.queueRefused) add(counts, QUEUE_REFUSED, 1)
   if (request.timeToFirstTokenMs !== null) {
     add(counts, TTFT_SUM, request.timeToFirstTokenMs)
     add(counts, TTFT_COUNT, 1)

@@ -89,6 +89,17 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('value', 'text', (column) => column.notNull())
         .execute()
     }
+  },
+  '0003-queue': {
+    async up (db: Kysely<unknown>) {
+      await db.schema.alterTable('requests').addColumn('queued_ms', 'double precision').execute()
+      for (const table of ROLLUP_TABLES) {
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        await db.schema.alterTable(table).addColumn('queued', 'bigint', (column) => column.notNull().defaultTo(0)).execute()
+        await db.schema.alterTable(table).addColumn('queued_ms_sum', 'double precision', (column) => column.notNull().defaultTo(0)).execute()
+        await db.schema.alterTable(table).addColumn('queue_refused', 'bigint', (column) => column.notNull().defaultTo(0)).execute()
+      }
+    }
   }
 }
 

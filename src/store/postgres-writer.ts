@@ -24,7 +24,8 @@ const REQUEST_COLUMNS: ReadonlyArray<readonly [column: string, type: string, rea
   ['error_message', 'text', (request) => request.errorMessage],
   ['error_kind', 'text', (request) => request.errorKind],
   ['attempts', 'text', (request) => request.attempts],
-  ['key_id', 'text', (request) => request.keyId]
+  ['key_id', 'text', (request) => request.keyId],
+  ['queued_ms', 'double precision', (request) => request.queuedMs]
 ]
 const ROLLUP_KEYS = [['period', 'bigint'], ['provider', 'text'], ['model', 'text'], ['key_id', 'text']] as const
 const ROLLUP_COLUMNS: ReadonlyArray<readonly [string, string]> = [

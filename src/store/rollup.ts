@@ -42,6 +42,11 @@ function addRequest (row: RollupValues, request: StoredRequest): void {
   row.latency_sum = (row.latency_sum as number) + request.latencyMs
   const latency = `lat_${bucketOf(request.latencyMs)}`
   row[latency] = (row[latency] as number) + 1
+  if (request.queuedMs !== null && request.queuedMs > 0) {
+    row.queued = (row.queued as number) + 1
+    row.queued_ms_sum = (row.queued_ms_sum as number) + request.queuedMs
+  }
+  if (request.queueRefused) row.queue_refused = (row.queue_refused as number) + 1
   if (request.timeToFirstTokenMs !== null) {
     row.ttft_sum = (row.ttft_sum as number) + request.timeToFirstTokenMs
     row.ttft_count = (row.ttft_count as number) + 1
@@ -52,7 +57,8 @@ function addRequest (row: RollupValues, request: StoredRequest): void {
 
 function emptyRollup (period: number, provider: string, model: string, keyId: string): RollupValues {
   const row: Record<string, number | string> = {
-    period, provider, model, key_id: keyId, requests: 0, errors: 0, tokens_in: 0, tokens_out: 0, cost: 0, latency_sum: 0, ttft_sum: 0, ttft_count: 0
+    period, provider, model, key_id: keyId, requests: 0, errors: 0, tokens_in: 0, tokens_out: 0, cost: 0, latency_sum: 0, ttft_sum: 0, ttft_count: 0,
+    queued: 0, queued_ms_sum: 0, queue_refused: 0
   }
   for (let index = 0; index < BUCKETS; index++) {
     row[`lat_${index}`] = 0
@@ -65,7 +71,8 @@ function emptyRollup (period: number, provider: string, model: string, keyId: st
 export const ADDITIVE_COLUMNS = [
   'requests', 'errors', 'tokens_in', 'tokens_out', 'cost', 'latency_sum', 'ttft_sum', 'ttft_count',
   ...Array.from({ length: BUCKETS }, (_, index) => `lat_${index}`),
-  ...Array.from({ length: BUCKETS }, (_, index) => `ttft_${index}`)
+  ...Array.from({ length: BUCKETS }, (_, index) => `ttft_${index}`),
+  'queued', 'queued_ms_sum', 'queue_refused'
 ] as const
 
 export interface RangeSegment { table: RollupTable, from: number, to: number }

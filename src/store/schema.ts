@@ -27,6 +27,8 @@ export interface RequestsTable {
   attempts: string
   /** A fingerprint of the client's key (never the key), or '' without one. */
   key_id: string
+  /** Added by migration 0003; null on rows written before it, and for requests no declared limit counted. */
+  queued_ms: number | null
 }
 
 /**
@@ -47,6 +49,10 @@ export interface RollupsTable {
   latency_sum: number
   ttft_sum: number
   ttft_count: number
+  /** Requests that waited in the admission queue, the sum of their waits, and requests it turned away (0003). */
+  queued: number
+  queued_ms_sum: number
+  queue_refused: number
 }
 
 type BucketIndex = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11

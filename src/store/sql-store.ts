@@ -94,7 +94,7 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
     },
 
     async window (sinceMs): Promise<WindowStats[]> {
-      const columns = ['requests', 'errors', 'tokens_in', 'tokens_out', 'cost', 'latency_sum', 'ttft_sum', 'ttft_count',
+      const columns = ['requests', 'errors', 'tokens_in', 'tokens_out', 'cost', 'latency_sum', 'ttft_sum', 'ttft_count', 'queued', 'queued_ms_sum', 'queue_refused',
         ...Array.from({ length: BUCKETS }, (_, index) => [`lat_${index}`, `ttft_${index}`]).flat()]
       const sums = new Map<string, Record<string, number>>()
       for (const segment of rangeOf(sinceMs, undefined)) {
@@ -244,7 +244,8 @@ function toRow (request: StoredRequest): RequestsTable {
     error_message: request.errorMessage,
     error_kind: request.errorKind,
     attempts: request.attempts,
-    key_id: request.keyId
+    key_id: request.keyId,
+    queued_ms: request.queuedMs
   }
 }
 
@@ -271,7 +272,10 @@ function fromRow (row: Selectable<RequestsTable>): StoredRequest {
     errorMessage: row.error_message,
     errorKind: row.error_kind,
     attempts: row.attempts,
-    keyId: row.key_id
+    keyId: row.key_id,
+    queuedMs: row.queued_ms === null ? null : Number(row.queued_ms),
+    // Only the rollups count refusals; a row says it as its error.
+    queueRefused: false
   }
 }
 

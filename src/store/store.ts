@@ -28,6 +28,10 @@ export interface StoredRequest {
   attempts: string
   /** A fingerprint of the client's key, never the key; '' without one. */
   keyId: string
+  /** Time waited in the admission queue; null when no declared provider limit counted the request. */
+  queuedMs: number | null
+  /** The admission queue turned the request away (full, or no capacity in time). */
+  queueRefused: boolean
 }
 
 export interface LogQuery {
@@ -82,6 +86,10 @@ export interface WindowStats {
   avgTimeToFirstTokenMs: number | null
   p50TimeToFirstTokenMs: number | null
   p95TimeToFirstTokenMs: number | null
+  /** Requests that waited in the admission queue, their average wait, and those it turned away. */
+  queued: number
+  avgQueuedMs: number | null
+  queueRefused: number
 }
 
 /** A provider setting changed through the admin API; a field left null keeps its env value. */

@@ -20,6 +20,9 @@ export function windowStats (provider: string, sum: Readonly<Record<string, numb
     p99LatencyMs: percentileOf(latency, 99),
     avgTimeToFirstTokenMs: ttftCount === 0 ? null : (sum.ttft_sum ?? 0) / ttftCount,
     p50TimeToFirstTokenMs: percentileOf(ttft, 50),
-    p95TimeToFirstTokenMs: percentileOf(ttft, 95)
+    p95TimeToFirstTokenMs: percentileOf(ttft, 95),
+    queued: sum.queued ?? 0,
+    avgQueuedMs: (sum.queued ?? 0) === 0 ? null : (sum.queued_ms_sum ?? 0) / (sum.queued as number),
+    queueRefused: sum.queue_refused ?? 0
   }
 }

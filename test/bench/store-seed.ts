@@ -78,7 +78,9 @@ function row (timestampMs: number): StoredRequest {
     errorMessage: success ? null : `status ${status}`,
     errorKind: success ? null : status === 429 ? 'rate_limited' : status === 400 ? 'invalid_request' : 'upstream_error',
     attempts: `${provider}:${status}`,
-    keyId
+    keyId,
+    queuedMs: null,
+    queueRefused: false
   }
 }
 
