@@ -62,6 +62,8 @@ declare module 'fastify' {
 }
 
 const PRIORITY_HEADER = 'x-switchyard-priority'
+// For a model the catalog does not know: larger than any model's context window today.
+const LARGEST_CONTEXT_WINDOW = 10_000_000
 const REJECTIONS: readonly QueueOutcome[] = ['queue_full', 'queue_timeout', 'wait_too_long', 'client_left', 'error']
 
 interface QueueStats { waits: LatencyHistogram, maxMs: number, rejections: Map<QueueOutcome, number> }
@@ -115,7 +117,8 @@ const providerLimits: FastifyPluginAsync<ProviderLimitsOptions> = async (app, op
     if (limits !== undefined) declared.set(provider.name, limits)
     const headers = provider.definition.rateLimitHeaders
     if (limits === undefined && headers === undefined) continue
-    const limiter = createProviderLimiter(provider.name, limits, headers, app.sharedState)
+    const limiter = createProviderLimiter(provider.name, limits, headers, app.sharedState,
+      (model) => provider.catalog.find(model)?.contextWindow ?? LARGEST_CONTEXT_WINDOW)
     limiter.onRelease(queue.notify)
     limiters.set(provider.name, limiter)
   }

@@ -114,7 +114,8 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
   const events = new EventEmitter()
   let abandoned = 0
   let connections = 0
-  const defaultLimits: SimulatedLimits = { requestsPerMinute: 10_000, tokensPerMinute: 2_000_000, enforce: false }
+  // Far above anything a test or benchmark sends, unless it sets its own: the headers then never say "none left".
+  const defaultLimits: SimulatedLimits = { requestsPerMinute: 100_000_000, tokensPerMinute: 10_000_000_000, enforce: false }
   let limits = defaultLimits
   let window = { startMs: 0, requests: 0, tokens: 0 }
   let refusedForLimits = 0

@@ -91,7 +91,17 @@ interface Held {
  * aligned to the clock; requests in flight in a held counter. A provider that declares nothing and whose headers
  * said nothing is admitted without a round trip.
  */
-export function createProviderLimiter (provider: string, declared: DeclaredLimits | undefined, headers: RateLimitHeaders | undefined, state: SharedState): ProviderLimiter {
+/**
+ * `largestRequest`: the most tokens one request to a model can count (its context window). While a provider says
+ * more tokens are left than that, a request fits without working out its own count.
+ */
+export function createProviderLimiter (
+  provider: string,
+  declared: DeclaredLimits | undefined,
+  headers: RateLimitHeaders | undefined,
+  state: SharedState,
+  largestRequest: (model: string) => number
+): ProviderLimiter {
   const providerScope: Scope | undefined = declared === undefined || Object.keys(declared.provider).length === 0
     ? undefined
     : { name: `plim:${provider}`, model: null, limits: declared.provider }
@@ -133,12 +143,12 @@ export function createProviderLimiter (provider: string, declared: DeclaredLimit
   function learnedBusy (model: string, tokensOf: () => number, now: number): Busy | undefined {
     const state = learned.get(model)
     if (state === undefined) return undefined
-    const tokens = state.tokens !== undefined && state.tokens.resetAt > now ? tokensOf() : 0
+    const left = state.tokens
+    const tokens = left !== undefined && left.resetAt > now && left.remaining <= largestRequest(model) ? tokensOf() : 0
     const requests = state.requests
     if (requests !== undefined && requests.resetAt > now && requests.remaining <= 0) {
       return { busy: true, reason: 'provider-requests', freesAt: requests.resetAt }
     }
-    const left = state.tokens
     if (left !== undefined && left.resetAt > now && left.remaining < tokens) {
       return { busy: true, reason: 'provider-tokens', freesAt: left.resetAt }
     }

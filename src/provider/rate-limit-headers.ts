@@ -38,25 +38,40 @@ function header (headers: Headers, name: string | undefined): string | undefined
 }
 
 function count (text: string | undefined): number | undefined {
-  if (text === undefined || !/^\d+(\.\d+)?$/.test(text.trim())) return undefined
-  return Math.floor(Number(text))
+  if (text === undefined || text === '') return undefined
+  const value = Number(text)
+  return Number.isFinite(value) && value >= 0 ? Math.floor(value) : undefined
 }
 
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g
 const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 }
 
-/** Epoch ms from a reset header: `2m59.56s`-style durations, plain seconds, or an RFC 3339 time. */
+/**
+ * Epoch ms from a reset header: `2m59.56s`-style durations, plain seconds, or an RFC 3339 time. Read on every
+ * answer, so a duration is scanned by hand rather than with a global regular expression.
+ */
 export function parseReset (text: string | undefined, now: number): number | undefined {
   if (text === undefined) return undefined
   const value = text.trim()
-  if (/^\d+(\.\d+)?$/.test(value)) return now + Number(value) * 1000
-  if (/^\d{4}-\d{2}-\d{2}T/.test(value)) {
+  if (value === '') return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return seconds >= 0 ? now + seconds * 1000 : undefined
+  if (value.length > 10 && value.charCodeAt(4) === 45 /* - */ && value.charCodeAt(10) === 84 /* T */) {
     const at = Date.parse(value)
     return Number.isNaN(at) ? undefined : at
   }
-  if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(value)) return undefined
   let ms = 0
-  for (const [, amount, unit] of value.matchAll(DURATION_PART)) ms += Number(amount) * (UNIT_MS[unit as string] as number)
+  let at = 0
+  while (at < value.length) {
+    let end = at
+    while (end < value.length && ((value.charCodeAt(end) >= 48 && value.charCodeAt(end) <= 57) || value.charCodeAt(end) === 46)) end++
+    if (end === at) return undefined
+    const amount = Number(value.slice(at, end))
+    const unit = value.startsWith('ms', end) ? 'ms' : value[end] ?? ''
+    const unitMs = UNIT_MS[unit]
+    if (unitMs === undefined || Number.isNaN(amount)) return undefined
+    ms += amount * unitMs
+    at = end + unit.length
+  }
   return now + ms
 }
 
