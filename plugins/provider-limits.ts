@@ -1,12 +1,12 @@
 import fp from 'fastify-plugin'
 import { Gauge } from 'prom-client'
 import { Type, type Static } from '@sinclair/typebox'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { GatewayError, invalidRequest } from '../src/canonical/errors.ts'
 import type { Env } from '../src/config/config.ts'
 import '../src/ingress/model-route.ts'
 import '../src/provider-limits/admission.ts'
-import { createAdmissionQueue, PRIORITIES, type Priority, type QueueOutcome } from '../src/provider-limits/admission-queue.ts'
+import { createAdmissionQueue, PRIORITIES, type Priority, type QueueOutcome, type Waiter } from '../src/provider-limits/admission-queue.ts'
 import { declaredLimitsOf, loadProviderLimitsFile, type DeclaredLimits } from '../src/provider-limits/declared-limits.ts'
 import { createProviderLimiter, type ProviderLimiter } from '../src/provider-limits/provider-limiter.ts'
 import { Nullable } from '../src/canonical/nullable.ts'
@@ -151,28 +151,29 @@ const providerLimits: FastifyPluginAsync<ProviderLimitsOptions> = async (app, op
     }
   })
 
-  app.decorateRequest('queueWaiter', null)
+  // One method for every request, not a closure each: the key is named only if the request comes to wait.
+  app.decorateRequest('queuePriority', 'normal')
+  app.decorateRequest('queueWaiter', function (this: FastifyRequest): Waiter {
+    return { key: app.clientAuth.keyFingerprint(this) ?? `address:${this.ip}`, priority: this.queuePriority }
+  })
   app.addHook('preHandler', (request, _reply, done) => {
-    if (request.routeOptions.config.modelRoute === undefined) {
+    const asked = request.headers[PRIORITY_HEADER]
+    if (asked === undefined || request.routeOptions.config.modelRoute === undefined) {
       done()
       return
     }
-    const asked = request.headers[PRIORITY_HEADER]
-    let priority: Priority = 'normal'
-    if (asked !== undefined) {
-      const value = (Array.isArray(asked) ? asked[0] : asked)?.trim().toLowerCase()
-      if (!(PRIORITIES as readonly string[]).includes(value ?? '')) {
-        done(invalidRequest(`The ${PRIORITY_HEADER} header must be one of ${PRIORITIES.join(', ')}.`, PRIORITY_HEADER, 'invalid_priority'))
-        return
-      }
-      priority = value as Priority
-      const key = request.virtualKey
-      if (priority === 'high' && key !== null && key.settings.allowHighPriority !== true) {
-        done(new GatewayError('permission', 403, `Key '${key.name}' may not ask for ${PRIORITY_HEADER}: high (its allowHighPriority setting is off).`, { code: 'priority_not_allowed' }))
-        return
-      }
+    const value = (Array.isArray(asked) ? asked[0] : asked)?.trim().toLowerCase()
+    if (!(PRIORITIES as readonly string[]).includes(value ?? '')) {
+      done(invalidRequest(`The ${PRIORITY_HEADER} header must be one of ${PRIORITIES.join(', ')}.`, PRIORITY_HEADER, 'invalid_priority'))
+      return
     }
-    request.queueWaiter = () => ({ key: app.clientAuth.keyFingerprint(request) ?? `address:${request.ip}`, priority })
+    const priority = value as Priority
+    const key = request.virtualKey
+    if (priority === 'high' && key !== null && key.settings.allowHighPriority !== true) {
+      done(new GatewayError('permission', 403, `Key '${key.name}' may not ask for ${PRIORITY_HEADER}: high (its allowHighPriority setting is off).`, { code: 'priority_not_allowed' }))
+      return
+    }
+    request.queuePriority = priority
     done()
   })
 

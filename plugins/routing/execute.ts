@@ -6,8 +6,8 @@ import { GatewayError } from '../../src/canonical/errors.ts'
 import { classifyFailure } from './failure-class.ts'
 import type { PlannedAttempt, RoutePlan } from './plan.ts'
 import type { ProviderHealth } from './provider-health.ts'
-import { admissionTokens, DEFAULT_WAITER, type Admission } from '../../src/provider-limits/admission.ts'
-import type { Candidate, Waiter } from '../../src/provider-limits/admission-queue.ts'
+import { admissionTokens, DEFAULT_WAITER, type Admission, type QueueIdentity } from '../../src/provider-limits/admission.ts'
+import type { Candidate } from '../../src/provider-limits/admission-queue.ts'
 import { UNCOUNTED, type Busy, type Permit, type ProviderLimiter } from '../../src/provider-limits/provider-limiter.ts'
 
 export interface ProviderRuntime {
@@ -21,7 +21,7 @@ export interface ExecuteOptions extends CallOptions {
   /** Attempts are appended as they finish, and a stream's usage and size as it flows. */
   record: RequestRecord
   /** Who the request is, should it wait in the rate-limit queue. */
-  waiter?: (() => Waiter) | undefined
+  waiter?: QueueIdentity | undefined
   clock?: () => number
 }
 
@@ -154,7 +154,7 @@ export async function executePlan<T> (
   /** Every attempt that did not fail is at a limit: wait in the queue for one, and try it when it admits. */
   async function waitForCapacity (waiting: Array<{ index: number, busy: Busy }>): Promise<Executed<T>> {
     const { queue } = admission as Admission
-    const waiter = options.waiter?.() ?? DEFAULT_WAITER
+    const waiter = options.waiter?.queueWaiter() ?? DEFAULT_WAITER
     while (waiting.length > 0) {
       const candidates: Candidate[] = waiting.map(({ index }) => {
         const attempt = plan.attempts[index] as PlannedAttempt

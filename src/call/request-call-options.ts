@@ -2,8 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { meterOf, type RequestRecord } from '../observability/request-record.ts'
 import type { CallOptions, CallTimeouts } from './types.ts'
 import { watchClient, type InFlightRegistry } from './client-presence.ts'
-import type { Waiter } from '../provider-limits/admission-queue.ts'
-import '../provider-limits/admission.ts'
+import type { QueueIdentity } from '../provider-limits/admission.ts'
 
 /** What an ingress route is configured with for its provider calls. */
 export interface IngressCallSettings extends CallTimeouts {
@@ -17,10 +16,10 @@ export function requestCallOptions (
   reply: FastifyReply,
   record: RequestRecord,
   settings: IngressCallSettings
-): CallOptions & { record: RequestRecord, waiter: (() => Waiter) | undefined } {
+): CallOptions & { record: RequestRecord, waiter: QueueIdentity | undefined } {
   return {
     record,
-    waiter: request.queueWaiter ?? undefined,
+    waiter: request.queueWaiter === undefined ? undefined : request as QueueIdentity,
     meter: meterOf(record),
     requestId: request.id,
     log: request.log,

@@ -1,4 +1,4 @@
-import type { AdmissionQueue, Waiter } from './admission-queue.ts'
+import type { AdmissionQueue, Priority, Waiter } from './admission-queue.ts'
 import type { ProviderLimiter } from './provider-limiter.ts'
 
 /** What the router consults before each attempt (plugins/provider-limits): each provider's limiter, and the queue. */
@@ -20,9 +20,14 @@ export function admissionTokens (promptChars: number, maxTokens: number | undefi
 
 export const DEFAULT_WAITER: Waiter = { key: 'anonymous', priority: 'normal' }
 
+/** Says who a request is, should it wait in the queue: asked only then, since naming its key costs a hash. */
+export interface QueueIdentity {
+  queueWaiter: () => Waiter
+}
+
 declare module 'fastify' {
-  interface FastifyRequest {
-    /** Who the request is in the rate-limit queue, set by plugins/provider-limits on model requests. */
-    queueWaiter: (() => Waiter) | null
+  interface FastifyRequest extends Partial<QueueIdentity> {
+    /** `x-switchyard-priority`, checked by plugins/provider-limits; `normal` when the header is absent. */
+    queuePriority: Priority
   }
 }

@@ -289,7 +289,15 @@ export function createProviderLimiter (
 function apply (entry: Learned, family: 'requests' | 'tokens', perMinute: 'requestsPerMinute' | 'tokensPerMinute', reading: RateLimitReading | undefined): void {
   if (reading === undefined) return
   if (reading.limitPerMinute !== undefined) entry[perMinute] = reading.limitPerMinute
-  if (reading.remaining !== undefined && reading.resetAt !== undefined) entry[family] = { remaining: reading.remaining, resetAt: reading.resetAt }
+  if (reading.remaining === undefined || reading.resetAt === undefined) return
+  // Changed in place: a new object per answer, held by this long-lived entry, would be promoted by the collector.
+  const held = entry[family]
+  if (held === undefined) {
+    entry[family] = { remaining: reading.remaining, resetAt: reading.resetAt }
+  } else {
+    held.remaining = reading.remaining
+    held.resetAt = reading.resetAt
+  }
 }
 
 const ignore = (): void => {}
