@@ -213,10 +213,11 @@ t.test('a learned limit lower than the declared one takes effect', async (t) => 
   t.equal(simulators.openai.refusedForLimits, 0)
 })
 
-t.test('Anthropic\'s anthropic-ratelimit-* headers: no requests left until the reset means wait, not a call that is refused', async (t) => {
+t.test('Anthropic\'s anthropic-ratelimit-* headers: none left until the reset means the gateway holds back, not a call the provider refuses', async (t) => {
   await awayFromWindowEdge(60_000, 10_000)
   anthropic.limit({ requestsPerMinute: 2, enforce: true })
-  const gateway = await startGateway(t, { ...simulatorEnv({ anthropic }), QUEUE_MAX_WAIT_MS: '1000' })
+  // Declared far above what the account allows: what Anthropic says is what holds.
+  const gateway = await startGateway(t, { ...simulatorEnv({ anthropic }), ANTHROPIC_RPM: '1000', QUEUE_MAX_WAIT_MS: '1000' })
   const send = async () => await fetch(`${gateway.url}/v1/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'client' },
@@ -227,8 +228,10 @@ t.test('Anthropic\'s anthropic-ratelimit-* headers: no requests left until the r
   const refused = await send()
   t.equal(refused.status, 429)
   t.match(await refused.json(), { type: 'error', error: { type: 'rate_limit_error' } }, 'in the Anthropic ingress\'s own shape')
-  t.ok(Number(refused.headers.get('retry-after')) >= 1)
+  const waitMs = Number(refused.headers.get('retry-after-ms'))
+  t.ok(waitMs > 1000 && waitMs <= 61_000, `retry-after-ms ${waitMs}: until the RFC 3339 reset Anthropic stated`)
   t.equal(anthropic.refusedForLimits, 0, 'the provider never had to refuse')
+  t.equal(anthropic.requests.length, 2)
 })
 
 t.test('token limits: counted at admission from the prompt estimate and max_tokens, corrected by the answer\'s usage', async (t) => {

@@ -213,7 +213,7 @@ function attemptOptions (options: ExecuteOptions, runtime: ProviderRuntime, mode
       // A committed stream that later fails for the provider's sake still counts against its health.
       if (classifyFailure(error) === 'retry') health.failed(clock(), error.message, error.upstreamStatus ?? error.status)
     },
-    onUpstreamHeaders: limiter === undefined ? undefined : (headers) => { limiter.observe(model, headers, clock()) }
+    onUpstreamHeaders: limiter === undefined ? undefined : (status, headers) => { limiter.observe(model, status, headers, clock()) }
   }
 }
 

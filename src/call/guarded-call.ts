@@ -59,7 +59,7 @@ export async function fetchUpstreamAnswer<T> (target: ProviderTarget, options: C
       headersTimeoutMs: options.requestTimeoutMs,
       bodyTimeoutMs: options.requestTimeoutMs
     })
-    options.onUpstreamHeaders?.(answer.headers)
+    options.onUpstreamHeaders?.(answer.statusCode, answer.headers)
     if (answer.statusCode >= 400) throw providerError(target, answer)
     checkEncoding(target, answer.headers)
     return read(answer.text)
@@ -97,7 +97,7 @@ export async function openUpstreamStream (target: ProviderTarget, options: CallO
       // A stream's silences are timed between events (below), which undici's byte-level timeout cannot do.
       bodyTimeoutMs: 0
     })
-    options.onUpstreamHeaders?.(answer.headers)
+    options.onUpstreamHeaders?.(answer.statusCode, answer.headers)
     if ('text' in answer) throw providerError(target, answer)
     checkEncoding(target, answer.headers)
     return {

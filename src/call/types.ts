@@ -35,8 +35,8 @@ export interface CallOptions extends CallTimeouts {
   meter?: UsageMeter
   /** Sees the error that ends a stream after its first chunk, before the consumer does. */
   onStreamError?: (error: GatewayError) => void
-  /** Sees the provider's response headers, whatever the status (rate-limit headers are read off them). */
-  onUpstreamHeaders?: ((headers: Record<string, string | string[] | undefined>) => void) | undefined
+  /** Sees the provider's status and response headers, whatever the status (rate-limit headers are read off them). */
+  onUpstreamHeaders?: ((status: number, headers: Record<string, string | string[] | undefined>) => void) | undefined
   /** Where translators' notices go (the request's logger). */
   log?: { warn: (fields: Record<string, unknown>, message: string) => void }
 }

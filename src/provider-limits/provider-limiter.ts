@@ -50,8 +50,12 @@ export interface ProviderLimiter {
    * its own, else that model's. The queue keeps newcomers behind those waiting in the same lane.
    */
   lane: (model: string) => string
-  /** Reads what an answer's headers said about the account's limits (the provider folder names them). */
-  observe: (model: string, headers: Record<string, string | string[] | undefined>, now: number) => void
+  /**
+   * Reads what an answer's headers said about the account's limits (the provider folder names them): on every
+   * answer once the provider has declared limits or has answered 429, and not before, so that a provider nobody
+   * limits costs nothing.
+   */
+  observe: (model: string, status: number, headers: Record<string, string | string[] | undefined>, now: number) => void
   /** Called whenever a permit is given back, so that waiting requests may try again. */
   onRelease: (listener: () => void) => void
   headroom: (now: number) => Promise<LimitHeadroom[]>
@@ -111,6 +115,7 @@ export function createProviderLimiter (
   const held = new Set<Held>()
   const listeners: Array<() => void> = []
   let holdMs: number | undefined
+  let watching = declared !== undefined
 
   const scopesOf = (model: string): Scope[] => {
     const own = modelScopes.get(model)
@@ -237,8 +242,9 @@ export function createProviderLimiter (
       const scopes = scopesOf(model)
       return scopes.length === 0 ? UNCOUNTED : takeShared(scopes, model, tokens, now)
     },
-    observe (model, answerHeaders, now) {
-      if (headers === undefined) return
+    observe (model, status, answerHeaders, now) {
+      if (headers === undefined || (!watching && status !== 429)) return
+      watching = true
       const requests = readRateLimitFamily(headers.requests, answerHeaders, now)
       const tokens = readRateLimitFamily(headers.tokens, answerHeaders, now)
       if (requests === undefined && tokens === undefined) return
