@@ -1,10 +1,8 @@
 import fp from 'fastify-plugin'
-import { readFile } from 'node:fs/promises'
 import { Type, type Static } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
+import { readJsonSetting } from '../src/config/json-file.ts'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { GatewayError } from '../src/canonical/errors.ts'
-import { ConfigurationError } from '../src/config/provider-settings.ts'
 import '../src/ingress/model-route.ts'
 import { fingerprintOfKey } from './auth.ts'
 import type { WorkerLink } from '../src/cluster/worker-link.ts'
@@ -56,16 +54,7 @@ const MINUTE_MS = 60_000
 const TRACKED_CLIENTS_LIMIT = 10_000
 
 export async function loadClientLimits (file: string | undefined): Promise<ClientLimitsFile> {
-  if (file === undefined) return {}
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'))
-  } catch (error) {
-    throw new ConfigurationError(`Invalid configuration: CLIENT_LIMITS_FILE=${file} cannot be read as JSON (${(error as Error).message})`)
-  }
-  const first = Value.Errors(ClientLimitsFileSchema, parsed).First()
-  if (first !== undefined) throw new ConfigurationError(`Invalid configuration: CLIENT_LIMITS_FILE=${file}: ${first.path || '/'} ${first.message}`)
-  return parsed as ClientLimitsFile
+  return file === undefined ? {} : await readJsonSetting('CLIENT_LIMITS_FILE', file, ClientLimitsFileSchema)
 }
 
 interface Client { usage: ClientUsage, limit: Limit }

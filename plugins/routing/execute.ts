@@ -64,11 +64,10 @@ export async function executePlan<T> (
   let failures: GatewayError[] | undefined
   let skipped: string[] | undefined
   let atLimit: Array<{ index: number, busy: Busy }> | undefined
-  let tokens: number | undefined
-  const tokensOf = (attempt: PlannedAttempt) => (): number => {
-    tokens ??= admissionTokens(options.record.promptChars(), options.record.maxOutputTokens, attempt.provider.catalog.find(attempt.model)?.maxOutputTokens)
-    return tokens
-  }
+  // The prompt is measured once; what the answer may use depends on each attempt's model.
+  let promptChars: number | undefined
+  const tokensOf = (attempt: PlannedAttempt) => (): number => admissionTokens(promptChars ??= options.record.promptChars(),
+    options.record.maxOutputTokens, attempt.provider.catalog.find(attempt.model)?.maxOutputTokens)
 
   /** One attempt, once admitted: its answer, or undefined when it failed in a way the next attempt may mend. */
   async function attemptOnce (attempt: PlannedAttempt, runtime: ProviderRuntime, permit: Permit | undefined): Promise<Executed<T> | undefined> {

@@ -82,6 +82,7 @@ class RequestPresence implements ClientPresence {
   endedBy: GatewayError | undefined = undefined
   private listener: ((reason: GatewayError) => void) | undefined = undefined
   private closeListeners: Array<() => void> | undefined = undefined
+  private isClosed = false
 
   onGone (next: (reason: GatewayError) => void): () => void {
     this.listener = next
@@ -89,10 +90,13 @@ class RequestPresence implements ClientPresence {
   }
 
   onClose (listener: () => void): void {
-    (this.closeListeners ??= []).push(listener)
+    // A response that closed while its call was still resolving: what was held is given back at once.
+    if (this.isClosed) listener()
+    else (this.closeListeners ??= []).push(listener)
   }
 
   closed (): void {
+    this.isClosed = true
     const listeners = this.closeListeners
     if (listeners === undefined) return
     this.closeListeners = undefined

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises'
 import { Type, type Static } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
+import { readJsonSetting } from '../config/json-file.ts'
 import { ConfigurationError, envPrefix } from '../config/provider-settings.ts'
 import type { Env } from '../config/config.ts'
 
@@ -30,16 +29,7 @@ export interface DeclaredLimits {
 const ENV_NAMES = { requestsPerMinute: 'RPM', tokensPerMinute: 'TPM', maxConcurrency: 'MAX_CONCURRENCY' } as const
 
 export async function loadProviderLimitsFile (file: string | undefined): Promise<ProviderLimitsFile> {
-  if (file === undefined) return {}
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'))
-  } catch (error) {
-    throw new ConfigurationError(`Invalid configuration: PROVIDER_LIMITS_FILE=${file} cannot be read as JSON (${(error as Error).message})`)
-  }
-  const first = Value.Errors(ProviderLimitsFileSchema, parsed).First()
-  if (first !== undefined) throw new ConfigurationError(`Invalid configuration: PROVIDER_LIMITS_FILE=${file}: ${first.path || '/'} ${first.message}`)
-  return parsed as ProviderLimitsFile
+  return file === undefined ? {} : await readJsonSetting('PROVIDER_LIMITS_FILE', file, ProviderLimitsFileSchema)
 }
 
 /**
