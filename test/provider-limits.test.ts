@@ -135,10 +135,11 @@ t.test('one provider, one slot: waiting requests are served round-robin across t
 
   // The store's rollups keep the same: who waited, for how long, and who was turned away.
   const windowOf = async () => ((await (await fetch(`${gateway.url}/providers/metrics?window=15m`, { headers: as(keys.a) })).json()) as {
-    providers: Array<{ provider: string, queued: number, avgQueuedMs: number | null, queueRefused: number }>
+    providers: Array<{ provider: string, queued: number, avgQueuedMs: number | null, p95QueuedMs: number | null, queueRefused: { queueFull: number } }>
   }).providers.find((row) => row.provider === 'openai')
-  await until(async () => { const row = await windowOf(); return row?.queueRefused === 1 && row.queued === 8 }, 'the rollups have the queue')
+  await until(async () => { const row = await windowOf(); return row?.queueRefused.queueFull === 1 && row.queued === 8 }, 'the rollups have the queue')
   t.ok(((await windowOf())?.avgQueuedMs ?? 0) >= HOLD_MS, 'with the average wait')
+  t.ok(((await windowOf())?.p95QueuedMs ?? 0) >= HOLD_MS * 4, 'and its distribution')
 })
 
 t.test('x-switchyard-priority: high goes first; low last; a bad value is a 400 and a virtual key needs allowHighPriority', async (t) => {

@@ -80,7 +80,9 @@ export const WindowStatsSchema = Type.Object({
   p95TimeToFirstTokenMs: Nullable(Type.Number()),
   queued: Type.Integer(),
   avgQueuedMs: Nullable(Type.Number()),
-  queueRefused: Type.Integer()
+  p50QueuedMs: Nullable(Type.Number()),
+  p95QueuedMs: Nullable(Type.Number()),
+  queueRefused: Type.Object({ queueFull: Type.Integer(), queueTimeout: Type.Integer(), waitTooLong: Type.Integer() })
 })
 
 /** A query's time as epoch ms; a 400 naming the parameter when it is not a time. */

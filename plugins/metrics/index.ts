@@ -228,7 +228,7 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       attempts: formatAttempts(record.attempts),
       keyId: app.clientAuth.keyFingerprint(request) ?? '',
       queuedMs: record.queuedMs ?? null,
-      queueRefused: record.queueRefused !== undefined
+      queueRefusal: record.queueRefused?.reason ?? null
     })
   }
 

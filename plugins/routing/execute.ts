@@ -165,7 +165,8 @@ export async function executePlan<T> (
         admitted = await queue.wait(waiter, candidates, waiting.map(({ busy }) => busy), options.client)
       } catch (error) {
         const first = candidates[0] as Candidate
-        if (error instanceof GatewayError && error.status === 429) options.record.queueRefused = { provider: first.provider, model: first.model }
+        const reason = error instanceof GatewayError ? REFUSAL_REASONS[error.code ?? ''] : undefined
+        if (reason !== undefined) options.record.queueRefused = { provider: first.provider, model: first.model, reason }
         throw error
       }
       options.record.queuedMs = (options.record.queuedMs ?? 0) + admitted.queuedMs
@@ -182,6 +183,10 @@ export async function executePlan<T> (
     throw allFailed(failures ?? [], attempts, skipped ?? [])
   }
 }
+
+// The queue's refusals by their error code (admission-queue.ts); anything else it throws is not a refusal.
+const REFUSAL_REASONS: Readonly<Record<string, 'queue_full' | 'queue_timeout' | 'wait_too_long'>> =
+  Object.assign(Object.create(null) as object, { queue_full: 'queue_full', queue_timeout: 'queue_timeout', rate_limit_exceeded: 'wait_too_long' } as const)
 
 /** What the answer used, to correct the estimate counted at admission; undefined when it reported nothing. */
 function usedTokens (record: RequestRecord): number | undefined {

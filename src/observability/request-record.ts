@@ -40,8 +40,11 @@ export interface RequestRecord {
   maxOutputTokens?: number
   /** How long the request waited in the rate-limit queue; set once a provider with limits admitted or refused it. */
   queuedMs?: number
-  /** The admission queue turned the request away: the provider and model it asked for first, since no attempt names them. */
-  queueRefused?: { provider: string, model: string }
+  /**
+   * The admission queue turned the request away: why, and the provider and model it asked for first, since no
+   * attempt names them.
+   */
+  queueRefused?: { provider: string, model: string, reason: 'queue_full' | 'queue_timeout' | 'wait_too_long' }
   /** The failure the client saw: an error response, or the error event that ended a stream. */
   error?: GatewayError
 }

@@ -1,9 +1,9 @@
-import { ADDITIVE_COLUMNS } from './rollup.ts'
+import { ADDITIVE_COLUMNS, REFUSAL_COLUMNS } from './rollup.ts'
 import { BUCKETS, bucketOf } from './latency-buckets.ts'
 import { windowStats } from './window-stats.ts'
 import {
   DAY_MS, MINUTE_MS, decodeCursor, encodeCursor,
-  type CostRow, type ProviderOverride, type Store, type StoredKey, type StoredRequest
+  type CostRow, type ProviderOverride, type QueueRefusal, type Store, type StoredKey, type StoredRequest
 } from './store.ts'
 
 /**
@@ -136,9 +136,11 @@ const TTFT_SUM = 6
 const TTFT_COUNT = 7
 const LATENCY_BUCKETS = 8
 const TTFT_BUCKETS = LATENCY_BUCKETS + BUCKETS
-const QUEUED = TTFT_BUCKETS + BUCKETS
-const QUEUED_MS_SUM = QUEUED + 1
-const QUEUE_REFUSED = QUEUED + 2
+const QUEUED = ADDITIVE_COLUMNS.indexOf('queued')
+const QUEUED_MS_SUM = ADDITIVE_COLUMNS.indexOf('queued_ms_sum')
+const QUEUE_WAIT_BUCKETS = ADDITIVE_COLUMNS.indexOf('qwait_0')
+const REFUSAL_INDEX = Object.fromEntries(Object.entries(REFUSAL_COLUMNS).map(([reason, column]) =>
+  [reason, ADDITIVE_COLUMNS.indexOf(column as typeof ADDITIVE_COLUMNS[number])])) as Record<QueueRefusal, number>
 
 function count (counts: Float64Array, request: StoredRequest): void {
   add(counts, REQUESTS, 1)
@@ -151,8 +153,9 @@ function count (counts: Float64Array, request: StoredRequest): void {
   if (request.queuedMs !== null && request.queuedMs > 0) {
     add(counts, QUEUED, 1)
     add(counts, QUEUED_MS_SUM, request.queuedMs)
+    add(counts, QUEUE_WAIT_BUCKETS + bucketOf(request.queuedMs), 1)
   }
-  if (request.queueRefused) add(counts, QUEUE_REFUSED, 1)
+  if (request.queueRefusal !== null) add(counts, REFUSAL_INDEX[request.queueRefusal], 1)
   if (request.timeToFirstTokenMs !== null) {
     add(counts, TTFT_SUM, request.timeToFirstTokenMs)
     add(counts, TTFT_COUNT, 1)

@@ -97,7 +97,9 @@ const MIGRATIONS: Record<string, Migration> = {
         // One column per statement: SQLite's ALTER TABLE adds one at a time.
         await db.schema.alterTable(table).addColumn('queued', 'bigint', (column) => column.notNull().defaultTo(0)).execute()
         await db.schema.alterTable(table).addColumn('queued_ms_sum', 'double precision', (column) => column.notNull().defaultTo(0)).execute()
-        await db.schema.alterTable(table).addColumn('queue_refused', 'bigint', (column) => column.notNull().defaultTo(0)).execute()
+        for (const column of ['queue_full', 'queue_timeout', 'queue_wait_too_long', ...Array.from({ length: BUCKETS }, (_, index) => `qwait_${index}`)]) {
+          await db.schema.alterTable(table).addColumn(column, 'bigint', (definition) => definition.notNull().defaultTo(0)).execute()
+        }
       }
     }
   }

@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely'
 import { BUCKETS, bucketOf } from './latency-buckets.ts'
 import type { RollupRow } from './schema.ts'
-import { DAY_MS, MINUTE_MS, type StoredRequest } from './store.ts'
+import { DAY_MS, MINUTE_MS, type QueueRefusal, type StoredRequest } from './store.ts'
 
 export const HOUR_MS = 60 * MINUTE_MS
 
@@ -45,8 +45,13 @@ function addRequest (row: RollupValues, request: StoredRequest): void {
   if (request.queuedMs !== null && request.queuedMs > 0) {
     row.queued = (row.queued as number) + 1
     row.queued_ms_sum = (row.queued_ms_sum as number) + request.queuedMs
+    const wait = `qwait_${bucketOf(request.queuedMs)}`
+    row[wait] = (row[wait] as number) + 1
   }
-  if (request.queueRefused) row.queue_refused = (row.queue_refused as number) + 1
+  if (request.queueRefusal !== null) {
+    const column = REFUSAL_COLUMNS[request.queueRefusal]
+    row[column] = (row[column] as number) + 1
+  }
   if (request.timeToFirstTokenMs !== null) {
     row.ttft_sum = (row.ttft_sum as number) + request.timeToFirstTokenMs
     row.ttft_count = (row.ttft_count as number) + 1
@@ -58,11 +63,12 @@ function addRequest (row: RollupValues, request: StoredRequest): void {
 function emptyRollup (period: number, provider: string, model: string, keyId: string): RollupValues {
   const row: Record<string, number | string> = {
     period, provider, model, key_id: keyId, requests: 0, errors: 0, tokens_in: 0, tokens_out: 0, cost: 0, latency_sum: 0, ttft_sum: 0, ttft_count: 0,
-    queued: 0, queued_ms_sum: 0, queue_refused: 0
+    queued: 0, queued_ms_sum: 0, queue_full: 0, queue_timeout: 0, queue_wait_too_long: 0
   }
   for (let index = 0; index < BUCKETS; index++) {
     row[`lat_${index}`] = 0
     row[`ttft_${index}`] = 0
+    row[`qwait_${index}`] = 0
   }
   return row as RollupValues
 }
@@ -72,8 +78,12 @@ export const ADDITIVE_COLUMNS = [
   'requests', 'errors', 'tokens_in', 'tokens_out', 'cost', 'latency_sum', 'ttft_sum', 'ttft_count',
   ...Array.from({ length: BUCKETS }, (_, index) => `lat_${index}`),
   ...Array.from({ length: BUCKETS }, (_, index) => `ttft_${index}`),
-  'queued', 'queued_ms_sum', 'queue_refused'
+  'queued', 'queued_ms_sum', 'queue_full', 'queue_timeout', 'queue_wait_too_long',
+  ...Array.from({ length: BUCKETS }, (_, index) => `qwait_${index}`)
 ] as const
+
+/** The rollup column that counts each reason the admission queue turns a request away. */
+export const REFUSAL_COLUMNS: Readonly<Record<QueueRefusal, string>> = { queue_full: 'queue_full', queue_timeout: 'queue_timeout', wait_too_long: 'queue_wait_too_long' }
 
 export interface RangeSegment { table: RollupTable, from: number, to: number }
 

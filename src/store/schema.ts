@@ -49,15 +49,17 @@ export interface RollupsTable {
   latency_sum: number
   ttft_sum: number
   ttft_count: number
-  /** Requests that waited in the admission queue, the sum of their waits, and requests it turned away (0003). */
+  /** Requests that waited in the admission queue and the sum of their waits; requests it turned away, by reason (0003). */
   queued: number
   queued_ms_sum: number
-  queue_refused: number
+  queue_full: number
+  queue_timeout: number
+  queue_wait_too_long: number
 }
 
 type BucketIndex = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11
-/** Histogram columns: `lat_0`…`lat_11` and `ttft_0`…`ttft_11`, one per bound of LATENCY_BOUNDS_MS. */
-export type BucketColumns = { [K in `lat_${BucketIndex}` | `ttft_${BucketIndex}`]: number }
+/** Histogram columns: `lat_0`…`lat_11`, `ttft_0`…`ttft_11` and (0003) `qwait_0`…`qwait_11`, one per bound of LATENCY_BOUNDS_MS. */
+export type BucketColumns = { [K in `lat_${BucketIndex}` | `ttft_${BucketIndex}` | `qwait_${BucketIndex}`]: number }
 
 export type RollupRow = RollupsTable & BucketColumns
 

@@ -94,8 +94,8 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
     },
 
     async window (sinceMs): Promise<WindowStats[]> {
-      const columns = ['requests', 'errors', 'tokens_in', 'tokens_out', 'cost', 'latency_sum', 'ttft_sum', 'ttft_count', 'queued', 'queued_ms_sum', 'queue_refused',
-        ...Array.from({ length: BUCKETS }, (_, index) => [`lat_${index}`, `ttft_${index}`]).flat()]
+      const columns = ['requests', 'errors', 'tokens_in', 'tokens_out', 'cost', 'latency_sum', 'ttft_sum', 'ttft_count', 'queued', 'queued_ms_sum', 'queue_full', 'queue_timeout', 'queue_wait_too_long',
+        ...Array.from({ length: BUCKETS }, (_, index) => [`lat_${index}`, `ttft_${index}`, `qwait_${index}`]).flat()]
       const sums = new Map<string, Record<string, number>>()
       for (const segment of rangeOf(sinceMs, undefined)) {
         const rows = await inSegment(segment)
@@ -274,8 +274,8 @@ function fromRow (row: Selectable<RequestsTable>): StoredRequest {
     attempts: row.attempts,
     keyId: row.key_id,
     queuedMs: row.queued_ms === null ? null : Number(row.queued_ms),
-    // Only the rollups count refusals; a row says it as its error.
-    queueRefused: false
+    // Only the rollups count refusals by reason; a row says it in its error message.
+    queueRefusal: null
   }
 }
 

@@ -30,9 +30,12 @@ export interface StoredRequest {
   keyId: string
   /** Time waited in the admission queue; null when no declared provider limit counted the request. */
   queuedMs: number | null
-  /** The admission queue turned the request away (full, or no capacity in time). */
-  queueRefused: boolean
+  /** Why the admission queue turned the request away, if it did. */
+  queueRefusal: QueueRefusal | null
 }
+
+export const QUEUE_REFUSALS = ['queue_full', 'queue_timeout', 'wait_too_long'] as const
+export type QueueRefusal = (typeof QUEUE_REFUSALS)[number]
 
 export interface LogQuery {
   since?: number
@@ -86,10 +89,12 @@ export interface WindowStats {
   avgTimeToFirstTokenMs: number | null
   p50TimeToFirstTokenMs: number | null
   p95TimeToFirstTokenMs: number | null
-  /** Requests that waited in the admission queue, their average wait, and those it turned away. */
+  /** Requests that waited in the admission queue, how long, and those it turned away by reason. */
   queued: number
   avgQueuedMs: number | null
-  queueRefused: number
+  p50QueuedMs: number | null
+  p95QueuedMs: number | null
+  queueRefused: { queueFull: number, queueTimeout: number, waitTooLong: number }
 }
 
 /** A provider setting changed through the admin API; a field left null keeps its env value. */

@@ -5,6 +5,7 @@ import type { WindowStats } from './store.ts'
 export function windowStats (provider: string, sum: Readonly<Record<string, number>>): WindowStats {
   const latency = Array.from({ length: BUCKETS }, (_, index) => sum[`lat_${index}`] ?? 0)
   const ttft = Array.from({ length: BUCKETS }, (_, index) => sum[`ttft_${index}`] ?? 0)
+  const queueWait = Array.from({ length: BUCKETS }, (_, index) => sum[`qwait_${index}`] ?? 0)
   const requests = sum.requests ?? 0
   const ttftCount = sum.ttft_count ?? 0
   return {
@@ -23,6 +24,8 @@ export function windowStats (provider: string, sum: Readonly<Record<string, numb
     p95TimeToFirstTokenMs: percentileOf(ttft, 95),
     queued: sum.queued ?? 0,
     avgQueuedMs: (sum.queued ?? 0) === 0 ? null : (sum.queued_ms_sum ?? 0) / (sum.queued as number),
-    queueRefused: sum.queue_refused ?? 0
+    p50QueuedMs: percentileOf(queueWait, 50),
+    p95QueuedMs: percentileOf(queueWait, 95),
+    queueRefused: { queueFull: sum.queue_full ?? 0, queueTimeout: sum.queue_timeout ?? 0, waitTooLong: sum.queue_wait_too_long ?? 0 }
   }
 }
