@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { softFailureOf, softFailureOfStream } from '../src/observability/soft-failure.ts'
 import { MessagesRequestSchema, CountTokensRequestSchema, type MessagesRequest } from '../src/ingress/anthropic/schema.ts'
 import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
 import { toCanonicalRequest } from '../src/ingress/anthropic/to-canonical.ts'
@@ -83,14 +84,21 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
       return sendChunkStream(reply, result.first, result.rest, relayEncoding(result, (error) => { record.error = error }))
     }
     const result = outcome.result
-    if (!result.stream) return reply.type('application/json').send(JSON.stringify(toAnthropicMessage(result.response, attempt.model, newMessageId)))
+    if (!result.stream) {
+      const soft = softFailureOf(result.response)
+      if (soft !== undefined) record.softFailure = soft
+      return reply.type('application/json').send(JSON.stringify(toAnthropicMessage(result.response, attempt.model, newMessageId)))
+    }
     record.firstChunkAt = performance.now()
     return sendChunkStream(reply, result.first, result.rest, new AnthropicStreamEncoding({
       messageId: newMessageId(),
       model: attempt.model,
       estimatedInputTokens: Math.ceil(record.promptChars() / 4),
       pingAfterMs: options.pingAfterMs ?? PING_AFTER_MS,
-      onEnd: (error) => { if (error !== undefined) record.error = asGatewayError(error) }
+      onEnd: (error) => {
+        if (error !== undefined) record.error = asGatewayError(error)
+        else if (softFailureOfStream(record.outputChars) !== undefined) record.softFailure = 'empty'
+      }
     }))
   })
 

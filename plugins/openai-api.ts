@@ -1,4 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { softFailureOf, softFailureOfStream } from '../src/observability/soft-failure.ts'
+import type { CompiledGroup } from './routing/groups.ts'
 import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-request.ts'
 import { OpenAIStreamEncoding } from '../src/ingress/openai/encode-stream.ts'
 import { asGatewayError } from '../src/ingress/openai/errors.ts'
@@ -22,7 +24,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
   let modelList = ''
 
   app.addHook('onReady', async () => {
-    modelList = JSON.stringify({ object: 'list', data: listModels(app.providers.enabled()) })
+    modelList = JSON.stringify({ object: 'list', data: [...listGroups(app.router.groups()), ...listModels(app.providers.enabled())] })
   })
 
   // Callback-style hooks: an async one costs a promise per request on the hot path.
@@ -39,6 +41,8 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
 
   app.get('/models/*', async (request, reply) => {
     const id = (request.params as { '*': string })['*']
+    const group = app.router.groups().find((candidate) => candidate.name === id)
+    if (group !== undefined) return reply.send(listGroups([group])[0])
     const [name, ...rest] = id.split(':')
     const provider = name === undefined ? undefined : app.providers.get(name)
     const model = provider?.enabled === true ? provider.catalog.find(rest.join(':')) : undefined
@@ -68,6 +72,8 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
       const usage = result.response.usage
       const priced = target.prices.priceOf(attempt.model)
       if (usage !== undefined && priced !== undefined) reply.header('x-switchyard-cost-usd', costOf(usage, priced.price).toFixed(9))
+      const soft = softFailureOf(result.response)
+      if (soft !== undefined) record.softFailure = soft
       return reply.type('application/json').send(JSON.stringify(result.response))
     }
 
@@ -76,7 +82,11 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
     const encoding = new OpenAIStreamEncoding({
       includeUsage,
       onEnd: ({ error }) => {
-        if (error === undefined) return
+        if (error === undefined) {
+          const soft = softFailureOfStream(record.outputChars)
+          if (soft !== undefined) record.softFailure = soft
+          return
+        }
         record.error = asGatewayError(error)
         request.log.warn({ provider: target.name, err: record.error.message }, 'stream ended with an error')
       }
@@ -98,6 +108,17 @@ interface ListedModel {
 }
 
 const LISTED_AT = Math.floor(Date.now() / 1000)
+
+/** A model group, listed by its own name: a client asks for it as it asks for a model. */
+function listGroups (groups: readonly CompiledGroup[]): Array<Record<string, unknown>> {
+  return groups.map((group) => ({
+    id: group.name,
+    object: 'model',
+    created: LISTED_AT,
+    owned_by: 'switchyard',
+    switchyard: { group: { strategy: group.strategy, members: group.members.map((member) => `${member.provider.name}:${member.model}`) } }
+  }))
+}
 
 function listModels (providers: readonly RegisteredProvider[]): ListedModel[] {
   return providers.flatMap((provider) => provider.definition.catalog.models.map((model) => {

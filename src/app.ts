@@ -26,6 +26,7 @@ import sharedHealth from '../plugins/shared-health.ts'
 import governance from '../plugins/governance/index.ts'
 import providerLimits from '../plugins/provider-limits.ts'
 import { loadPriceOverrides } from './provider/pricing.ts'
+import { loadModelGroups } from './model-groups/group-file.ts'
 import { LazyRequestLogger } from './observability/lazy-request-logger.ts'
 import { AccessLog } from './observability/access-log.ts'
 import { requestIdOf } from './observability/request-id.ts'
@@ -150,7 +151,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(routing, {
     defaultProvider: config.DEFAULT_PROVIDER,
     defaultProviderExplicit: options.env.DEFAULT_PROVIDER !== undefined && options.env.DEFAULT_PROVIDER.trim() !== '',
-    health: { cooldownMs: config.CIRCUIT_COOLDOWN_MS, maxRetryAfterMs: config.RETRY_AFTER_MAX_MS }
+    health: { cooldownMs: config.CIRCUIT_COOLDOWN_MS, maxRetryAfterMs: config.RETRY_AFTER_MAX_MS },
+    groups: (await loadModelGroups(config.MODEL_GROUPS_FILE)).groups
   })
   await app.register(store, {
     url: config.STORE_URL,

@@ -176,6 +176,7 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       if (record.firstChunkAt !== undefined) series.timeToFirstToken(provider, (record.firstChunkAt - answered.startedAt) / 1000)
       series.tokens(provider, label, tokensIn, tokensOut, cachedTokensIn)
       series.cost(provider, label, cost)
+      if (record.softFailure !== undefined) series.softFailure(provider, label, record.softFailure)
     }
 
     // The live log and the store row say the same of the request; these are worked out once for both.

@@ -10,6 +10,7 @@ export interface PrometheusSeries {
   timeToFirstToken: (provider: string, seconds: number) => void
   tokens: (provider: string, model: string, input: number, output: number, cachedInput: number) => void
   cost: (provider: string, model: string, usd: number) => void
+  softFailure: (provider: string, model: string, kind: string) => void
 }
 
 export type AttemptOutcomeLabel = 'success' | 'error' | 'rate_limited'
@@ -44,6 +45,8 @@ export function createPrometheusSeries (
     'Tokens by provider, model and kind (input includes cached_input)', ['provider', 'model', 'kind'], registry)
   const cost = new CounterFamily('switchyard_cost_usd_total',
     'Cost in USD by provider and model, from the price tables', ['provider', 'model'], registry)
+  const softFailures = new CounterFamily('switchyard_soft_failures_total',
+    'Answers that were HTTP 200 and still no good, by provider, model and kind (empty, bad_tool_json)', ['provider', 'model', 'kind'], registry)
   // Read at scrape time, so the hot path pays nothing for them.
   const circuit = new Gauge({
     name: 'switchyard_circuit_state',
@@ -111,6 +114,9 @@ export function createPrometheusSeries (
     },
     cost (provider, model, usd) {
       if (usd > 0) cost.cell([provider, model]).value += usd
+    },
+    softFailure (provider, model, kind) {
+      softFailures.cell([provider, model, kind]).value++
     }
   }
 }

@@ -73,14 +73,23 @@ export async function executePlan<T> (
   async function attemptOnce (attempt: PlannedAttempt, runtime: ProviderRuntime, permit: Permit | undefined): Promise<Executed<T> | undefined> {
     const { target, health } = runtime
     const started = performance.now()
+    const member = attempt.member
+    member?.started()
     try {
       const result = await call(attempt, target, attemptOptions(options, runtime, attempt.model, clock))
       health.succeeded(clock())
-      attempts.push({ provider: target.name, model: attempt.model, status: 200, success: true, startedAt: started, latencyMs: performance.now() - started })
+      // For a stream, the time to its first chunk; for a whole answer, its latency: what a group's latency strategy follows.
+      const answeredMs = performance.now() - started
+      attempts.push({ provider: target.name, model: attempt.model, status: 200, success: true, startedAt: started, latencyMs: answeredMs })
       if (permit !== undefined) options.client.onClose(() => { permit.release(usedTokens(options.record)) })
+      if (member !== undefined) {
+        const record = options.record
+        options.client.onClose(() => { member.finished(answeredMs, record.error !== undefined, record.softFailure !== undefined, clock()) })
+      }
       return { attempt, result }
     } catch (error) {
       permit?.release(0)
+      member?.finished(performance.now() - started, true, false, clock())
       const failure = error instanceof GatewayError ? error : new GatewayError('internal', 500, 'internal error', { cause: error })
       const status = failure.upstreamStatus ?? failure.status
       attempts.push({

@@ -6,6 +6,9 @@ import type { ProviderTarget } from '../../src/call/types.ts'
 import { createPlanner, type Planner, type RoutePlan } from './plan.ts'
 import { canonicalCall, executePlan, type AttemptCall, type Executed, type ExecuteOptions, type ProviderRuntime } from './execute.ts'
 import type { Admission } from '../../src/provider-limits/admission.ts'
+import type { ModelGroupsFile } from '../../src/model-groups/group-file.ts'
+import type { TokenEstimate } from '../../src/model-groups/strategy.ts'
+import type { CompiledGroup, MemberStatsStore } from './groups.ts'
 import { createProviderHealth, DEFAULT_HEALTH_POLICY, type HealthPolicy, type HealthSnapshot, type Transition } from './provider-health.ts'
 
 export type { RoutePlan, PlannedAttempt } from './plan.ts'
@@ -35,6 +38,8 @@ export interface Router {
   onTransition: (listener: (transition: Transition) => void) => void
   /** A cooldown or open circuit another replica saw, in force here too (see provider-health.ts `impose`). */
   impose: (provider: string, kind: 'cooldown' | 'open', until: number) => void
+  /** The model groups that have a member enabled, for `/v1/models`. */
+  groups: () => readonly CompiledGroup[]
   /** Rate limits and the admission queue (plugins/provider-limits), consulted before every attempt from now on. */
   useAdmission: (admission: Admission) => void
 }
@@ -43,6 +48,7 @@ export interface RoutingOptions {
   defaultProvider: string
   defaultProviderExplicit: boolean
   health?: Partial<HealthPolicy>
+  groups?: ModelGroupsFile['groups']
 }
 
 declare module 'fastify' {
@@ -62,6 +68,7 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
   const transitionListeners: Array<(transition: Transition) => void> = []
   let planner: Planner | undefined
   let admission: Admission | undefined
+  const memberStats: MemberStatsStore = new Map()
 
   const runtimeOf = (name: string): ProviderRuntime => {
     const runtime = runtimes.get(name)
@@ -77,9 +84,10 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
   app.decorate('router', {
     plan,
     planFor: (request, model) => {
-      request.routePlan ??= plan(model)
+      request.routePlan ??= planner === undefined ? plan(model) : planner.plan(model, () => estimateOf(request))
       return request.routePlan
     },
+    groups: () => planner?.groups() ?? [],
     execute: (plan, request, callOptions) => executePlan(plan, callOptions, runtimeOf, canonicalCall(request), admission),
     executeWith: (plan, callOptions, call) => executePlan(plan, callOptions, runtimeOf, call, admission),
     health: (name) => runtimes.get(name)?.health.snapshot(Date.now()),
@@ -95,7 +103,7 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
 
   /** The planner, and a runtime for each enabled provider (kept, with its health, when it is disabled again). */
   function build (): void {
-    const next = createPlanner(app.providers.all(), options)
+    const next = createPlanner(app.providers.all(), { ...options, memberStats })
     for (const provider of app.providers.enabled()) {
       if (runtimes.has(provider.name)) continue
       runtimes.set(provider.name, {
@@ -119,6 +127,19 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
     }
     app.log.info(planner.describe(), 'routing for unprefixed models')
   })
+}
+
+// Without max_tokens, the cost strategy prices an answer of this many tokens.
+const UNSTATED_OUTPUT_TOKENS = 512
+
+/** A request's size for the cost strategy: the body's bytes at four a token, and the output it asks for. */
+function estimateOf (request: FastifyRequest): TokenEstimate {
+  const body = request.body as { max_tokens?: unknown, max_completion_tokens?: unknown } | null
+  const asked = body?.max_completion_tokens ?? body?.max_tokens
+  return {
+    prompt: Math.ceil((Number(request.headers['content-length']) || 0) / 4),
+    output: typeof asked === 'number' ? asked : UNSTATED_OUTPUT_TOKENS
+  }
 }
 
 function toTarget (provider: RegisteredProvider, secrets: readonly string[]): ProviderRuntime['target'] {

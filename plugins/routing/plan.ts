@@ -2,28 +2,24 @@ import type { RegisteredProvider } from '../provider-registry.ts'
 import { GatewayError, invalidRequest } from '../../src/canonical/errors.ts'
 import { ConfigurationError, envPrefix } from '../../src/config/provider-settings.ts'
 import { createWeightedRotation, type WeightedRotation } from './smooth-weighted-round-robin.ts'
+import { compileGroup, type CompiledGroup, type MemberStatsStore } from './groups.ts'
+import type { PlannedAttempt, RoutingRule, RoutePlan } from './plan-types.ts'
+import type { GroupDeclaration } from '../../src/model-groups/group-file.ts'
+import type { TokenEstimate } from '../../src/model-groups/strategy.ts'
 
-export interface PlannedAttempt {
-  readonly provider: RegisteredProvider
-  /** The model to send upstream: prefix stripped and mapped for this provider (contract §4). */
-  readonly model: string
-}
-
-export type RoutingRule = 'pin' | 'exclusive' | 'owned' | 'pool'
-
-export interface RoutePlan {
-  /** In order; the first is the chosen provider, the rest its fallbacks. */
-  readonly attempts: readonly PlannedAttempt[]
-  readonly rule: RoutingRule
-  /** The client named the provider: no fallback, and cooldowns do not apply. */
-  readonly pinned: boolean
-}
+export type { PlannedAttempt, RoutingRule, RoutePlan } from './plan-types.ts'
 
 export interface PlannerOptions {
   defaultProvider: string
   /** DEFAULT_PROVIDER was set explicitly, so naming no installed provider is a configuration error. */
   defaultProviderExplicit: boolean
+  /** Model groups (MODEL_GROUPS_FILE): a group's name is planned by its strategy, before any other rule. */
+  groups?: Readonly<Record<string, GroupDeclaration>>
+  /** Where group members' figures are kept across rebuilds. */
+  memberStats?: MemberStatsStore
 }
+
+const NO_ESTIMATE = (): TokenEstimate => ({ prompt: 0, output: 0 })
 
 /** A per-model entry, computed on first use and cached: either a fixed order or a weighted choice + the rest. */
 type PlanEntry =
@@ -33,7 +29,10 @@ type PlanEntry =
 const PLAN_CACHE_LIMIT = 10_000
 
 export interface Planner {
-  plan: (model: string) => RoutePlan
+  /** `estimate`: the request's size, asked for only by a group with the `cost` strategy. */
+  plan: (model: string, estimate?: () => TokenEstimate) => RoutePlan
+  /** The model groups with at least one member enabled. */
+  groups: () => readonly CompiledGroup[]
   /** Where unprefixed traffic goes, for start-up logs and docs: the exclusive provider or the pool and chain. */
   describe: () => { exclusive?: string, pool: Array<{ provider: string, weight: number }>, fallback: string[] }
 }
@@ -63,8 +62,14 @@ export function createPlanner (providers: readonly RegisteredProvider[], options
     .filter((provider) => provider.settings.dispatchMode === 'fallback' && provider !== defaultProvider)
     .sort(byWeightThenName)
   const cache = new Map<string, PlanEntry>()
+  const memberStats = options.memberStats ?? new Map()
+  const groups = new Map(Object.entries(options.groups ?? {}).map(([name, declaration]) => [name, compileGroup(name, declaration, byName, memberStats)]))
 
-  function plan (model: string): RoutePlan {
+  function plan (model: string, estimate: () => TokenEstimate = NO_ESTIMATE): RoutePlan {
+    if (groups.size > 0) {
+      const group = groups.get(model)
+      if (group !== undefined) return group.plan(estimate)
+    }
     let entry = cache.get(model)
     if (entry === undefined) {
       entry = planEntry(model)
@@ -136,6 +141,7 @@ export function createPlanner (providers: readonly RegisteredProvider[], options
 
   return {
     plan,
+    groups: () => [...groups.values()].filter((group) => group.members.length > 0),
     describe: () => ({
       ...(exclusive === undefined ? {} : { exclusive: exclusive.name }),
       pool: pool.map((provider) => ({ provider: provider.name, weight: provider.settings.weight })),

@@ -122,6 +122,17 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
   let inFlight = 0
   let peakInFlight = 0
 
+  let emptyDue = 0
+  /** The script, with `text: ''` on the calls that `emptyShare` says come back empty. */
+  function scriptForThisCall (): SimulatorScript {
+    const share = simulator.script.emptyShare
+    if (share === undefined) return simulator.script
+    emptyDue += share
+    if (emptyDue < 1) return simulator.script
+    emptyDue -= 1
+    return { ...simulator.script, text: '' }
+  }
+
   /** Counts a model call in its minute, and says whether it goes over a limit, with the headers to answer with. */
   function countCall (body: unknown, text: string, now: number): { over: boolean, headers: Record<string, string>, retryAfterS: number } {
     const startMs = now - (now % 60_000)
@@ -204,7 +215,7 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
     }
     if (fault?.kind === 'delay') await sleep(fault.ms)
 
-    const reply = options.handle({ request: { ...recorded, path: url.pathname.slice(options.basePath.length) + url.search }, script: simulator.script })
+    const reply = options.handle({ request: { ...recorded, path: url.pathname.slice(options.basePath.length) + url.search }, script: scriptForThisCall() })
     if (fault?.kind === 'drip') return drip(res, fault.intervalMs, reply.events?.slice(0, fault.events ?? 0))
     if (fault?.kind === 'truncate') return truncate(res, reply, fault.events ?? 0)
     if (fault?.kind === 'error-body') {

@@ -27,6 +27,8 @@ export interface SimulatorScript {
   cachedPromptTokens?: number
   /** Stream without a usage chunk even when asked for one, as some providers and proxies do. */
   omitStreamUsage?: boolean
+  /** This share (0–1) of answers come back empty, `finish_reason: stop`, spread evenly over the calls. */
+  emptyShare?: number
 }
 
 export interface PlannedToolCall {

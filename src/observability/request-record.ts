@@ -1,6 +1,7 @@
 import type { Usage } from '../canonical/usage.ts'
 import type { GatewayError } from '../canonical/errors.ts'
 import type { UsageMeter } from '../provider/relay-capability.ts'
+import type { SoftFailure } from './soft-failure.ts'
 
 /** One provider attempt, as the `x-switchyard-attempts` header, the logs and the metrics see it. */
 export interface AttemptRecord {
@@ -45,6 +46,8 @@ export interface RequestRecord {
    * attempt names them.
    */
   queueRefused?: { provider: string, model: string, reason: 'queue_full' | 'queue_timeout' | 'wait_too_long' }
+  /** The answer was HTTP 200 and still no good (soft-failure.ts): routing information, the answer is sent as it is. */
+  softFailure?: SoftFailure
   /** The failure the client saw: an error response, or the error event that ended a stream. */
   error?: GatewayError
 }

@@ -16,21 +16,36 @@ const registry = createProviderRegistry({
   connectTimeoutMs: 1000
 })
 for (const definition of [openai, groq, together, mistral]) registry.add(definition)
-const planner = createPlanner(registry.all(), { defaultProvider: 'openai', defaultProviderExplicit: true })
+const members = [{ model: 'groq:llama-3.3-70b-versatile' }, { model: 'together:meta-llama/Llama-3.3-70B-Instruct-Turbo' }, { model: 'openai:gpt-4o-mini' }]
+const planner = createPlanner(registry.all(), {
+  defaultProvider: 'openai',
+  defaultProviderExplicit: true,
+  groups: {
+    fast: { strategy: 'latency', members },
+    cheap: { strategy: 'cost', members },
+    spread: { strategy: 'weighted', members },
+    idle: { strategy: 'least-busy', members }
+  }
+})
+const estimate = (): { prompt: number, output: number } => ({ prompt: 1000, output: 500 })
 
 const cases = {
   'prefix pin': 'groq:llama-3.3-70b-versatile',
   'owned model': 'mistral-large-latest',
   'weighted pool': 'house-model',
-  'colon model': 'ft:gpt-4o-mini:org::abc'
+  'colon model': 'ft:gpt-4o-mini:org::abc',
+  'group, latency (3 members)': 'fast',
+  'group, cost (3 members)': 'cheap',
+  'group, weighted (3 members)': 'spread',
+  'group, least-busy (3 members)': 'idle'
 }
 const iterations = 1_000_000
 const results: Array<{ case: string, nsPerPlan: number }> = []
 let sink = 0
 for (const [name, model] of Object.entries(cases)) {
-  for (let warm = 0; warm < 50_000; warm++) sink += planner.plan(model).attempts.length
+  for (let warm = 0; warm < 50_000; warm++) sink += planner.plan(model, estimate).attempts.length
   const started = process.hrtime.bigint()
-  for (let index = 0; index < iterations; index++) sink += planner.plan(model).attempts.length
+  for (let index = 0; index < iterations; index++) sink += planner.plan(model, estimate).attempts.length
   results.push({ case: name, nsPerPlan: Number(process.hrtime.bigint() - started) / iterations })
 }
 await registry.close()
