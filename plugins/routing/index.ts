@@ -84,7 +84,8 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
   app.decorate('router', {
     plan,
     planFor: (request, model) => {
-      request.routePlan ??= planner === undefined ? plan(model) : planner.plan(model, () => estimateOf(request))
+      // The estimate is a closure per request, made only when a group's `cost` strategy could ask for it.
+      request.routePlan ??= planner?.hasGroups === true ? planner.plan(model, () => estimateOf(request)) : plan(model)
       return request.routePlan
     },
     groups: () => planner?.groups() ?? [],
