@@ -79,6 +79,15 @@ t.test('a member whose answers are empty 30 % of the time loses traffic under la
   const counted = Number(/switchyard_soft_failures_total\{provider="groq",model="llama-3.3-70b-versatile",kind="empty"\} (\d+)/.exec(metrics)?.[1])
   t.ok(counted > 0 && counted <= (weighted.groq ?? 0) + (latency.groq ?? 0), `soft failures in Prometheus: ${counted}`)
   t.notMatch(metrics, /switchyard_soft_failures_total\{provider="together"/, 'none for the member that answers')
+  // And in the store's rollups, per provider.
+  const windowOf = async () => ((await (await fetch(`${gateway.url}/providers/metrics?window=15m`)).json()) as { providers: Array<{ provider: string, softFailures: number }> }).providers
+  let stored: Array<{ provider: string, softFailures: number }> = []
+  for (let tries = 0; tries < 400 && (stored.find((row) => row.provider === 'groq')?.softFailures ?? 0) !== counted; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    stored = await windowOf()
+  }
+  t.equal(stored.find((row) => row.provider === 'groq')?.softFailures, counted, 'the store counts the same')
+  t.equal(stored.find((row) => row.provider === 'together')?.softFailures, 0)
 })
 
 t.test('least-busy, ordered and weighted through HTTP; groups are listed in /v1/models and found by id', async (t) => {

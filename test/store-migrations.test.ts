@@ -25,7 +25,7 @@ for (const [name, urlOf] of [['sqlite', sqliteStoreUrl], ['postgres', postgresSt
     }
     const schema = (parseStoreUrl(url) as { schema?: string }).schema
     // The first release's schema (0001 only), then this build: 0002 adds the virtual keys beside what is there, 0003
-    // the admission queue's columns to the requests and rollups.
+    // the admission queue's columns to the requests and rollups, 0004 the soft failures'.
     const early = await rawDatabase(url)
     t.same(await migrateToLatest(early, { '0001-requests-rollups-settings': MIGRATIONS['0001-requests-rollups-settings'] as Migration }, schema), ['0001-requests-rollups-settings'])
     await early.destroy()
@@ -36,7 +36,7 @@ for (const [name, urlOf] of [['sqlite', sqliteStoreUrl], ['postgres', postgresSt
     first.append({
       id: 'a', requestId: 'r', timestampMs: 1, provider: 'p', model: 'm', endpoint: '/v1/chat/completions', ingress: 'openai', stream: false,
       tokensIn: 1, tokensOut: 1, cachedTokensIn: 0, reasoningTokens: 0, latencyMs: 1, timeToFirstTokenMs: null, cost: 0, costSource: 'unknown',
-      success: true, statusCode: 200, errorMessage: null, errorKind: null, attempts: 'p:200', keyId: '', queuedMs: 12, queueRefusal: null
+      success: true, statusCode: 200, errorMessage: null, errorKind: null, attempts: 'p:200', keyId: '', queuedMs: 12, queueRefusal: null, softFailure: null
     })
     await first.flush()
     await first.close()

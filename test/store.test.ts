@@ -37,7 +37,7 @@ function request (overrides: Partial<StoredRequest> = {}): StoredRequest {
     attempts: 'openai:200',
     keyId: '',
     queuedMs: null,
-    queueRefusal: null,
+    queueRefusal: null, softFailure: null,
     ...overrides
   }
 }
@@ -54,10 +54,10 @@ async function suite (t: typeof tap, name: string, url: () => Promise<string | u
     t.teardown(() => store.close())
 
     const rows = [
-      request({ timestampMs: T0, provider: 'openai', model: 'gpt-4o-mini', keyId: 'k1', latencyMs: 30, queuedMs: 40 }),
+      request({ timestampMs: T0, provider: 'openai', model: 'gpt-4o-mini', keyId: 'k1', latencyMs: 30, queuedMs: 40, softFailure: 'empty' }),
       request({ timestampMs: T0 + 1_000, provider: 'groq', model: 'llama', keyId: 'k2', latencyMs: 300, stream: true, timeToFirstTokenMs: 40, queuedMs: 0 }),
       // The store keeps whatever it is told: a refusal by the admission queue is counted in the rollups.
-      request({ timestampMs: T0 + 2_000, provider: 'openai', model: 'gpt-4o', keyId: 'k1', success: false, statusCode: 503, errorMessage: 'down', errorKind: 'overloaded', cost: 0, tokensIn: 0, tokensOut: 0, queuedMs: 0, queueRefusal: 'queue_full' }),
+      request({ timestampMs: T0 + 2_000, provider: 'openai', model: 'gpt-4o', keyId: 'k1', success: false, statusCode: 503, errorMessage: 'down', errorKind: 'overloaded', cost: 0, tokensIn: 0, tokensOut: 0, queuedMs: 0, queueRefusal: 'queue_full', softFailure: null }),
       request({ timestampMs: T0 + 86_400_000, provider: 'openai', model: 'gpt-4o-mini', keyId: 'k2', cost: 0.5 }),
       request({ timestampMs: T0 + 86_400_000, provider: 'groq', model: 'llama', keyId: '', cost: 0.25 })
     ]
@@ -111,7 +111,8 @@ async function suite (t: typeof tap, name: string, url: () => Promise<string | u
       t.match(openai, { requests: 3, errors: 1, p50LatencyMs: 200, p99LatencyMs: 200 })
       t.equal(openai?.avgLatencyMs, (30 + 120 + 120) / 3)
       t.match(openai, { queued: 1, avgQueuedMs: 40, p50QueuedMs: 50, queueRefused: { queueFull: 1, queueTimeout: 0, waitTooLong: 0 } }, 'the admission queue: waits and refusals')
-      t.match(groq, { queued: 0, avgQueuedMs: null, p50QueuedMs: null, queueRefused: { queueFull: 0 } }, 'counted without waiting is not queued')
+      t.match(groq, { queued: 0, avgQueuedMs: null, p50QueuedMs: null, queueRefused: { queueFull: 0 }, softFailures: 0 }, 'counted without waiting is not queued')
+      t.equal(openai?.softFailures, 1, 'soft failures')
       t.same((await store.window(T0 + 86_400_000)).map((row) => [row.provider, row.requests]), [['groq', 1], ['openai', 1]])
     })
 

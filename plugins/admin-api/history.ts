@@ -82,7 +82,8 @@ export const WindowStatsSchema = Type.Object({
   avgQueuedMs: Nullable(Type.Number()),
   p50QueuedMs: Nullable(Type.Number()),
   p95QueuedMs: Nullable(Type.Number()),
-  queueRefused: Type.Object({ queueFull: Type.Integer(), queueTimeout: Type.Integer(), waitTooLong: Type.Integer() })
+  queueRefused: Type.Object({ queueFull: Type.Integer(), queueTimeout: Type.Integer(), waitTooLong: Type.Integer() }),
+  softFailures: Type.Integer()
 })
 
 /** A query's time as epoch ms; a 400 naming the parameter when it is not a time. */

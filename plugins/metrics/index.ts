@@ -229,7 +229,8 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       attempts: formatAttempts(record.attempts),
       keyId: app.clientAuth.keyFingerprint(request) ?? '',
       queuedMs: record.queuedMs ?? null,
-      queueRefusal: record.queueRefused?.reason ?? null
+      queueRefusal: record.queueRefused?.reason ?? null,
+      softFailure: record.softFailure ?? null
     })
   }
 

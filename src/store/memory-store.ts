@@ -139,6 +139,7 @@ const TTFT_BUCKETS = LATENCY_BUCKETS + BUCKETS
 const QUEUED = ADDITIVE_COLUMNS.indexOf('queued')
 const QUEUED_MS_SUM = ADDITIVE_COLUMNS.indexOf('queued_ms_sum')
 const QUEUE_WAIT_BUCKETS = ADDITIVE_COLUMNS.indexOf('qwait_0')
+const SOFT_FAILURES = ADDITIVE_COLUMNS.indexOf('soft_failures')
 const REFUSAL_INDEX = Object.fromEntries(Object.entries(REFUSAL_COLUMNS).map(([reason, column]) =>
   [reason, ADDITIVE_COLUMNS.indexOf(column as typeof ADDITIVE_COLUMNS[number])])) as Record<QueueRefusal, number>
 
@@ -156,6 +157,7 @@ function count (counts: Float64Array, request: StoredRequest): void {
     add(counts, QUEUE_WAIT_BUCKETS + bucketOf(request.queuedMs), 1)
   }
   if (request.queueRefusal !== null) add(counts, REFUSAL_INDEX[request.queueRefusal], 1)
+  if (request.softFailure !== null) add(counts, SOFT_FAILURES, 1)
   if (request.timeToFirstTokenMs !== null) {
     add(counts, TTFT_SUM, request.timeToFirstTokenMs)
     add(counts, TTFT_COUNT, 1)

@@ -102,6 +102,14 @@ const MIGRATIONS: Record<string, Migration> = {
         }
       }
     }
+  },
+  '0004-soft-failures': {
+    async up (db: Kysely<unknown>) {
+      await db.schema.alterTable('requests').addColumn('soft_failure', 'text').execute()
+      for (const table of ROLLUP_TABLES) {
+        await db.schema.alterTable(table).addColumn('soft_failures', 'bigint', (column) => column.notNull().defaultTo(0)).execute()
+      }
+    }
   }
 }
 

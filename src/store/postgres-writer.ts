@@ -25,7 +25,8 @@ const REQUEST_COLUMNS: ReadonlyArray<readonly [column: string, type: string, rea
   ['error_kind', 'text', (request) => request.errorKind],
   ['attempts', 'text', (request) => request.attempts],
   ['key_id', 'text', (request) => request.keyId],
-  ['queued_ms', 'double precision', (request) => request.queuedMs]
+  ['queued_ms', 'double precision', (request) => request.queuedMs],
+  ['soft_failure', 'text', (request) => request.softFailure]
 ]
 const ROLLUP_KEYS = [['period', 'bigint'], ['provider', 'text'], ['model', 'text'], ['key_id', 'text']] as const
 const ROLLUP_COLUMNS: ReadonlyArray<readonly [string, string]> = [

@@ -48,6 +48,7 @@ function addRequest (row: RollupValues, request: StoredRequest): void {
     const wait = `qwait_${bucketOf(request.queuedMs)}`
     row[wait] = (row[wait] as number) + 1
   }
+  if (request.softFailure !== null) row.soft_failures = (row.soft_failures as number) + 1
   if (request.queueRefusal !== null) {
     const column = REFUSAL_COLUMNS[request.queueRefusal]
     row[column] = (row[column] as number) + 1
@@ -63,7 +64,7 @@ function addRequest (row: RollupValues, request: StoredRequest): void {
 function emptyRollup (period: number, provider: string, model: string, keyId: string): RollupValues {
   const row: Record<string, number | string> = {
     period, provider, model, key_id: keyId, requests: 0, errors: 0, tokens_in: 0, tokens_out: 0, cost: 0, latency_sum: 0, ttft_sum: 0, ttft_count: 0,
-    queued: 0, queued_ms_sum: 0, queue_full: 0, queue_timeout: 0, queue_wait_too_long: 0
+    queued: 0, queued_ms_sum: 0, queue_full: 0, queue_timeout: 0, queue_wait_too_long: 0, soft_failures: 0
   }
   for (let index = 0; index < BUCKETS; index++) {
     row[`lat_${index}`] = 0
@@ -79,7 +80,8 @@ export const ADDITIVE_COLUMNS = [
   ...Array.from({ length: BUCKETS }, (_, index) => `lat_${index}`),
   ...Array.from({ length: BUCKETS }, (_, index) => `ttft_${index}`),
   'queued', 'queued_ms_sum', 'queue_full', 'queue_timeout', 'queue_wait_too_long',
-  ...Array.from({ length: BUCKETS }, (_, index) => `qwait_${index}`)
+  ...Array.from({ length: BUCKETS }, (_, index) => `qwait_${index}`),
+  'soft_failures'
 ] as const
 
 /** The rollup column that counts each reason the admission queue turns a request away. */

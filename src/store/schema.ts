@@ -29,6 +29,8 @@ export interface RequestsTable {
   key_id: string
   /** Added by migration 0003; null on rows written before it, and for requests no declared limit counted. */
   queued_ms: number | null
+  /** Added by migration 0004. */
+  soft_failure: string | null
 }
 
 /**
@@ -55,6 +57,8 @@ export interface RollupsTable {
   queue_full: number
   queue_timeout: number
   queue_wait_too_long: number
+  /** Answers that were HTTP 200 and still no good (0004). */
+  soft_failures: number
 }
 
 type BucketIndex = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11

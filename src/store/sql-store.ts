@@ -94,7 +94,7 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
     },
 
     async window (sinceMs): Promise<WindowStats[]> {
-      const columns = ['requests', 'errors', 'tokens_in', 'tokens_out', 'cost', 'latency_sum', 'ttft_sum', 'ttft_count', 'queued', 'queued_ms_sum', 'queue_full', 'queue_timeout', 'queue_wait_too_long',
+      const columns = ['requests', 'errors', 'tokens_in', 'tokens_out', 'cost', 'latency_sum', 'ttft_sum', 'ttft_count', 'queued', 'queued_ms_sum', 'queue_full', 'queue_timeout', 'queue_wait_too_long', 'soft_failures',
         ...Array.from({ length: BUCKETS }, (_, index) => [`lat_${index}`, `ttft_${index}`, `qwait_${index}`]).flat()]
       const sums = new Map<string, Record<string, number>>()
       for (const segment of rangeOf(sinceMs, undefined)) {
@@ -245,7 +245,8 @@ function toRow (request: StoredRequest): RequestsTable {
     error_kind: request.errorKind,
     attempts: request.attempts,
     key_id: request.keyId,
-    queued_ms: request.queuedMs
+    queued_ms: request.queuedMs,
+    soft_failure: request.softFailure
   }
 }
 
@@ -275,7 +276,8 @@ function fromRow (row: Selectable<RequestsTable>): StoredRequest {
     keyId: row.key_id,
     queuedMs: row.queued_ms === null ? null : Number(row.queued_ms),
     // Only the rollups count refusals by reason; a row says it in its error message.
-    queueRefusal: null
+    queueRefusal: null,
+    softFailure: row.soft_failure
   }
 }
 

@@ -5,7 +5,7 @@ import type { StoredRequest } from './store.ts'
 const REQUEST_COLUMNS = [
   'id', 'request_id', 'ts', 'provider', 'model', 'endpoint', 'ingress', 'stream', 'tokens_in', 'tokens_out',
   'cached_tokens', 'reasoning_tokens', 'latency_ms', 'ttft_ms', 'cost', 'cost_source', 'success', 'status_code',
-  'error_message', 'error_kind', 'attempts', 'key_id', 'queued_ms'
+  'error_message', 'error_kind', 'attempts', 'key_id', 'queued_ms', 'soft_failure'
 ] as const
 const ROLLUP_COLUMNS = ['period', 'provider', 'model', 'key_id', ...ADDITIVE_COLUMNS] as const
 
@@ -27,7 +27,7 @@ export function createSqliteBatchWriter (database: Database): (rows: readonly St
         request.id, request.requestId, request.timestampMs, request.provider, request.model, request.endpoint, request.ingress,
         request.stream ? 1 : 0, request.tokensIn, request.tokensOut, request.cachedTokensIn, request.reasoningTokens,
         request.latencyMs, request.timeToFirstTokenMs, request.cost, request.costSource, request.success ? 1 : 0,
-        request.statusCode, request.errorMessage, request.errorKind, request.attempts, request.keyId, request.queuedMs)
+        request.statusCode, request.errorMessage, request.errorKind, request.attempts, request.keyId, request.queuedMs, request.softFailure)
     }
     for (const { periodMs } of ROLLUPS) {
       const upsert = upserts.get(periodMs) as Statement

@@ -32,6 +32,8 @@ export interface StoredRequest {
   queuedMs: number | null
   /** Why the admission queue turned the request away, if it did. */
   queueRefusal: QueueRefusal | null
+  /** The answer was HTTP 200 and still no good: `empty` or `bad_tool_json` (routing information). */
+  softFailure: string | null
 }
 
 export const QUEUE_REFUSALS = ['queue_full', 'queue_timeout', 'wait_too_long'] as const
@@ -95,6 +97,8 @@ export interface WindowStats {
   p50QueuedMs: number | null
   p95QueuedMs: number | null
   queueRefused: { queueFull: number, queueTimeout: number, waitTooLong: number }
+  /** Answers that were HTTP 200 and still no good. */
+  softFailures: number
 }
 
 /** A provider setting changed through the admin API; a field left null keeps its env value. */

@@ -26,6 +26,7 @@ export function windowStats (provider: string, sum: Readonly<Record<string, numb
     avgQueuedMs: (sum.queued ?? 0) === 0 ? null : (sum.queued_ms_sum ?? 0) / (sum.queued as number),
     p50QueuedMs: percentileOf(queueWait, 50),
     p95QueuedMs: percentileOf(queueWait, 95),
-    queueRefused: { queueFull: sum.queue_full ?? 0, queueTimeout: sum.queue_timeout ?? 0, waitTooLong: sum.queue_wait_too_long ?? 0 }
+    queueRefused: { queueFull: sum.queue_full ?? 0, queueTimeout: sum.queue_timeout ?? 0, waitTooLong: sum.queue_wait_too_long ?? 0 },
+    softFailures: sum.soft_failures ?? 0
   }
 }
