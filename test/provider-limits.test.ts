@@ -210,6 +210,7 @@ t.test('a learned limit lower than the declared one takes effect', async (t) => 
   t.equal(refused.status, 429)
   t.match(refused.body.error, { type: 'rate_limit_error', code: 'rate_limit_exceeded' })
   t.ok(Number(refused.retryAfterMs) <= 60_000 && Number(refused.retryAfterMs) > 2000, 'retry-after-ms: when the minute ends')
+  t.equal(refused.queuedMs, '0', 'refused at once, and it says it did not wait')
   t.equal(modelCalls('openai'), 3, 'the fourth was never sent')
   t.equal(simulators.openai.refusedForLimits, 0)
 })

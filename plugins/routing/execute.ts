@@ -170,9 +170,12 @@ export async function executePlan<T> (
         return { index, provider: attempt.provider.name, model: attempt.model, lane: limiter.lane(attempt.model), tokens: tokensOf(attempt), limiter }
       })
       let admitted
+      const enqueuedAt = performance.now()
       try {
         admitted = await queue.wait(waiter, candidates, waiting.map(({ busy }) => busy), options.client)
       } catch (error) {
+        // A refusal says how long the request waited before it, too.
+        options.record.queuedMs = (options.record.queuedMs ?? 0) + (performance.now() - enqueuedAt)
         const first = candidates[0] as Candidate
         const reason = error instanceof GatewayError ? REFUSAL_REASONS[error.code ?? ''] : undefined
         if (reason !== undefined) options.record.queueRefused = { provider: first.provider, model: first.model, reason }

@@ -72,6 +72,9 @@ t.test('full, too long a wait, a wait that runs out and a client that leaves: ea
   const leaving = queue.wait({ key: 'a', priority: 'normal' }, [candidate(limiter, 'x')], [soon], client)
   client.leave()
   await t.rejects(leaving, { name: 'GatewayError', kind: 'client_closed' })
+  // One that left before it came to the queue is not given a place at all.
+  const gone = { ...presence(), gone: true }
+  await t.rejects(queue.wait({ key: 'a', priority: 'normal' }, [candidate(limiter, 'x')], [soon], gone), { name: 'GatewayError', kind: 'client_closed' })
   t.equal(queue.depth(), 0)
   t.same(limiter.taken, [], 'nothing was admitted')
 })

@@ -1,4 +1,4 @@
-import { GatewayError } from '../canonical/errors.ts'
+import { clientClosed, GatewayError } from '../canonical/errors.ts'
 import type { ClientPresence } from '../call/client-presence.ts'
 import type { Busy, Permit, ProviderLimiter } from './provider-limiter.ts'
 
@@ -243,6 +243,9 @@ export function createAdmissionQueue (options: QueueOptions): AdmissionQueue {
       return depths
     },
     async wait (waiter, candidates, busy, client) {
+      // A client already gone would never be told to leave: it must not hold a place until its wait runs out.
+      if (client.endedBy !== undefined) throw client.endedBy
+      if (client.gone) throw clientClosed()
       const at = now()
       const first = candidates[0]?.provider ?? 'none'
       const freesAt = Math.min(...busy.map((entry) => entry.freesAt))

@@ -151,7 +151,7 @@ function count (counts: Float64Array, request: StoredRequest): void {
   add(counts, COST, request.cost)
   add(counts, LATENCY_SUM, request.latencyMs)
   add(counts, LATENCY_BUCKETS + bucketOf(request.latencyMs), 1)
-  if (request.queuedMs !== null && request.queuedMs > 0) {
+  if (request.queuedMs !== null && request.queuedMs > 0 && request.queueRefusal === null) {
     add(counts, QUEUED, 1)
     add(counts, QUEUED_MS_SUM, request.queuedMs)
     add(counts, QUEUE_WAIT_BUCKETS + bucketOf(request.queuedMs), 1)

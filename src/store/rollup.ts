@@ -42,7 +42,8 @@ function addRequest (row: RollupValues, request: StoredRequest): void {
   row.latency_sum = (row.latency_sum as number) + request.latencyMs
   const latency = `lat_${bucketOf(request.latencyMs)}`
   row[latency] = (row[latency] as number) + 1
-  if (request.queuedMs !== null && request.queuedMs > 0) {
+  // Waits of requests the queue admitted, as Prometheus counts them; a refusal is counted by its reason.
+  if (request.queuedMs !== null && request.queuedMs > 0 && request.queueRefusal === null) {
     row.queued = (row.queued as number) + 1
     row.queued_ms_sum = (row.queued_ms_sum as number) + request.queuedMs
     const wait = `qwait_${bucketOf(request.queuedMs)}`
