@@ -94,8 +94,7 @@ interface Held {
  * together), narrowed by what the provider's own headers say. Requests and tokens count in fixed minute windows
  * aligned to the clock; requests in flight in a held counter. A provider that declares nothing and whose headers
  * said nothing is admitted without a round trip.
- */
-/**
+ *
  * `largestRequest`: the most tokens one request to a model can count (its context window). While a provider says
  * more tokens are left than that, a request fits without working out its own count.
  */
@@ -170,7 +169,6 @@ export function createProviderLimiter (
     }
     for (const listener of listeners) listener()
   }
-
 
   async function takeShared (scopes: readonly Scope[], model: string, tokensOf: () => number, now: number): Promise<Permit | Busy> {
     const window = fixedWindow(now, MINUTE_MS)
