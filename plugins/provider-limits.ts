@@ -75,9 +75,8 @@ interface QueueStats { waits: LatencyHistogram, maxMs: number, rejections: Map<Q
  * whose every candidate is at a limit waits in one fair, bounded queue per process.
  */
 const providerLimits: FastifyPluginAsync<ProviderLimitsOptions> = async (app, options) => {
-  const file = await loadProviderLimitsFile(options.file)
   const installed = app.providers.all()
-  const names = installed.map((provider) => provider.name)
+  const file = await loadProviderLimitsFile(options.file, installed.map((provider) => provider.name))
   const declared = new Map<string, DeclaredLimits>()
   const limiters = new Map<string, ProviderLimiter>()
   const registry = app.metrics.prometheus().registry
@@ -113,7 +112,7 @@ const providerLimits: FastifyPluginAsync<ProviderLimitsOptions> = async (app, op
   app.addHook('onClose', async () => { queue.close() })
 
   for (const provider of installed) {
-    const limits = declaredLimitsOf(provider.name, options.env, file, names)
+    const limits = declaredLimitsOf(provider.name, options.env, file)
     if (limits !== undefined) declared.set(provider.name, limits)
     const headers = provider.definition.rateLimitHeaders
     if (limits === undefined && headers === undefined) continue

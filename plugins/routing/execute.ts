@@ -8,6 +8,7 @@ import type { PlannedAttempt, RoutePlan } from './plan.ts'
 import type { ProviderHealth } from './provider-health.ts'
 import { admissionTokens, DEFAULT_WAITER, type Admission, type QueueIdentity } from '../../src/provider-limits/admission.ts'
 import type { Candidate } from '../../src/provider-limits/admission-queue.ts'
+import type { QueueRefusal } from '../../src/store/store.ts'
 import { UNCOUNTED, type Busy, type Permit, type ProviderLimiter } from '../../src/provider-limits/provider-limiter.ts'
 
 export interface ProviderRuntime {
@@ -197,7 +198,7 @@ export async function executePlan<T> (
 }
 
 // The queue's refusals by their error code (admission-queue.ts); anything else it throws is not a refusal.
-const REFUSAL_REASONS: Readonly<Record<string, 'queue_full' | 'queue_timeout' | 'wait_too_long'>> =
+const REFUSAL_REASONS: Readonly<Record<string, QueueRefusal>> =
   Object.assign(Object.create(null) as object, { queue_full: 'queue_full', queue_timeout: 'queue_timeout', rate_limit_exceeded: 'wait_too_long' } as const)
 
 /** What the answer used, to correct the estimate counted at admission; undefined when it reported nothing. */

@@ -2,6 +2,7 @@ import type { Usage } from '../canonical/usage.ts'
 import type { GatewayError } from '../canonical/errors.ts'
 import type { UsageMeter } from '../provider/relay-capability.ts'
 import type { SoftFailure } from './soft-failure.ts'
+import type { QueueRefusal } from '../store/store.ts'
 
 /** One provider attempt, as the `x-switchyard-attempts` header, the logs and the metrics see it. */
 export interface AttemptRecord {
@@ -45,7 +46,7 @@ export interface RequestRecord {
    * The admission queue turned the request away: why, and the provider and model it asked for first, since no
    * attempt names them.
    */
-  queueRefused?: { provider: string, model: string, reason: 'queue_full' | 'queue_timeout' | 'wait_too_long' }
+  queueRefused?: { provider: string, model: string, reason: QueueRefusal }
   /** The answer was HTTP 200 and still no good (soft-failure.ts): routing information, the answer is sent as it is. */
   softFailure?: SoftFailure
   /** The failure the client saw: an error response, or the error event that ended a stream. */

@@ -28,15 +28,21 @@ export interface DeclaredLimits {
 
 const ENV_NAMES = { requestsPerMinute: 'RPM', tokensPerMinute: 'TPM', maxConcurrency: 'MAX_CONCURRENCY' } as const
 
-export async function loadProviderLimitsFile (file: string | undefined): Promise<ProviderLimitsFile> {
-  return file === undefined ? {} : await readJsonSetting('PROVIDER_LIMITS_FILE', file, ProviderLimitsFileSchema)
+/** The file, checked once: every provider it names must be installed. */
+export async function loadProviderLimitsFile (file: string | undefined, knownProviders: readonly string[]): Promise<ProviderLimitsFile> {
+  if (file === undefined) return {}
+  const limits = await readJsonSetting('PROVIDER_LIMITS_FILE', file, ProviderLimitsFileSchema)
+  for (const name of Object.keys(limits)) {
+    if (!knownProviders.includes(name)) throw new ConfigurationError(`Invalid configuration: PROVIDER_LIMITS_FILE names '${name}', which is not an installed provider (installed: ${knownProviders.join(', ')})`)
+  }
+  return limits
 }
 
 /**
  * A provider's limits: `<P>_RPM`, `<P>_TPM` and `<P>_MAX_CONCURRENCY` from the environment, over the file's
  * provider entry; model entries come from the file only. Undefined when nothing is declared.
  */
-export function declaredLimitsOf (provider: string, env: Env, file: ProviderLimitsFile, knownProviders: readonly string[]): DeclaredLimits | undefined {
+export function declaredLimitsOf (provider: string, env: Env, file: ProviderLimitsFile): DeclaredLimits | undefined {
   const entry = file[provider]
   const limits: Limits = {}
   for (const field of Object.keys(ENV_NAMES) as Array<keyof Limits>) {
@@ -50,9 +56,6 @@ export function declaredLimitsOf (provider: string, env: Env, file: ProviderLimi
     }
   }
   const models = new Map(Object.entries(entry?.models ?? {}).filter(([, model]) => Object.keys(model).length > 0))
-  for (const name of Object.keys(file)) {
-    if (!knownProviders.includes(name)) throw new ConfigurationError(`Invalid configuration: PROVIDER_LIMITS_FILE names '${name}', which is not an installed provider (installed: ${knownProviders.join(', ')})`)
-  }
   if (Object.keys(limits).length === 0 && models.size === 0) return undefined
   return { provider: limits, models }
 }

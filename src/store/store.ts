@@ -36,8 +36,8 @@ export interface StoredRequest {
   softFailure: string | null
 }
 
-export const QUEUE_REFUSALS = ['queue_full', 'queue_timeout', 'wait_too_long'] as const
-export type QueueRefusal = (typeof QUEUE_REFUSALS)[number]
+/** Why the admission queue turned a request away (src/provider-limits/admission-queue.ts). */
+export type QueueRefusal = 'queue_full' | 'queue_timeout' | 'wait_too_long'
 
 export interface LogQuery {
   since?: number
