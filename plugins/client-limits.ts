@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { Type, type Static } from '@sinclair/typebox'
-import { readJsonSetting } from '../src/config/json-file.ts'
+import { readSettingFile } from '../src/config/setting-file.ts'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { GatewayError } from '../src/canonical/errors.ts'
 import '../src/ingress/model-route.ts'
@@ -54,7 +54,7 @@ const MINUTE_MS = 60_000
 const TRACKED_CLIENTS_LIMIT = 10_000
 
 export async function loadClientLimits (file: string | undefined): Promise<ClientLimitsFile> {
-  return file === undefined ? {} : await readJsonSetting('CLIENT_LIMITS_FILE', file, ClientLimitsFileSchema)
+  return file === undefined ? {} : await readSettingFile('CLIENT_LIMITS_FILE', file, ClientLimitsFileSchema)
 }
 
 interface Client { usage: ClientUsage, limit: Limit }

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { readJsonSetting } from '../config/json-file.ts'
+import { readSettingFile } from '../config/setting-file.ts'
 
 export const STRATEGIES = ['weighted', 'latency', 'cost', 'least-busy', 'ordered'] as const
 export type Strategy = (typeof STRATEGIES)[number]
@@ -24,5 +24,5 @@ export type ModelGroupsFile = Static<typeof ModelGroupsFileSchema>
 export type GroupDeclaration = Static<typeof GroupSchema>
 
 export async function loadModelGroups (file: string | undefined): Promise<ModelGroupsFile> {
-  return file === undefined ? { groups: {} } : await readJsonSetting('MODEL_GROUPS_FILE', file, ModelGroupsFileSchema)
+  return file === undefined ? { groups: {} } : await readSettingFile('MODEL_GROUPS_FILE', file, ModelGroupsFileSchema)
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { readJsonSetting } from '../config/json-file.ts'
+import { readSettingFile } from '../config/setting-file.ts'
 import { ConfigurationError, envPrefix } from '../config/provider-settings.ts'
 import type { Env } from '../config/config.ts'
 
@@ -31,7 +31,7 @@ const ENV_NAMES = { requestsPerMinute: 'RPM', tokensPerMinute: 'TPM', maxConcurr
 /** The file, checked once: every provider it names must be installed. */
 export async function loadProviderLimitsFile (file: string | undefined, knownProviders: readonly string[]): Promise<ProviderLimitsFile> {
   if (file === undefined) return {}
-  const limits = await readJsonSetting('PROVIDER_LIMITS_FILE', file, ProviderLimitsFileSchema)
+  const limits = await readSettingFile('PROVIDER_LIMITS_FILE', file, ProviderLimitsFileSchema)
   for (const name of Object.keys(limits)) {
     if (!knownProviders.includes(name)) throw new ConfigurationError(`Invalid configuration: PROVIDER_LIMITS_FILE names '${name}', which is not an installed provider (installed: ${knownProviders.join(', ')})`)
   }
