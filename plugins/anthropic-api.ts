@@ -1,3 +1,4 @@
+import { setRouteHeaders } from '../src/reply/route-headers.ts'
 import type { FastifyPluginAsync } from 'fastify'
 import { softFailureOf, softFailureOfStream } from '../src/observability/soft-failure.ts'
 import { MessagesRequestSchema, CountTokensRequestSchema, type MessagesRequest } from '../src/ingress/anthropic/schema.ts'
@@ -13,7 +14,7 @@ import { COUNT, GENERATE } from '../src/ingress/model-route.ts'
 import { checkJsonDepth } from '../src/http/json-depth.ts'
 import { unauthenticated, type GatewayError } from '../src/canonical/errors.ts'
 import { encodeSseEvent } from '../src/http/sse.ts'
-import { createRequestRecord, formatAttempts } from '../src/observability/request-record.ts'
+import { createRequestRecord } from '../src/observability/request-record.ts'
 import { requestCallOptions, type IngressCallSettings } from '../src/call/request-call-options.ts'
 import { sendChunkStream } from '../src/reply/send-events.ts'
 import type { StreamEncoding } from '../src/ingress/stream-encoding.ts'
@@ -71,8 +72,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
         return { native: false, result: await canonicalCall(canonical)(attempt, target, callOptions) }
       })
     } finally {
-      if (record.attempts.length > 0) reply.header('x-switchyard-attempts', formatAttempts(record.attempts))
-      if (record.queuedMs !== undefined) reply.header('x-switchyard-queued-ms', String(Math.round(record.queuedMs)))
+      setRouteHeaders(reply, record, plan)
     }
     const { attempt, result: outcome } = executed
     reply.header('x-switchyard-provider', attempt.provider.name).header('x-switchyard-model', attempt.model)

@@ -15,6 +15,8 @@ export interface ClientAuth {
    * otherwise open.
    */
   isAdmin: (request: FastifyRequest) => boolean
+  /** A token is the admin key by the same rule (any token while the admin endpoints are open). */
+  isAdminToken: (token: string) => boolean
   /**
    * A short, stable, non-reversible name for the client key the request presents (`Authorization: Bearer` or
    * `x-api-key`), for per-key accounting; undefined without one. Shares the request's one digest with the checks.
@@ -92,6 +94,10 @@ export function createClientAuth (gatewayKeys: readonly string[], adminKey?: str
     adminOpen: adminKey === undefined && !staticKeys,
     isAuthorized,
     refusal,
+    isAdminToken (token) {
+      if (adminKey === undefined) return !staticKeys || matchesAny(digests, digest(token))
+      return matchesAny(adminDigests, digest(token))
+    },
     isAdmin (request) {
       // Without ADMIN_API_KEY a gateway key administers; a virtual key never does.
       const token = bearerToken(request.headers.authorization)

@@ -1,3 +1,4 @@
+import { setRouteHeaders } from '../src/reply/route-headers.ts'
 import type { FastifyPluginAsync } from 'fastify'
 import { softFailureOf, softFailureOfStream } from '../src/observability/soft-failure.ts'
 import type { CompiledGroup } from './routing/groups.ts'
@@ -10,7 +11,7 @@ import { checkJsonDepth } from '../src/http/json-depth.ts'
 import { notFound, unauthenticated } from '../src/canonical/errors.ts'
 import { costOf } from '../src/provider/pricing.ts'
 import type { RegisteredProvider } from './provider-registry.ts'
-import { createRequestRecord, formatAttempts } from '../src/observability/request-record.ts'
+import { createRequestRecord } from '../src/observability/request-record.ts'
 import { promptChars } from '../src/observability/prompt-size.ts'
 import { requestCallOptions, type IngressCallSettings } from '../src/call/request-call-options.ts'
 import { sendChunkStream } from '../src/reply/send-events.ts'
@@ -61,8 +62,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
     try {
       executed = await app.router.execute(plan, body, requestCallOptions(request, reply, record, options))
     } finally {
-      if (record.attempts.length > 0) reply.header('x-switchyard-attempts', formatAttempts(record.attempts))
-      if (record.queuedMs !== undefined) reply.header('x-switchyard-queued-ms', String(Math.round(record.queuedMs)))
+      setRouteHeaders(reply, record, plan)
     }
     const { attempt, result } = executed
     const target = attempt.provider

@@ -27,6 +27,7 @@ import governance from '../plugins/governance/index.ts'
 import providerLimits from '../plugins/provider-limits.ts'
 import { loadPriceOverrides } from './provider/pricing.ts'
 import { loadModelGroups } from './model-groups/group-file.ts'
+import { loadExperiments } from './experiments/experiment-file.ts'
 import { LazyRequestLogger } from './observability/lazy-request-logger.ts'
 import { AccessLog } from './observability/access-log.ts'
 import { requestIdOf } from './observability/request-id.ts'
@@ -152,7 +153,9 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     defaultProvider: config.DEFAULT_PROVIDER,
     defaultProviderExplicit: options.env.DEFAULT_PROVIDER !== undefined && options.env.DEFAULT_PROVIDER.trim() !== '',
     health: { cooldownMs: config.CIRCUIT_COOLDOWN_MS, maxRetryAfterMs: config.RETRY_AFTER_MAX_MS },
-    groups: (await loadModelGroups(config.MODEL_GROUPS_FILE)).groups
+    groups: (await loadModelGroups(config.MODEL_GROUPS_FILE)).groups,
+    experiments: await loadExperiments(config.EXPERIMENTS_FILE),
+    explainRoutes: config.EXPLAIN_ROUTES === 'on'
   })
   await app.register(store, {
     url: config.STORE_URL,

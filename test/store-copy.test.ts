@@ -13,7 +13,7 @@ function request (index: number): StoredRequest {
     model: 'm', endpoint: '/v1/chat/completions', ingress: 'openai', stream: index % 2 === 0, tokensIn: index, tokensOut: 2 * index,
     cachedTokensIn: 0, reasoningTokens: 0, latencyMs: 10 * index, timeToFirstTokenMs: index % 2 === 0 ? index : null, cost: index / 1000,
     costSource: 'test', success: index % 7 !== 0, statusCode: index % 7 === 0 ? 503 : 200, errorMessage: null, errorKind: null,
-    attempts: 'openai:200', keyId: `key:${index % 4}`, queuedMs: index % 3 === 0 ? index : null, queueRefusal: null, softFailure: null
+    attempts: 'openai:200', keyId: `key:${index % 4}`, queuedMs: index % 3 === 0 ? index : null, queueRefusal: null, softFailure: null, experiment: null, arm: null
   }
 }
 

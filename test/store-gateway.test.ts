@@ -115,7 +115,7 @@ t.test('rows past their retention are pruned in the background, rollups past the
   const base = {
     requestId: 'r', provider: 'openai', model: 'gpt-4o-mini', endpoint: '/v1/chat/completions', ingress: 'openai', stream: false, tokensIn: 1, tokensOut: 1,
     cachedTokensIn: 0, reasoningTokens: 0, latencyMs: 5, timeToFirstTokenMs: null, cost: 0.5, costSource: 'test', success: true, statusCode: 200,
-    errorMessage: null, errorKind: null, attempts: 'openai:200', keyId: '', queuedMs: null, queueRefusal: null, softFailure: null
+    errorMessage: null, errorKind: null, attempts: 'openai:200', keyId: '', queuedMs: null, queueRefusal: null, softFailure: null, experiment: null, arm: null
   }
   old.append({ ...base, id: 'ancient', timestampMs: Date.now() - 500 * day })
   old.append({ ...base, id: 'old', timestampMs: Date.now() - 40 * day })

@@ -36,7 +36,7 @@ for (const [name, urlOf] of [['sqlite', sqliteStoreUrl], ['postgres', postgresSt
     first.append({
       id: 'a', requestId: 'r', timestampMs: 1, provider: 'p', model: 'm', endpoint: '/v1/chat/completions', ingress: 'openai', stream: false,
       tokensIn: 1, tokensOut: 1, cachedTokensIn: 0, reasoningTokens: 0, latencyMs: 1, timeToFirstTokenMs: null, cost: 0, costSource: 'unknown',
-      success: true, statusCode: 200, errorMessage: null, errorKind: null, attempts: 'p:200', keyId: '', queuedMs: 12, queueRefusal: null, softFailure: null
+      success: true, statusCode: 200, errorMessage: null, errorKind: null, attempts: 'p:200', keyId: '', queuedMs: 12, queueRefusal: null, softFailure: null, experiment: null, arm: null
     })
     await first.flush()
     await first.close()

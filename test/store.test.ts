@@ -37,7 +37,7 @@ function request (overrides: Partial<StoredRequest> = {}): StoredRequest {
     attempts: 'openai:200',
     keyId: '',
     queuedMs: null,
-    queueRefusal: null, softFailure: null,
+    queueRefusal: null, softFailure: null, experiment: null, arm: null,
     ...overrides
   }
 }
@@ -57,7 +57,7 @@ async function suite (t: typeof tap, name: string, url: () => Promise<string | u
       request({ timestampMs: T0, provider: 'openai', model: 'gpt-4o-mini', keyId: 'k1', latencyMs: 30, queuedMs: 40, softFailure: 'empty' }),
       request({ timestampMs: T0 + 1_000, provider: 'groq', model: 'llama', keyId: 'k2', latencyMs: 300, stream: true, timeToFirstTokenMs: 40, queuedMs: 0 }),
       // The store keeps whatever it is told: a refusal by the admission queue is counted in the rollups.
-      request({ timestampMs: T0 + 2_000, provider: 'openai', model: 'gpt-4o', keyId: 'k1', success: false, statusCode: 503, errorMessage: 'down', errorKind: 'overloaded', cost: 0, tokensIn: 0, tokensOut: 0, queuedMs: 0, queueRefusal: 'queue_full', softFailure: null }),
+      request({ timestampMs: T0 + 2_000, provider: 'openai', model: 'gpt-4o', keyId: 'k1', success: false, statusCode: 503, errorMessage: 'down', errorKind: 'overloaded', cost: 0, tokensIn: 0, tokensOut: 0, queuedMs: 0, queueRefusal: 'queue_full', softFailure: null, experiment: null, arm: null }),
       request({ timestampMs: T0 + 86_400_000, provider: 'openai', model: 'gpt-4o-mini', keyId: 'k2', cost: 0.5 }),
       request({ timestampMs: T0 + 86_400_000, provider: 'groq', model: 'llama', keyId: '', cost: 0.25 })
     ]
@@ -134,11 +134,36 @@ async function suite (t: typeof tap, name: string, url: () => Promise<string | u
       t.same((await store.costs({ groupBy: 'day' })).map((row) => row.group), ['2026-11-02'], 'the first day\'s rollups are gone')
     })
 
+    t.test('an experiment\'s requests summed per arm and answering provider, and its rows found by name', async (t) => {
+      const T1 = T0 + 10 * 86_400_000
+      const tagged = [
+        request({ timestampMs: T1, experiment: 'ab', arm: 'a', latencyMs: 20, cost: 0.002, timeToFirstTokenMs: 10 }),
+        request({ timestampMs: T1 + 1, experiment: 'ab', arm: 'a', latencyMs: 30, cost: 0.004, success: false, statusCode: 502 }),
+        request({ timestampMs: T1 + 2, experiment: 'ab', arm: 'a', provider: 'groq', model: 'llama', latencyMs: 3000, softFailure: 'empty' }),
+        request({ timestampMs: T1 + 3, experiment: 'ab', arm: 'b', latencyMs: 500 }),
+        request({ timestampMs: T1 + 4, experiment: 'other', arm: 'a' })
+      ]
+      for (const row of tagged) store.append(row)
+      await store.flush()
+      const arms = (await store.experimentArms('ab')).sort((x, y) => `${x.arm}${x.provider}` < `${y.arm}${y.provider}` ? -1 : 1)
+      t.same(arms.map((sum) => [sum.arm, sum.provider, sum.requests, sum.errors, sum.softFailures, sum.ttftCount]),
+        [['a', 'groq', 1, 0, 1, 0], ['a', 'openai', 2, 1, 0, 1], ['b', 'openai', 1, 0, 0, 0]])
+      const openaiA = arms[1]
+      t.equal(openaiA?.latencySum, 50)
+      t.equal(openaiA?.latencySquares, 20 * 20 + 30 * 30)
+      t.equal(+(openaiA?.costSquares ?? 0).toFixed(12), +(0.002 ** 2 + 0.004 ** 2).toFixed(12))
+      t.same(openaiA?.latencyBuckets, [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], '20 ms and 30 ms: the first two buckets')
+      t.same(openaiA?.ttftBuckets, [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+      t.same(arms[0]?.latencyBuckets, [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], '3 s: up to 3.2 s')
+      t.same(await store.experimentArms('none'), [])
+      t.same((await store.logs({ limit: 10, experiment: 'ab' })).logs.map((row) => [row.experiment, row.arm]), [['ab', 'b'], ['ab', 'a'], ['ab', 'a'], ['ab', 'a']])
+    })
+
     if (!location.startsWith('memory')) {
       t.test('what was written is there after a restart', async (t) => {
         await store.close()
         store = await openStore(parseStoreUrl(location), settings)
-        t.same((await store.logs({ limit: 10 })).logs.map((row) => row.id), [rows[4]?.id, rows[3]?.id])
+        t.same((await store.logs({ limit: 10, until: T0 + 86_400_000 * 5 })).logs.map((row) => row.id), [rows[4]?.id, rows[3]?.id])
         t.same((await store.overrides()).map((row) => row.provider), ['mistral'])
       })
     }

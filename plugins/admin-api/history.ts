@@ -18,10 +18,11 @@ export const LogsQuerySchema = Type.Object({
   model: Type.Optional(Name),
   status: Type.Optional(Type.String({ pattern: '^[1-5][0-9]{2}$' })),
   key: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_:-]{1,64}$' })),
+  experiment: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' })),
   cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,400}$' }))
 })
 export type LogsQuery = Static<typeof LogsQuerySchema>
-export const HISTORY_PARAMS = ['since', 'until', 'model', 'status', 'key', 'cursor'] as const
+export const HISTORY_PARAMS = ['since', 'until', 'model', 'status', 'key', 'experiment', 'cursor'] as const
 
 export const CostsQuerySchema = Type.Object({
   since: Type.Optional(TimeParam),
@@ -55,7 +56,9 @@ export const StoredLogSchema = Type.Object({
   errorMessage: Nullable(Type.String()),
   errorKind: Nullable(Type.String()),
   attempts: Type.String({ description: 'as the x-switchyard-attempts header: provider:status,…' }),
-  keyId: Nullable(Type.String({ description: 'fingerprint of the client key, never the key' }))
+  keyId: Nullable(Type.String({ description: 'fingerprint of the client key, never the key' })),
+  experiment: Nullable(Type.String()),
+  arm: Nullable(Type.String())
 })
 export const HistorySchema = Type.Object({ logs: Type.Array(StoredLogSchema), nextCursor: Nullable(Type.String()) })
 

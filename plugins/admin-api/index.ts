@@ -13,6 +13,7 @@ import type { HealthSnapshot } from '../routing/index.ts'
 import type { RegisteredProvider } from '../provider-registry.ts'
 import type { SettingsPatch } from '../provider-overrides.ts'
 import { registerKeyRoutes } from './keys.ts'
+import { registerExperimentRoutes } from './experiments.ts'
 import { ProviderLimitsReportSchema, type ProviderLimitsReport } from '../provider-limits.ts'
 
 export interface AdminApiOptions {
@@ -164,6 +165,7 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
           status: query.status === undefined ? undefined : Number(query.status),
           success: query.success === undefined ? undefined : query.success === 'true',
           key: query.key,
+          experiment: query.experiment,
           cursor: query.cursor
         })
       })
@@ -258,6 +260,7 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
   }, async () => ({ clients: app.hasDecorator('clientUsage') ? await app.clientUsage() : [] }))
 
   registerKeyRoutes(app)
+  registerExperimentRoutes(app)
 
   app.get('/metrics', async (_request, reply) => {
     return reply.type(app.metrics.prometheus().registry.contentType).send(await app.metrics.instance.prometheusText())

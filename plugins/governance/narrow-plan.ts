@@ -14,7 +14,7 @@ export function narrowPlan (plan: RoutePlan, key: VirtualKey, requestedModel: st
   if (attempts.length === 0) {
     throw new GatewayError('permission', 403, `The key '${key.name}' may not use the model '${requestedModel}'.`, { code: 'model_not_allowed', param: 'model' })
   }
-  return attempts.length === plan.attempts.length ? plan : { ...plan, attempts }
+  return attempts.length === plan.attempts.length ? plan : narrowed(plan, attempts)
 }
 
 /** The plan without attempts at unpriced models, for a budgeted key that may not use them. */
@@ -25,5 +25,11 @@ export function pricedOnly (plan: RoutePlan, key: VirtualKey, requestedModel: st
       `The key '${key.name}' has a budget and the model '${requestedModel}' has no known price, so its cost could not be counted; ` +
       'allow unpriced models on the key (allowUnpriced) or add a price (PRICING_FILE).', { code: 'model_not_priced', param: 'model' })
   }
-  return { ...plan, attempts }
+  return narrowed(plan, attempts)
+}
+
+/** The plan with fewer attempts; an experiment whose arm was taken out is no longer what routed the request. */
+function narrowed (plan: RoutePlan, attempts: RoutePlan['attempts']): RoutePlan {
+  if (plan.experiment === undefined || attempts[0] === plan.attempts[0]) return { ...plan, attempts }
+  return { attempts, rule: plan.rule, pinned: plan.pinned, ...(plan.explanation === undefined ? {} : { explanation: plan.explanation }) }
 }

@@ -230,7 +230,9 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       keyId: app.clientAuth.keyFingerprint(request) ?? '',
       queuedMs: record.queuedMs ?? null,
       queueRefusal: record.queueRefused?.reason ?? null,
-      softFailure: record.softFailure ?? null
+      softFailure: record.softFailure ?? null,
+      experiment: request.routePlan?.experiment?.name ?? null,
+      arm: request.routePlan?.experiment?.arm ?? null
     })
   }
 

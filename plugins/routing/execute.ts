@@ -63,7 +63,6 @@ export async function executePlan<T> (
   const attempts = options.record.attempts
   // Allocated only when an attempt fails or is skipped: most requests are answered by their first attempt.
   let failures: GatewayError[] | undefined
-  let skipped: string[] | undefined
   let atLimit: Array<{ index: number, busy: Busy }> | undefined
   // The prompt is measured once; what the answer may use depends on each attempt's model.
   let promptChars: number | undefined
@@ -118,7 +117,7 @@ export async function executePlan<T> (
     if (plan.pinned || runtime.health.admit(now)) return true
     const name = runtime.target.name
     const reason = runtime.health.unavailable(now)
-    ;(skipped ??= []).push(reason === undefined
+    ;(options.record.skipped ??= []).push(reason === undefined
       ? `${name}: skipped`
       : `${name}: ${reason.reason === 'cooldown' ? 'cooling down after 429' : 'circuit open'} for ${Math.ceil((reason.until - now) / 1000)} s more`)
     if (reason !== undefined) (failures ??= []).push(unavailableError(name, reason.reason, reason.until - now))
@@ -158,7 +157,7 @@ export async function executePlan<T> (
     if (executed !== undefined) return executed
   }
   if (atLimit !== undefined) return await waitForCapacity(atLimit)
-  throw allFailed(failures ?? [], attempts, skipped ?? [])
+  throw allFailed(failures ?? [], attempts, options.record.skipped ?? [])
 
   /** Every attempt that did not fail is at a limit: wait in the queue for one, and try it when it admits. */
   async function waitForCapacity (waiting: Array<{ index: number, busy: Busy }>): Promise<Executed<T>> {
@@ -193,7 +192,7 @@ export async function executePlan<T> (
       const executed = await attemptOnce(attempt, runtime, admitted.permit)
       if (executed !== undefined) return executed
     }
-    throw allFailed(failures ?? [], attempts, skipped ?? [])
+    throw allFailed(failures ?? [], attempts, options.record.skipped ?? [])
   }
 }
 

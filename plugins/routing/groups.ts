@@ -12,6 +12,8 @@ export interface CompiledGroup {
   /** Members whose provider is enabled, in declared order. */
   readonly members: readonly PlannedAttempt[]
   plan: (estimate: () => TokenEstimate) => RoutePlan
+  /** What the strategy knows of each member now, for the `x-switchyard-route` header. */
+  describe: (now: number) => Array<Record<string, unknown>>
 }
 
 /** Each member's figures outlive a rebuild of the routing tables (a provider setting changed at run time). */
@@ -55,6 +57,19 @@ export function compileGroup (name: string, declaration: GroupDeclaration, byNam
         throw new GatewayError('overloaded', 503, `No provider of model group '${name}' is enabled.`, { code: 'no_provider_enabled' })
       }
       return { attempts: chooser.order(estimate, Date.now()).map((index) => members[index] as PlannedAttempt), rule: 'group', pinned: false }
-    }
+    },
+    describe: (now) => members.map((member, index) => {
+      const stats = member.member as MemberStats
+      const price = member.provider.prices.priceOf(member.model)?.price
+      return {
+        member: `${member.provider.name}:${member.model}`,
+        weight: weights[index],
+        latencyMs: Math.round(stats.latencyMs(now)),
+        inFlight: stats.inFlight,
+        softFailureRate: Math.round(stats.softFailureRate * 1000) / 1000,
+        ...(stats.softOpenUntil > now ? { softCircuitOpenForMs: stats.softOpenUntil - now } : {}),
+        ...(price === undefined ? {} : { pricePer1M: { input: price.input, output: price.output } })
+      }
+    })
   }
 }

@@ -7,6 +7,8 @@ import { createPlanner, type Planner, type RoutePlan } from './plan.ts'
 import { canonicalCall, executePlan, type AttemptCall, type Executed, type ExecuteOptions, type ProviderRuntime } from './execute.ts'
 import type { Admission } from '../../src/provider-limits/admission.ts'
 import type { ModelGroupsFile } from '../../src/model-groups/group-file.ts'
+import type { Experiment } from '../../src/experiments/experiment-file.ts'
+import { createExperimentRouting, type ExperimentRouting } from './experiments.ts'
 import type { TokenEstimate } from '../../src/model-groups/strategy.ts'
 import type { CompiledGroup, MemberStatsStore } from './groups.ts'
 import { createProviderHealth, DEFAULT_HEALTH_POLICY, type HealthPolicy, type HealthSnapshot, type Transition } from './provider-health.ts'
@@ -38,6 +40,8 @@ export interface Router {
   onTransition: (listener: (transition: Transition) => void) => void
   /** A cooldown or open circuit another replica saw, in force here too (see provider-health.ts `impose`). */
   impose: (provider: string, kind: 'cooldown' | 'open', until: number) => void
+  /** The A/B experiments declared (EXPERIMENTS_FILE), running or not. */
+  experiments: () => readonly Experiment[]
   /** The model groups that have a member enabled, for `/v1/models`. */
   groups: () => readonly CompiledGroup[]
   /** Rate limits and the admission queue (plugins/provider-limits), consulted before every attempt from now on. */
@@ -49,6 +53,9 @@ export interface RoutingOptions {
   defaultProviderExplicit: boolean
   health?: Partial<HealthPolicy>
   groups?: ModelGroupsFile['groups']
+  experiments?: readonly Experiment[]
+  /** Send `x-switchyard-route` on every response, not only to a client that shows the admin key. */
+  explainRoutes?: boolean
 }
 
 declare module 'fastify' {
@@ -68,6 +75,7 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
   const transitionListeners: Array<(transition: Transition) => void> = []
   let planner: Planner | undefined
   let admission: Admission | undefined
+  let experiments: ExperimentRouting | undefined
   const memberStats: MemberStatsStore = new Map()
 
   const runtimeOf = (name: string): ProviderRuntime => {
@@ -84,10 +92,14 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
   app.decorate('router', {
     plan,
     planFor: (request, model) => {
+      if (request.routePlan !== null) return request.routePlan
       // The estimate is a closure per request, made only when a group's `cost` strategy could ask for it.
-      request.routePlan ??= planner?.hasGroups === true ? planner.plan(model, () => estimateOf(request)) : plan(model)
+      const base = planner?.hasGroups === true ? planner.plan(model, () => estimateOf(request)) : plan(model)
+      const chosen = experiments === undefined ? base : experiments.apply(request, model, base, plan, Date.now())
+      request.routePlan = wantsExplanation(request) ? { ...chosen, explanation: explain(model, chosen) } : chosen
       return request.routePlan
     },
+    experiments: () => experiments?.all ?? [],
     groups: () => planner?.groups() ?? [],
     execute: (plan, request, callOptions) => executePlan(plan, callOptions, runtimeOf, canonicalCall(request), admission),
     executeWith: (plan, callOptions, call) => executePlan(plan, callOptions, runtimeOf, call, admission),
@@ -102,9 +114,30 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
     }
   } satisfies Router)
 
+  /** `x-switchyard-route` is sent to every client (EXPLAIN_ROUTES), or to one whose `x-switchyard-explain` header holds the admin key. */
+  function wantsExplanation (request: FastifyRequest): boolean {
+    if (options.explainRoutes === true) return true
+    const asked = request.headers['x-switchyard-explain']
+    return typeof asked === 'string' && app.clientAuth.isAdminToken(asked)
+  }
+
+  /** Why the plan is in its order, as the strategy saw it when it chose. */
+  function explain (model: string, chosen: RoutePlan): Record<string, unknown> {
+    const group = planner?.group(model)
+    return {
+      rule: chosen.rule,
+      ...(group === undefined ? {} : { group: group.name, strategy: group.strategy, members: group.describe(Date.now()) }),
+      ...(chosen.experiment === undefined ? {} : { experiment: chosen.experiment.name, arm: chosen.experiment.arm }),
+      order: chosen.attempts.map((attempt) => `${attempt.provider.name}:${attempt.model}`)
+    }
+  }
+
   /** The planner, and a runtime for each enabled provider (kept, with its health, when it is disabled again). */
   function build (): void {
     const next = createPlanner(app.providers.all(), { ...options, memberStats })
+    if (options.experiments !== undefined && options.experiments.length > 0) {
+      experiments = createExperimentRouting(options.experiments, new Map(app.providers.all().map((provider) => [provider.name, provider])))
+    }
     for (const provider of app.providers.enabled()) {
       if (runtimes.has(provider.name)) continue
       runtimes.set(provider.name, {

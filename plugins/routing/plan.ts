@@ -33,6 +33,8 @@ export interface Planner {
   plan: (model: string, estimate?: () => TokenEstimate) => RoutePlan
   /** The model groups with at least one member enabled. */
   groups: () => readonly CompiledGroup[]
+  /** The group a model name names, if any. */
+  group: (name: string) => CompiledGroup | undefined
   /** Any group is declared: only then does a plan need the request's estimate. */
   readonly hasGroups: boolean
   /** Where unprefixed traffic goes, for start-up logs and docs: the exclusive provider or the pool and chain. */
@@ -144,6 +146,7 @@ export function createPlanner (providers: readonly RegisteredProvider[], options
   return {
     plan,
     groups: () => [...groups.values()].filter((group) => group.members.length > 0),
+    group: (name) => groups.get(name),
     hasGroups: groups.size > 0,
     describe: () => ({
       ...(exclusive === undefined ? {} : { exclusive: exclusive.name }),

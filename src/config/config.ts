@@ -45,6 +45,8 @@ export const ConfigSchema = Type.Object({
   CLIENT_LIMITS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   PROVIDER_LIMITS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   MODEL_GROUPS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  EXPERIMENTS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  EXPLAIN_ROUTES: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'off' }),
   QUEUE_MAX_WAIT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000 }),
   QUEUE_MAX_DEPTH: Type.Integer({ minimum: 0, default: 1000 }),
   METRICS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),

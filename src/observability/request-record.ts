@@ -49,6 +49,8 @@ export interface RequestRecord {
   queueRefused?: { provider: string, model: string, reason: QueueRefusal }
   /** The answer was HTTP 200 and still no good (soft-failure.ts): routing information, the answer is sent as it is. */
   softFailure?: SoftFailure
+  /** Attempts passed over without a call, and why: in cooldown, or circuit open. */
+  skipped?: string[]
   /** The failure the client saw: an error response, or the error event that ended a stream. */
   error?: GatewayError
 }

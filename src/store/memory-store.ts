@@ -1,9 +1,10 @@
 import { ADDITIVE_COLUMNS, REFUSAL_COLUMNS } from './rollup.ts'
 import { BUCKETS, bucketOf } from './latency-buckets.ts'
 import { windowStats } from './window-stats.ts'
+import { addToArmSums, emptyArmSums } from './experiment-sums.ts'
 import {
   DAY_MS, MINUTE_MS, decodeCursor, encodeCursor,
-  type CostRow, type ProviderOverride, type QueueRefusal, type Store, type StoredKey, type StoredRequest
+  type ArmSums, type CostRow, type ProviderOverride, type QueueRefusal, type Store, type StoredKey, type StoredRequest
 } from './store.ts'
 
 /**
@@ -21,6 +22,8 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
   const rollups = new Map<string, MinuteCounts>()
   const overrides = new Map<string, ProviderOverride>()
   const keys = new Map<string, StoredKey>()
+  // Per experiment, its arms' sums per answering provider and model: kept as rows come, as the rollups are.
+  const experiments = new Map<string, Map<string, ArmSums>>()
   let secret: string | undefined
   let written = 0
 
@@ -37,6 +40,14 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
         rollups.set(key, minute)
       }
       count(minute.counts, request)
+      if (request.experiment !== null && request.arm !== null) {
+        let arms = experiments.get(request.experiment)
+        if (arms === undefined) experiments.set(request.experiment, arms = new Map())
+        const armKey = `${request.arm}\u0000${request.provider}\u0000${request.model}`
+        let sums = arms.get(armKey)
+        if (sums === undefined) arms.set(armKey, sums = emptyArmSums(request.arm, request.provider, request.model))
+        addToArmSums(sums, request)
+      }
       written++
     },
     counters: () => ({ queued: 0, written, dropped: 0, failedBatches: 0 }),
@@ -52,6 +63,7 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
         (query.status === undefined || row.statusCode === query.status) &&
         (query.success === undefined || row.success === query.success) &&
         (query.key === undefined || row.keyId === query.key) &&
+        (query.experiment === undefined || row.experiment === query.experiment) &&
         (after === undefined || row.timestampMs < after.ts || (row.timestampMs === after.ts && row.id < after.id)))
       matching.sort((a, b) => b.timestampMs - a.timestampMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       const logs = matching.slice(0, query.limit)
@@ -78,6 +90,10 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
         groups.set(group, sum)
       }
       return [...groups.values()].sort((a, b) => a.group < b.group ? -1 : a.group > b.group ? 1 : 0)
+    },
+
+    async experimentArms (name) {
+      return [...(experiments.get(name)?.values() ?? [])].map((sums) => structuredClone(sums))
     },
 
     async window (sinceMs) {

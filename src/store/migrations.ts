@@ -110,6 +110,14 @@ const MIGRATIONS: Record<string, Migration> = {
         await db.schema.alterTable(table).addColumn('soft_failures', 'bigint', (column) => column.notNull().defaultTo(0)).execute()
       }
     }
+  },
+  '0005-experiments': {
+    async up (db: Kysely<unknown>) {
+      await db.schema.alterTable('requests').addColumn('experiment', 'text').execute()
+      await db.schema.alterTable('requests').addColumn('arm', 'text').execute()
+      // An experiment's results read its own rows only.
+      await db.schema.createIndex('requests_experiment').on('requests').columns(['experiment', 'ts']).execute()
+    }
   }
 }
 

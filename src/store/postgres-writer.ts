@@ -26,7 +26,9 @@ const REQUEST_COLUMNS: ReadonlyArray<readonly [column: string, type: string, rea
   ['attempts', 'text', (request) => request.attempts],
   ['key_id', 'text', (request) => request.keyId],
   ['queued_ms', 'double precision', (request) => request.queuedMs],
-  ['soft_failure', 'text', (request) => request.softFailure]
+  ['soft_failure', 'text', (request) => request.softFailure],
+  ['experiment', 'text', (request) => request.experiment],
+  ['arm', 'text', (request) => request.arm]
 ]
 const ROLLUP_KEYS = [['period', 'bigint'], ['provider', 'text'], ['model', 'text'], ['key_id', 'text']] as const
 const ROLLUP_COLUMNS: ReadonlyArray<readonly [string, string]> = [

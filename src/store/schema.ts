@@ -31,6 +31,9 @@ export interface RequestsTable {
   queued_ms: number | null
   /** Added by migration 0004. */
   soft_failure: string | null
+  /** Added by migration 0005: the A/B experiment and arm that routed the request. */
+  experiment: string | null
+  arm: string | null
 }
 
 /**

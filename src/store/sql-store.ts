@@ -1,12 +1,12 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
 import type { RequestsTable, StoreDatabase } from './schema.ts'
 import { ADDITIVE_COLUMNS, ROLLUPS, rollupsOf, segmentsOf, type RangeSegment, type RollupTable } from './rollup.ts'
-import { BUCKETS } from './latency-buckets.ts'
+import { BUCKETS, LATENCY_BOUNDS_MS } from './latency-buckets.ts'
 import { windowStats } from './window-stats.ts'
 import { createWriteBehind, type WriteBehindOptions } from './write-behind.ts'
 import {
   DAY_MS, MINUTE_MS, decodeCursor, encodeCursor,
-  type CostRow, type LogPage, type ProviderOverride, type Store, type StoredKey, type StoredRequest, type WindowStats
+  type ArmSums, type CostRow, type LogPage, type ProviderOverride, type Store, type StoredKey, type StoredRequest, type WindowStats
 } from './store.ts'
 
 export interface SqlStoreOptions extends Pick<WriteBehindOptions<StoredRequest>, 'batchSize' | 'intervalMs' | 'maxQueued' | 'onTrouble' | 'onRecovered'> {
@@ -51,6 +51,7 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
       if (query.status !== undefined) select = select.where('status_code', '=', query.status)
       if (query.success !== undefined) select = select.where('success', '=', query.success ? 1 : 0)
       if (query.key !== undefined) select = select.where('key_id', '=', query.key)
+      if (query.experiment !== undefined) select = select.where('experiment', '=', query.experiment)
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
       if (after !== undefined) {
         select = select.where((eb) => eb.or([eb('ts', '<', after.ts), eb.and([eb('ts', '=', after.ts), eb('id', '<', after.id)])]))
@@ -110,6 +111,57 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
         }
       }
       return [...sums.entries()].sort(([a], [b]) => a < b ? -1 : 1).map(([provider, sum]) => windowStats(provider, sum))
+    },
+
+    async experimentArms (name): Promise<ArmSums[]> {
+      // Histogram buckets as the rollups bound them: fixed numbers, never input.
+      const bucket = (column: 'latency_ms' | 'ttft_ms', index: number) => {
+        const low = index === 0 ? -Infinity : LATENCY_BOUNDS_MS[index - 1] as number
+        const high = LATENCY_BOUNDS_MS[index] as number
+        const above = Number.isFinite(low) ? sql`${sql.ref(column)} > ${sql.lit(low)}` : sql`1 = 1`
+        const below = Number.isFinite(high) ? sql`${sql.ref(column)} <= ${sql.lit(high)}` : sql`1 = 1`
+        return sql<number>`sum(case when ${above} and ${below} then 1 else 0 end)`.as(`${column}_${index}`)
+      }
+      const rows = await db.selectFrom('requests')
+        .where('experiment', '=', name)
+        .select([
+          'arm', 'provider', 'model',
+          sql<number>`count(*)`.as('requests'),
+          sql<number>`sum(1 - success)`.as('errors'),
+          sql<number>`sum(case when soft_failure is null then 0 else 1 end)`.as('soft_failures'),
+          sql<number>`sum(tokens_in)`.as('tokens_in'),
+          sql<number>`sum(tokens_out)`.as('tokens_out'),
+          sql<number>`sum(latency_ms)`.as('latency_sum'),
+          sql<number>`sum(latency_ms * latency_ms)`.as('latency_squares'),
+          sql<number>`count(ttft_ms)`.as('ttft_count'),
+          sql<number>`coalesce(sum(ttft_ms), 0)`.as('ttft_sum'),
+          sql<number>`coalesce(sum(ttft_ms * ttft_ms), 0)`.as('ttft_squares'),
+          sql<number>`sum(cost)`.as('cost_sum'),
+          sql<number>`sum(cost * cost)`.as('cost_squares'),
+          ...Array.from({ length: BUCKETS }, (_, index) => bucket('latency_ms', index)),
+          ...Array.from({ length: BUCKETS }, (_, index) => bucket('ttft_ms', index))
+        ])
+        .groupBy(['arm', 'provider', 'model'])
+        .execute()
+      return (rows as Array<Record<string, unknown>>).map((row) => ({
+        arm: String(row.arm),
+        provider: String(row.provider),
+        model: String(row.model),
+        requests: Number(row.requests),
+        errors: Number(row.errors),
+        softFailures: Number(row.soft_failures),
+        tokensIn: Number(row.tokens_in),
+        tokensOut: Number(row.tokens_out),
+        latencySum: Number(row.latency_sum),
+        latencySquares: Number(row.latency_squares),
+        ttftCount: Number(row.ttft_count),
+        ttftSum: Number(row.ttft_sum),
+        ttftSquares: Number(row.ttft_squares),
+        costSum: Number(row.cost_sum),
+        costSquares: Number(row.cost_squares),
+        latencyBuckets: Array.from({ length: BUCKETS }, (_, index) => Number(row[`latency_ms_${index}`])),
+        ttftBuckets: Array.from({ length: BUCKETS }, (_, index) => Number(row[`ttft_ms_${index}`]))
+      }))
     },
 
     async overrides (): Promise<ProviderOverride[]> {
@@ -246,7 +298,9 @@ function toRow (request: StoredRequest): RequestsTable {
     attempts: request.attempts,
     key_id: request.keyId,
     queued_ms: request.queuedMs,
-    soft_failure: request.softFailure
+    soft_failure: request.softFailure,
+    experiment: request.experiment,
+    arm: request.arm
   }
 }
 
@@ -277,7 +331,9 @@ function fromRow (row: Selectable<RequestsTable>): StoredRequest {
     queuedMs: row.queued_ms === null ? null : Number(row.queued_ms),
     // Only the rollups count refusals by reason; a row says it in its error message.
     queueRefusal: null,
-    softFailure: row.soft_failure
+    softFailure: row.soft_failure,
+    experiment: row.experiment,
+    arm: row.arm
   }
 }
 

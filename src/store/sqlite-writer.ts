@@ -5,7 +5,8 @@ import type { StoredRequest } from './store.ts'
 const REQUEST_COLUMNS = [
   'id', 'request_id', 'ts', 'provider', 'model', 'endpoint', 'ingress', 'stream', 'tokens_in', 'tokens_out',
   'cached_tokens', 'reasoning_tokens', 'latency_ms', 'ttft_ms', 'cost', 'cost_source', 'success', 'status_code',
-  'error_message', 'error_kind', 'attempts', 'key_id', 'queued_ms', 'soft_failure'
+  'error_message', 'error_kind', 'attempts', 'key_id', 'queued_ms', 'soft_failure',
+  'experiment', 'arm'
 ] as const
 const ROLLUP_COLUMNS = ['period', 'provider', 'model', 'key_id', ...ADDITIVE_COLUMNS] as const
 
@@ -27,7 +28,8 @@ export function createSqliteBatchWriter (database: Database): (rows: readonly St
         request.id, request.requestId, request.timestampMs, request.provider, request.model, request.endpoint, request.ingress,
         request.stream ? 1 : 0, request.tokensIn, request.tokensOut, request.cachedTokensIn, request.reasoningTokens,
         request.latencyMs, request.timeToFirstTokenMs, request.cost, request.costSource, request.success ? 1 : 0,
-        request.statusCode, request.errorMessage, request.errorKind, request.attempts, request.keyId, request.queuedMs, request.softFailure)
+        request.statusCode, request.errorMessage, request.errorKind, request.attempts, request.keyId, request.queuedMs, request.softFailure,
+        request.experiment, request.arm)
     }
     for (const { periodMs } of ROLLUPS) {
       const upsert = upserts.get(periodMs) as Statement

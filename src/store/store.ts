@@ -34,10 +34,38 @@ export interface StoredRequest {
   queueRefusal: QueueRefusal | null
   /** The answer was HTTP 200 and still no good: `empty` or `bad_tool_json` (routing information). */
   softFailure: string | null
+  /** The A/B experiment that assigned the request, and its arm (docs/routing.md, Experiments). */
+  experiment: string | null
+  arm: string | null
 }
 
 /** Why the admission queue turned a request away (src/provider-limits/admission-queue.ts). */
 export type QueueRefusal = 'queue_full' | 'queue_timeout' | 'wait_too_long'
+
+/**
+ * An experiment arm's requests summed, per provider and model that answered them: counts, sums and sums of squares
+ * (for a mean's confidence interval) and the latency and TTFT histograms of the rollups (for percentiles).
+ */
+export interface ArmSums {
+  arm: string
+  /** Who answered: the arm's own model, or a fallback after it failed. */
+  provider: string
+  model: string
+  requests: number
+  errors: number
+  softFailures: number
+  tokensIn: number
+  tokensOut: number
+  latencySum: number
+  latencySquares: number
+  ttftCount: number
+  ttftSum: number
+  ttftSquares: number
+  costSum: number
+  costSquares: number
+  latencyBuckets: number[]
+  ttftBuckets: number[]
+}
 
 export interface LogQuery {
   since?: number
@@ -47,6 +75,7 @@ export interface LogQuery {
   status?: number
   success?: boolean
   key?: string
+  experiment?: string
   limit: number
   /** From the previous page's `nextCursor`: rows older than its last. */
   cursor?: string
@@ -138,6 +167,8 @@ export interface Store {
   logs: (query: LogQuery) => Promise<LogPage>
   costs: (query: CostQuery) => Promise<CostRow[]>
   window: (sinceMs: number) => Promise<WindowStats[]>
+  /** An A/B experiment's requests summed per arm and answering provider and model (src/experiments/results.ts). */
+  experimentArms: (name: string) => Promise<ArmSums[]>
   overrides: () => Promise<ProviderOverride[]>
   setOverride: (override: Omit<ProviderOverride, 'updatedAt'>) => Promise<void>
   clearOverride: (provider: string) => Promise<void>

@@ -80,7 +80,7 @@ function row (timestampMs: number): StoredRequest {
     attempts: `${provider}:${status}`,
     keyId,
     queuedMs: null,
-    queueRefusal: null, softFailure: null
+    queueRefusal: null, softFailure: null, experiment: null, arm: null
   }
 }
 
