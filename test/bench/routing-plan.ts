@@ -1,5 +1,7 @@
 import { createProviderRegistry } from '../../plugins/provider-registry.ts'
 import { createPlanner } from '../../plugins/routing/plan.ts'
+import { createExperimentRouting } from '../../plugins/routing/experiments.ts'
+import type { FastifyRequest } from 'fastify'
 import { definition as openai } from '../../providers/openai/definition.ts'
 import { definition as groq } from '../../providers/groq/definition.ts'
 import { definition as together } from '../../providers/together/definition.ts'
@@ -47,6 +49,21 @@ for (const [name, model] of Object.entries(cases)) {
   const started = process.hrtime.bigint()
   for (let index = 0; index < iterations; index++) sink += planner.plan(model, estimate).attempts.length
   results.push({ case: name, nsPerPlan: Number(process.hrtime.bigint() - started) / iterations })
+}
+
+// An experiment's share of a plan: the arm (a hash of the user), its pinned attempt and the base plan behind it.
+const experiments = createExperimentRouting([
+  { name: 'ab', model: 'fast', stickiness: 'user', startMs: -Infinity, endMs: Infinity, arms: [{ name: 'a', model: 'groq:llama-3.3-70b-versatile', weight: 80 }, { name: 'b', model: 'openai:gpt-4o-mini', weight: 20 }] }
+], new Map(registry.all().map((provider) => [provider.name, provider])))
+const requests = Array.from({ length: 1024 }, (_, index) => ({ body: { user: `user-${index}` }, headers: {}, virtualKey: null }) as unknown as FastifyRequest)
+const pinned = (model: string) => planner.plan(model)
+for (let round = 0; round < 2; round++) {
+  const started = process.hrtime.bigint()
+  for (let index = 0; index < iterations; index++) {
+    const request = requests[index & 1023] as FastifyRequest
+    sink += experiments.apply(request, 'fast', planner.plan('fast', estimate), pinned, 0).attempts.length
+  }
+  if (round === 1) results.push({ case: 'group, latency, with an A/B experiment by user', nsPerPlan: Number(process.hrtime.bigint() - started) / iterations })
 }
 await registry.close()
 
