@@ -1,6 +1,6 @@
 import { setRouteHeaders } from '../src/reply/route-headers.ts'
 import type { FastifyPluginAsync } from 'fastify'
-import { softFailureOf, softFailureOfStream } from '../src/observability/soft-failure.ts'
+import { softFailureOf, softFailureOfStream, toolSchemasOf } from '../src/observability/soft-failure.ts'
 import { MessagesRequestSchema, CountTokensRequestSchema, type MessagesRequest } from '../src/ingress/anthropic/schema.ts'
 import { renderAnthropicError } from '../src/ingress/anthropic/errors.ts'
 import { toCanonicalRequest } from '../src/ingress/anthropic/to-canonical.ts'
@@ -81,11 +81,14 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
       const result = outcome.result
       if (!result.stream) return reply.type('application/json').send(result.body)
       record.firstChunkAt = performance.now()
-      return sendChunkStream(reply, result.first, result.rest, relayEncoding(result, (error) => { record.error = error }))
+      return sendChunkStream(reply, result.first, result.rest, relayEncoding(result, (error) => {
+        if (error === undefined) record.softFailure = softFailureOfStream(record, toolSchemasOf(body.tools), plan.stallMs)
+        else record.error = error
+      }))
     }
     const result = outcome.result
     if (!result.stream) {
-      const soft = softFailureOf(result.response)
+      const soft = softFailureOf(result.response, toolSchemasOf(body.tools))
       if (soft !== undefined) record.softFailure = soft
       return reply.type('application/json').send(JSON.stringify(toAnthropicMessage(result.response, attempt.model, newMessageId)))
     }
@@ -97,7 +100,7 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
       pingAfterMs: options.pingAfterMs ?? PING_AFTER_MS,
       onEnd: (error) => {
         if (error !== undefined) record.error = asGatewayError(error)
-        else if (softFailureOfStream(record.outputChars) !== undefined) record.softFailure = 'empty'
+        else record.softFailure = softFailureOfStream(record, toolSchemasOf(body.tools), plan.stallMs)
       }
     }))
   })
@@ -122,18 +125,18 @@ const anthropicApi: FastifyPluginAsync<AnthropicApiOptions> = async (app, option
 /**
  * The provider's own bytes, as they come; if the provider fails mid-stream, one Anthropic error event ends it. If
  * the provider's own error event ended it, that event has gone out already and only the record learns of it.
+ * `onEnd` is told how it ended: undefined when it ended well.
  */
-function relayEncoding (relayed: Extract<RelayResult, { stream: true }>, onError: (error: GatewayError) => void): StreamEncoding<Buffer> {
+function relayEncoding (relayed: Extract<RelayResult, { stream: true }>, onEnd: (error: GatewayError | undefined) => void): StreamEncoding<Buffer> {
   return {
     chunk: (bytes) => bytes,
     end: () => {
-      const error = relayed.relayedError()
-      if (error !== undefined) onError(error)
+      onEnd(relayed.relayedError())
       return ''
     },
     fail: (error) => {
       const failure = asGatewayError(error)
-      onError(failure)
+      onEnd(failure)
       return encodeSseEvent(JSON.stringify(renderAnthropicError(failure)), 'error')
     },
     abandon: () => {}

@@ -1,6 +1,6 @@
 import { setRouteHeaders } from '../src/reply/route-headers.ts'
 import type { FastifyPluginAsync } from 'fastify'
-import { softFailureOf, softFailureOfStream } from '../src/observability/soft-failure.ts'
+import { softFailureOf, softFailureOfStream, toolSchemasOf } from '../src/observability/soft-failure.ts'
 import type { CompiledGroup } from './routing/groups.ts'
 import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-request.ts'
 import { OpenAIStreamEncoding } from '../src/ingress/openai/encode-stream.ts'
@@ -72,7 +72,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
       const usage = result.response.usage
       const priced = target.prices.priceOf(attempt.model)
       if (usage !== undefined && priced !== undefined) reply.header('x-switchyard-cost-usd', costOf(usage, priced.price).toFixed(9))
-      const soft = softFailureOf(result.response)
+      const soft = softFailureOf(result.response, toolSchemasOf(body.tools))
       if (soft !== undefined) record.softFailure = soft
       return reply.type('application/json').send(JSON.stringify(result.response))
     }
@@ -83,7 +83,7 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
       includeUsage,
       onEnd: ({ error }) => {
         if (error === undefined) {
-          const soft = softFailureOfStream(record.outputChars)
+          const soft = softFailureOfStream(record, toolSchemasOf(body.tools), plan.stallMs)
           if (soft !== undefined) record.softFailure = soft
           return
         }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import type { Env } from '../src/config/config.ts'
 import { postChat, simulatorEnv, startGateway, startSimulators, type Simulators } from './helpers/gateway.ts'
+import { startSimulator as startAnthropic } from '../providers/anthropic/simulator.ts'
 
 // Model groups and their strategies (issue 24, part one), through HTTP against simulators with set latencies.
 
@@ -88,6 +89,55 @@ t.test('a member whose answers are empty 30 % of the time loses traffic under la
   }
   t.equal(stored.find((row) => row.provider === 'groq')?.softFailures, counted, 'the store counts the same')
   t.equal(stored.find((row) => row.provider === 'together')?.softFailures, 0)
+})
+
+t.test('broken tool arguments (whole and streamed, either ingress) and a stream stalling past the group\'s threshold are soft failures', async (t) => {
+  const anthropic = await startAnthropic()
+  t.teardown(() => anthropic.close())
+  const gateway = await startGateway(t, {
+    ...(await groupsEnv({
+      tools: { strategy: 'ordered', members: [{ model: GROQ }, { model: TOGETHER }], stallMs: 80 },
+      claude: { strategy: 'ordered', members: [{ model: 'anthropic:claude-sonnet-4-6' }] }
+    })),
+    ...simulatorEnv({ anthropic })
+  })
+  const softCount = async (provider: string, kind: string): Promise<number> => {
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text()
+    const pattern = new RegExp(`switchyard_soft_failures_total\\{provider="${provider}",model="[^"]+",kind="${kind}"\\} (\\d+)`)
+    return Number(pattern.exec(metrics)?.[1] ?? 0)
+  }
+  const tools = [{ type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }]
+  const ask = { messages: [{ role: 'user', content: 'weather?' }], tools }
+
+  simulators.groq.script = { toolArguments: '{"city": "Par' }
+  const whole = await postChat(gateway.url, { model: 'tools', ...ask })
+  t.match(await whole.json(), { choices: [{ message: { tool_calls: [{ function: { arguments: '{"city": "Par' } }] } }] }, 'the answer goes out as it came')
+  const streamed = await postChat(gateway.url, { model: 'tools', stream: true, ...ask })
+  t.match(await streamed.text(), /data: \[DONE\]/)
+  t.equal(await softCount('groq', 'bad_tool_json'), 2, 'whole and streamed')
+
+  simulators.groq.script = { toolArguments: '{"town":"Paris"}' }
+  await (await postChat(gateway.url, { model: 'tools', stream: true, ...ask })).text()
+  t.equal(await softCount('groq', 'bad_tool_args'), 1, 'JSON that misses the schema\'s required property')
+  simulators.groq.script = {}
+  await (await postChat(gateway.url, { model: 'tools', stream: true, ...ask })).text()
+  t.equal(await softCount('groq', 'bad_tool_args'), 1, 'arguments that fit are not counted')
+
+  simulators.groq.script = { text: 'one two three four', chunkCount: 4, chunkDelayMs: 200 }
+  await (await postChat(gateway.url, { model: 'tools', stream: true, messages: [{ role: 'user', content: 'hi' }] })).text()
+  t.equal(await softCount('groq', 'stall'), 1, '200 ms between chunks, past the group\'s 80')
+  await (await postChat(gateway.url, { model: GROQ, stream: true, messages: [{ role: 'user', content: 'hi' }] })).text()
+  t.equal(await softCount('groq', 'stall'), 1, 'outside the group there is no threshold')
+
+  // Anthropic's own clients to Anthropic: the bytes are relayed, and the streamed tool input is still checked.
+  anthropic.script = { toolArguments: '{"city": ' }
+  const relayed = await fetch(`${gateway.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'claude', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'weather?' }], tools: [{ name: 'weather', input_schema: tools[0]?.function.parameters }] })
+  })
+  t.match(await relayed.text(), /event: message_stop/)
+  t.equal(await softCount('anthropic', 'bad_tool_json'), 1, 'the relayed stream\'s input_json_delta fragments, joined')
 })
 
 t.test('least-busy, ordered and weighted through HTTP; groups are listed in /v1/models and found by id', async (t) => {

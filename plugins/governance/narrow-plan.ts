@@ -31,5 +31,7 @@ export function pricedOnly (plan: RoutePlan, key: VirtualKey, requestedModel: st
 /** The plan with fewer attempts; an experiment whose arm was taken out is no longer what routed the request. */
 function narrowed (plan: RoutePlan, attempts: RoutePlan['attempts']): RoutePlan {
   if (plan.experiment === undefined || attempts[0] === plan.attempts[0]) return { ...plan, attempts }
-  return { attempts, rule: plan.rule, pinned: plan.pinned, ...(plan.explanation === undefined ? {} : { explanation: plan.explanation }) }
+  const copy = { ...plan, attempts }
+  Reflect.deleteProperty(copy, 'experiment')
+  return copy
 }

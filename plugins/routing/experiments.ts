@@ -42,7 +42,7 @@ export function createExperimentRouting (experiments: readonly Experiment[], byN
       if (provider?.enabled !== true) return base
       const first = pinnedPlan(arm.model).attempts[0] as PlannedAttempt
       const rest = base.attempts.filter((attempt) => attempt.provider !== first.provider || attempt.model !== first.model)
-      return { attempts: [first, ...rest], rule: base.rule, pinned: false, experiment: { name: experiment.name, arm: arm.name } }
+      return { ...base, attempts: [first, ...rest], pinned: false, experiment: { name: experiment.name, arm: arm.name } }
     }
   }
 }

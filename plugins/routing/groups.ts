@@ -48,6 +48,7 @@ export function compileGroup (name: string, declaration: GroupDeclaration, byNam
     stats: member.member as MemberStats,
     price: member.provider.prices.priceOf(member.model)?.price
   })))
+  const stall = declaration.stallMs === undefined ? {} : { stallMs: declaration.stallMs }
   return {
     name,
     strategy: declaration.strategy,
@@ -56,7 +57,7 @@ export function compileGroup (name: string, declaration: GroupDeclaration, byNam
       if (members.length === 0) {
         throw new GatewayError('overloaded', 503, `No provider of model group '${name}' is enabled.`, { code: 'no_provider_enabled' })
       }
-      return { attempts: chooser.order(estimate, Date.now()).map((index) => members[index] as PlannedAttempt), rule: 'group', pinned: false }
+      return { attempts: chooser.order(estimate, Date.now()).map((index) => members[index] as PlannedAttempt), rule: 'group', pinned: false, ...stall }
     },
     describe: (now) => members.map((member, index) => {
       const stats = member.member as MemberStats

@@ -19,6 +19,8 @@ export interface RoutePlan {
   readonly rule: RoutingRule
   /** The client named the provider: no fallback, and cooldowns do not apply. */
   readonly pinned: boolean
+  /** A model group's stall threshold: a stream pausing longer between chunks is a soft failure. */
+  readonly stallMs?: number
   /** The A/B experiment that put its arm first (docs/routing.md, Experiments). */
   readonly experiment?: { readonly name: string, readonly arm: string }
   /** Why the plan is in this order, made only when the client asked for `x-switchyard-route`. */

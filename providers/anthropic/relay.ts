@@ -6,6 +6,8 @@ interface RelayedEvent {
   type?: string
   message?: { usage?: WireUsage }
   usage?: WireUsage
+  index?: number
+  content_block?: { type?: string, name?: string }
   delta?: { text?: string, thinking?: string, partial_json?: string }
   error?: { type?: string }
 }
@@ -33,8 +35,12 @@ export const relay: RelayCapability = {
             return 'end'
           case 'error':
             return parseAnthropicError(statusOfErrorType(data.error?.type), data, undefined, provider)
+          case 'content_block_start':
+            if (data.content_block?.type === 'tool_use' && typeof data.index === 'number') meter.toolCall?.(data.index, data.content_block.name, '')
+            return undefined
           case 'content_block_delta':
             meter.output((data.delta?.text ?? data.delta?.thinking ?? data.delta?.partial_json ?? '').length)
+            if (data.delta?.partial_json !== undefined && typeof data.index === 'number') meter.toolCall?.(data.index, undefined, data.delta.partial_json)
             return undefined
           case 'message_start':
           case 'message_delta': {

@@ -10,7 +10,10 @@ export function meterChunk (meter: UsageMeter, chunk: ChatChunk): void {
     if (typeof delta.content === 'string') chars += delta.content.length
     if (delta.reasoning_content !== undefined) chars += delta.reasoning_content.length
     if (delta.tool_calls !== undefined) {
-      for (const call of delta.tool_calls) chars += (call.function?.arguments?.length ?? 0) + (call.function?.name?.length ?? 0)
+      for (const call of delta.tool_calls) {
+        chars += (call.function?.arguments?.length ?? 0) + (call.function?.name?.length ?? 0)
+        meter.toolCall?.(call.index, call.function?.name, call.function?.arguments ?? '')
+      }
     }
   }
   if (chars > 0) meter.output(chars)

@@ -29,6 +29,8 @@ export interface SimulatorScript {
   omitStreamUsage?: boolean
   /** This share (0–1) of answers come back empty, `finish_reason: stop`, spread evenly over the calls. */
   emptyShare?: number
+  /** Tool-call arguments sent as they are instead of a sample that fits the tool's schema (broken JSON, say). */
+  toolArguments?: string
 }
 
 export interface PlannedToolCall {
@@ -57,7 +59,7 @@ export function planReply (conversation: SimulatedConversation, script: Simulato
     const forced = typeof conversation.toolChoice === 'object' ? conversation.toolChoice.name : undefined
     const tool = conversation.tools.find((candidate) => candidate.name === forced) ?? conversation.tools[0]
     if (tool !== undefined) {
-      const args = JSON.stringify(sampleArguments(tool.parameters))
+      const args = script.toolArguments ?? JSON.stringify(sampleArguments(tool.parameters))
       return { kind: 'tool', calls: [{ name: tool.name, arguments: args }], usage: usage(Math.max(1, Math.ceil(args.length / 4))) }
     }
   }

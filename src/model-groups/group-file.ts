@@ -12,7 +12,9 @@ const MemberSchema = Type.Object({
 
 const GroupSchema = Type.Object({
   strategy: Type.Union(STRATEGIES.map((strategy) => Type.Literal(strategy))),
-  members: Type.Array(MemberSchema, { minItems: 1, maxItems: 50 })
+  members: Type.Array(MemberSchema, { minItems: 1, maxItems: 50 }),
+  /** A stream that pauses longer than this between chunks is a soft failure of its member. */
+  stallMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 }))
 }, { additionalProperties: false })
 
 /** `MODEL_GROUPS_FILE`: model names that several providers serve, each with its strategy. */

@@ -1,7 +1,7 @@
 import type { Usage } from '../canonical/usage.ts'
 import type { GatewayError } from '../canonical/errors.ts'
 import type { UsageMeter } from '../provider/relay-capability.ts'
-import type { SoftFailure } from './soft-failure.ts'
+import type { SoftFailure, StreamedToolCall } from './soft-failure.ts'
 import type { QueueRefusal } from '../store/store.ts'
 
 /** One provider attempt, as the `x-switchyard-attempts` header, the logs and the metrics see it. */
@@ -36,6 +36,11 @@ export interface RequestRecord {
   outputChars: number
   /** Rough size of the prompt in characters, for an estimate when the provider reports no usage. */
   promptChars: () => number
+  /** `performance.now()` when the last chunk with output was metered, and the longest wait between two such chunks. */
+  lastOutputAt?: number
+  longestGapMs: number
+  /** A stream's tool calls by index, their arguments joined, for the soft-failure check (bounded, see meterOf). */
+  toolCalls?: Map<number, StreamedToolCall>
   /** `performance.now()` when the first chunk of a stream was ready for the client. */
   firstChunkAt?: number
   /** The client's `max_tokens`, counted against token limits until the usage is known. */
@@ -64,6 +69,7 @@ export function createRequestRecord (endpoint: string, stream: boolean, requeste
     startedAtEpochMs: Date.now(),
     attempts: [],
     outputChars: 0,
+    longestGapMs: 0,
     promptChars
   }
 }
@@ -83,6 +89,33 @@ export function formatAttempts (attempts: readonly AttemptRecord[]): string {
 export function meterOf (record: RequestRecord): UsageMeter {
   return {
     usage: (usage) => { record.usage = usage },
-    output: (chars) => { record.outputChars += chars }
+    output: (chars) => {
+      record.outputChars += chars
+      const now = performance.now()
+      if (record.lastOutputAt !== undefined && now - record.lastOutputAt > record.longestGapMs) record.longestGapMs = now - record.lastOutputAt
+      record.lastOutputAt = now
+    },
+    toolCall: (index, name, fragment) => {
+      const calls = record.toolCalls ??= new Map()
+      let call = calls.get(index)
+      if (call === undefined) {
+        // A hostile upstream could number calls without end: past the first few, they are not kept to check.
+        if (calls.size >= MAX_CHECKED_TOOL_CALLS) return
+        call = { name: '', arguments: '', overflow: false }
+        calls.set(index, call)
+      }
+      if (name !== undefined && name !== '') call.name = name
+      if (call.overflow) return
+      if (call.arguments.length + fragment.length > MAX_CHECKED_ARGUMENT_CHARS) {
+        call.overflow = true
+        call.arguments = ''
+      } else {
+        call.arguments += fragment
+      }
+    }
   }
 }
+
+// What a stream's tool calls may hold for the soft-failure check; beyond it, a call is not judged.
+const MAX_CHECKED_TOOL_CALLS = 64
+const MAX_CHECKED_ARGUMENT_CHARS = 256 * 1024

@@ -11,6 +11,8 @@ export interface UsageMeter {
   usage: (usage: Usage) => void
   /** Characters of content, reasoning and tool arguments the client was sent: the basis of an estimate. */
   output: (chars: number) => void
+  /** A fragment of a streamed tool call's arguments, by the call's index; its name once known (quality checks). */
+  toolCall?: (index: number, name: string | undefined, fragment: string) => void
 }
 
 /**
