@@ -19,6 +19,7 @@ import clientLimits from '../plugins/client-limits.ts'
 import metrics from '../plugins/metrics/index.ts'
 import store from '../plugins/store.ts'
 import providerOverrides from '../plugins/provider-overrides.ts'
+import routingDeclarations from '../plugins/routing-declarations.ts'
 import adminApi from '../plugins/admin-api/index.ts'
 import virtualKeys from '../plugins/virtual-keys.ts'
 import sharedState from '../plugins/shared-state.ts'
@@ -167,6 +168,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     flushOnCloseMs: Math.max(1_000, config.SHUTDOWN_GRACE_MS)
   })
   await app.register(providerOverrides, { pollMs: config.SETTINGS_POLL_MS })
+  await app.register(routingDeclarations, { pollMs: config.SETTINGS_POLL_MS })
   await app.register(virtualKeys, { hashSecret: nonEmpty(config.KEY_HASH_SECRET), pollMs: config.SETTINGS_POLL_MS })
   const adminKey = nonEmpty(config.ADMIN_API_KEY)
   const gatewayKeys = splitList(config.GATEWAY_API_KEYS)

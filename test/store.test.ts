@@ -159,12 +159,24 @@ async function suite (t: typeof tap, name: string, url: () => Promise<string | u
       t.same((await store.logs({ limit: 10, experiment: 'ab' })).logs.map((row) => [row.experiment, row.arm]), [['ab', 'b'], ['ab', 'a'], ['ab', 'a'], ['ab', 'a']])
     })
 
+    t.test('routing declarations: put, replace, delete', async (t) => {
+      await store.putDeclaration({ kind: 'group', name: 'fast', spec: '{"strategy":"ordered"}' })
+      await store.putDeclaration({ kind: 'experiment', name: 'fast', spec: '{"model":"fast"}' })
+      await store.putDeclaration({ kind: 'group', name: 'fast', spec: '{"strategy":"latency"}' })
+      await store.putDeclaration({ kind: 'group', name: 'gone', spec: '{}' })
+      await store.deleteDeclaration('group', 'gone')
+      await store.deleteDeclaration('group', 'never')
+      t.same((await store.declarations()).map(({ kind, name, spec }) => [kind, name, spec]),
+        [['experiment', 'fast', '{"model":"fast"}'], ['group', 'fast', '{"strategy":"latency"}']])
+    })
+
     if (!location.startsWith('memory')) {
       t.test('what was written is there after a restart', async (t) => {
         await store.close()
         store = await openStore(parseStoreUrl(location), settings)
         t.same((await store.logs({ limit: 10, until: T0 + 86_400_000 * 5 })).logs.map((row) => row.id), [rows[4]?.id, rows[3]?.id])
         t.same((await store.overrides()).map((row) => row.provider), ['mistral'])
+        t.same((await store.declarations()).map((row) => row.name), ['fast', 'fast'])
       })
     }
   })

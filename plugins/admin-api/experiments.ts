@@ -2,7 +2,7 @@ import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { notFound } from '../../src/canonical/errors.ts'
 import { Nullable } from '../../src/canonical/nullable.ts'
-import type { Experiment } from '../../src/experiments/experiment-file.ts'
+import { ExperimentSchema as ExperimentDeclarationSchema, type Experiment, type ExperimentDeclaration } from '../../src/experiments/experiment-file.ts'
 import { experimentResults } from '../../src/experiments/results.ts'
 
 const DifferenceSchema = Nullable(Type.Object({ difference: Type.Number(), low: Type.Number(), high: Type.Number(), significant: Type.Boolean() }))
@@ -32,6 +32,7 @@ const ArmResultSchema = Type.Object({
 
 const ExperimentSchema = Type.Object({
   name: Type.String(),
+  source: Type.Union([Type.Literal('file'), Type.Literal('api')]),
   model: Type.String(),
   stickiness: Type.String(),
   start: Nullable(Type.String()),
@@ -40,8 +41,11 @@ const ExperimentSchema = Type.Object({
   arms: Type.Array(Type.Object({ name: Type.String(), model: Type.String(), weight: Type.Number() }))
 })
 
-const describe = (experiment: Experiment, now: number) => ({
+const NameParams = Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', maxLength: 100 }) })
+
+const describe = (experiment: Experiment, source: 'file' | 'api', now: number) => ({
   name: experiment.name,
+  source,
   model: experiment.model,
   stickiness: experiment.stickiness,
   start: Number.isFinite(experiment.startMs) ? new Date(experiment.startMs).toISOString() : null,
@@ -52,9 +56,24 @@ const describe = (experiment: Experiment, now: number) => ({
 
 /** `/providers/experiments`: the A/B experiments declared, and each one's results per arm from the store. */
 export function registerExperimentRoutes (app: FastifyInstance): void {
+  const sourceOf = (name: string): 'file' | 'api' => app.router.sourceOf('experiment', name) ?? 'api'
+
+  app.put('/providers/experiments/:name', { schema: { params: NameParams, body: ExperimentDeclarationSchema, response: { 200: ExperimentSchema } } }, async (request) => {
+    const { name } = request.params as { name: string }
+    await app.routingDeclarations.putExperiment(name, request.body as ExperimentDeclaration)
+    const experiment = app.router.experiments().find((candidate) => candidate.name === name) as Experiment
+    return describe(experiment, 'api', Date.now())
+  })
+
+  app.delete('/providers/experiments/:name', { schema: { params: NameParams } }, async (request, reply) => {
+    const { name } = request.params as { name: string }
+    if (!await app.routingDeclarations.deleteExperiment(name)) throw notFound(`No experiment '${name}' was declared through the admin API.`, 'experiment_not_found')
+    return reply.code(204).send()
+  })
+
   app.get('/providers/experiments', { schema: { response: { 200: Type.Object({ experiments: Type.Array(ExperimentSchema) }) } } }, async () => {
     const now = Date.now()
-    return { experiments: app.router.experiments().map((experiment) => describe(experiment, now)) }
+    return { experiments: app.router.experiments().map((experiment) => describe(experiment, sourceOf(experiment.name), now)) }
   })
 
   app.get('/providers/experiments/:name', {
@@ -69,7 +88,7 @@ export function registerExperimentRoutes (app: FastifyInstance): void {
     // Rows still waiting for the store's next batch are counted too.
     await app.store.flush()
     return {
-      ...describe(experiment, Date.now()),
+      ...describe(experiment, sourceOf(name), Date.now()),
       control: (experiment.arms[0] as Experiment['arms'][number]).name,
       results: experimentResults(experiment, await app.store.experimentArms(name))
     }

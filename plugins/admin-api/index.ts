@@ -14,6 +14,7 @@ import type { RegisteredProvider } from '../provider-registry.ts'
 import type { SettingsPatch } from '../provider-overrides.ts'
 import { registerKeyRoutes } from './keys.ts'
 import { registerExperimentRoutes } from './experiments.ts'
+import { registerGroupRoutes } from './groups.ts'
 import { ProviderLimitsReportSchema, type ProviderLimitsReport } from '../provider-limits.ts'
 
 export interface AdminApiOptions {
@@ -261,6 +262,7 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
 
   registerKeyRoutes(app)
   registerExperimentRoutes(app)
+  registerGroupRoutes(app)
 
   app.get('/metrics', async (_request, reply) => {
     return reply.type(app.metrics.prometheus().registry.contentType).send(await app.metrics.instance.prometheusText())

@@ -23,7 +23,7 @@ export function createExperimentRouting (experiments: readonly Experiment[], byN
     for (const arm of experiment.arms) {
       const provider = arm.model.slice(0, arm.model.indexOf(':'))
       if (!byName.has(provider)) {
-        throw new ConfigurationError(`Invalid configuration: EXPERIMENTS_FILE experiment '${experiment.name}' arm '${arm.name}' names '${arm.model}', but no provider '${provider}' is installed`)
+        throw new ConfigurationError(`Invalid configuration: experiment '${experiment.name}' arm '${arm.name}' names '${arm.model}', but no provider '${provider}' is installed`)
       }
     }
     const list = byModel.get(experiment.model) ?? []

@@ -31,7 +31,7 @@ export function compileGroup (name: string, declaration: GroupDeclaration, byNam
     const providerName = member.model.slice(0, colon)
     const provider = byName.get(providerName)
     if (provider === undefined) {
-      throw new ConfigurationError(`Invalid configuration: MODEL_GROUPS_FILE group '${name}' names '${member.model}', but no provider '${providerName}' is installed`)
+      throw new ConfigurationError(`Invalid configuration: model group '${name}' names '${member.model}', but no provider '${providerName}' is installed`)
     }
     if (!provider.enabled) continue
     const key = `${name}\u0000${member.model}`

@@ -6,8 +6,8 @@ import type { ProviderTarget } from '../../src/call/types.ts'
 import { createPlanner, type Planner, type RoutePlan } from './plan.ts'
 import { canonicalCall, executePlan, type AttemptCall, type Executed, type ExecuteOptions, type ProviderRuntime } from './execute.ts'
 import type { Admission } from '../../src/provider-limits/admission.ts'
-import type { ModelGroupsFile } from '../../src/model-groups/group-file.ts'
-import type { Experiment } from '../../src/experiments/experiment-file.ts'
+import type { GroupDeclaration, ModelGroupsFile } from '../../src/model-groups/group-file.ts'
+import { checkExperiments, type Experiment } from '../../src/experiments/experiment-file.ts'
 import { createExperimentRouting, type ExperimentRouting } from './experiments.ts'
 import type { TokenEstimate } from '../../src/model-groups/strategy.ts'
 import type { CompiledGroup, MemberStatsStore } from './groups.ts'
@@ -40,12 +40,30 @@ export interface Router {
   onTransition: (listener: (transition: Transition) => void) => void
   /** A cooldown or open circuit another replica saw, in force here too (see provider-health.ts `impose`). */
   impose: (provider: string, kind: 'cooldown' | 'open', until: number) => void
-  /** The A/B experiments declared (EXPERIMENTS_FILE), running or not. */
+  /** The A/B experiments declared (EXPERIMENTS_FILE, then the admin API), running or not. */
   experiments: () => readonly Experiment[]
+  /** Every model group declared, from the file and through the admin API, enabled members or not. */
+  groupDeclarations: () => ReadonlyArray<{ name: string, declaration: GroupDeclaration, source: DeclarationSource }>
+  /** Where a group or experiment of this name is declared, if it is. */
+  sourceOf: (kind: 'group' | 'experiment', name: string) => DeclarationSource | undefined
+  /**
+   * Puts the groups and experiments declared through the admin API in force, over those of the files. A set that
+   * would leave routing invalid (an unknown provider, two experiments on one model at once) is refused, and the
+   * previous set stays in force.
+   */
+  declare: (declared: RuntimeDeclarations) => void
   /** The model groups that have a member enabled, for `/v1/models`. */
   groups: () => readonly CompiledGroup[]
   /** Rate limits and the admission queue (plugins/provider-limits), consulted before every attempt from now on. */
   useAdmission: (admission: Admission) => void
+}
+
+export type DeclarationSource = 'file' | 'api'
+
+/** Model groups and experiments declared at run time (plugins/routing-declarations.ts). */
+export interface RuntimeDeclarations {
+  groups: Readonly<Record<string, GroupDeclaration>>
+  experiments: readonly Experiment[]
 }
 
 export interface RoutingOptions {
@@ -76,6 +94,9 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
   let planner: Planner | undefined
   let admission: Admission | undefined
   let experiments: ExperimentRouting | undefined
+  let declared: RuntimeDeclarations = { groups: {}, experiments: [] }
+  const fileGroups = options.groups ?? {}
+  const fileExperiments = options.experiments ?? []
   const memberStats: MemberStatsStore = new Map()
 
   const runtimeOf = (name: string): ProviderRuntime => {
@@ -100,6 +121,24 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
       return request.routePlan
     },
     experiments: () => experiments?.all ?? [],
+    groupDeclarations: () => [
+      ...Object.entries(fileGroups).map(([name, declaration]) => ({ name, declaration, source: 'file' as const })),
+      ...Object.entries(declared.groups).map(([name, declaration]) => ({ name, declaration, source: 'api' as const }))
+    ],
+    sourceOf: (kind, name) => kind === 'group'
+      ? Object.hasOwn(fileGroups, name) ? 'file' : Object.hasOwn(declared.groups, name) ? 'api' : undefined
+      : fileExperiments.some((experiment) => experiment.name === name) ? 'file' : declared.experiments.some((experiment) => experiment.name === name) ? 'api' : undefined,
+    declare: (next) => {
+      const previous = declared
+      declared = next
+      try {
+        build()
+      } catch (error) {
+        declared = previous
+        build()
+        throw error
+      }
+    },
     groups: () => planner?.groups() ?? [],
     execute: (plan, request, callOptions) => executePlan(plan, callOptions, runtimeOf, canonicalCall(request), admission),
     executeWith: (plan, callOptions, call) => executePlan(plan, callOptions, runtimeOf, call, admission),
@@ -134,10 +173,10 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
 
   /** The planner, and a runtime for each enabled provider (kept, with its health, when it is disabled again). */
   function build (): void {
-    const next = createPlanner(app.providers.all(), { ...options, memberStats })
-    if (options.experiments !== undefined && options.experiments.length > 0) {
-      experiments = createExperimentRouting(options.experiments, new Map(app.providers.all().map((provider) => [provider.name, provider])))
-    }
+    // A name declared in a file is not declared again through the admin API (plugins/routing-declarations.ts refuses it).
+    const next = createPlanner(app.providers.all(), { ...options, groups: { ...declared.groups, ...fileGroups }, memberStats })
+    const running = checkExperiments([...fileExperiments, ...declared.experiments])
+    const nextExperiments = running.length === 0 ? undefined : createExperimentRouting(running, new Map(app.providers.all().map((provider) => [provider.name, provider])))
     for (const provider of app.providers.enabled()) {
       if (runtimes.has(provider.name)) continue
       runtimes.set(provider.name, {
@@ -150,6 +189,7 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
       })
     }
     planner = next
+    experiments = nextExperiments
   }
 
   app.addHook('onReady', async () => {

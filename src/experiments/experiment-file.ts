@@ -13,7 +13,7 @@ const ArmSchema = Type.Object({
   weight: Type.Number({ exclusiveMinimum: 0 })
 }, { additionalProperties: false })
 
-const ExperimentSchema = Type.Object({
+export const ExperimentSchema = Type.Object({
   /** The model name (or model group) clients ask for that the experiment splits. */
   model: Type.String({ minLength: 1, maxLength: 200 }),
   arms: Type.Array(ArmSchema, { minItems: 2, maxItems: 20 }),
@@ -47,14 +47,15 @@ export async function loadExperiments (file: string | undefined): Promise<Experi
   return checkExperiments(Object.entries(experiments).map(([name, declaration]) => experimentOf(name, declaration)))
 }
 
-function experimentOf (name: string, declaration: ExperimentDeclaration): Experiment {
+/** A declaration (from the file or the admin API) as routing uses it; a start after its end is refused. */
+export function experimentOf (name: string, declaration: ExperimentDeclaration): Experiment {
   const startMs = declaration.start === undefined ? -Infinity : Date.parse(declaration.start)
   const endMs = declaration.end === undefined ? Infinity : Date.parse(declaration.end)
-  if (Number.isNaN(startMs) || Number.isNaN(endMs)) throw new ConfigurationError(`Invalid configuration: EXPERIMENTS_FILE experiment '${name}' has a start or end that is no date`)
-  if (!(startMs < endMs)) throw new ConfigurationError(`Invalid configuration: EXPERIMENTS_FILE experiment '${name}' ends before it starts`)
+  if (Number.isNaN(startMs) || Number.isNaN(endMs)) throw new ConfigurationError(`Invalid configuration: experiment '${name}' has a start or end that is no date`)
+  if (!(startMs < endMs)) throw new ConfigurationError(`Invalid configuration: experiment '${name}' ends before it starts`)
   const arms = declaration.arms.map((arm) => ({ name: arm.name ?? arm.model, model: arm.model, weight: arm.weight }))
   if (new Set(arms.map((arm) => arm.name)).size !== arms.length) {
-    throw new ConfigurationError(`Invalid configuration: EXPERIMENTS_FILE experiment '${name}' names two arms alike`)
+    throw new ConfigurationError(`Invalid configuration: experiment '${name}' names two arms alike`)
   }
   return { name, model: declaration.model, arms, startMs, endMs, stickiness: declaration.stickiness }
 }
@@ -64,7 +65,7 @@ export function checkExperiments (experiments: Experiment[]): Experiment[] {
   for (const [index, one] of experiments.entries()) {
     for (const other of experiments.slice(index + 1)) {
       if (one.model === other.model && one.startMs < other.endMs && other.startMs < one.endMs) {
-        throw new ConfigurationError(`Invalid configuration: EXPERIMENTS_FILE experiments '${one.name}' and '${other.name}' both split model '${one.model}' at the same time`)
+        throw new ConfigurationError(`Invalid configuration: experiments '${one.name}' and '${other.name}' both split model '${one.model}' at the same time`)
       }
     }
   }

@@ -10,7 +10,7 @@ const MemberSchema = Type.Object({
   weight: Type.Optional(Type.Number({ minimum: 0 }))
 }, { additionalProperties: false })
 
-const GroupSchema = Type.Object({
+export const GroupSchema = Type.Object({
   strategy: Type.Union(STRATEGIES.map((strategy) => Type.Literal(strategy))),
   members: Type.Array(MemberSchema, { minItems: 1, maxItems: 50 }),
   /** A stream that pauses longer than this between chunks is a soft failure of its member. */

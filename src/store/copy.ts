@@ -64,6 +64,8 @@ export async function copyStore (from: StoreLocation, to: StoreLocation, onProgr
     const settings = await source.selectFrom('provider_settings').selectAll().execute()
     if (settings.length > 0) await target.insertInto('provider_settings').values(settings).execute()
     report.settings = settings.length
+    const declarations = await source.selectFrom('routing_declarations').selectAll().execute()
+    if (declarations.length > 0) await target.insertInto('routing_declarations').values(declarations).execute()
     const keys = await source.selectFrom('virtual_keys').selectAll().execute()
     if (keys.length > 0) await target.insertInto('virtual_keys').values(keys).execute()
     const install = await source.selectFrom('install_settings').selectAll().execute()

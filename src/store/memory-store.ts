@@ -4,7 +4,7 @@ import { windowStats } from './window-stats.ts'
 import { addToArmSums, emptyArmSums } from './experiment-sums.ts'
 import {
   DAY_MS, MINUTE_MS, decodeCursor, encodeCursor,
-  type ArmSums, type CostRow, type ProviderOverride, type QueueRefusal, type Store, type StoredKey, type StoredRequest
+  type ArmSums, type CostRow, type ProviderOverride, type QueueRefusal, type RoutingDeclaration, type Store, type StoredKey, type StoredRequest
 } from './store.ts'
 
 /**
@@ -22,6 +22,7 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
   const rollups = new Map<string, MinuteCounts>()
   const overrides = new Map<string, ProviderOverride>()
   const keys = new Map<string, StoredKey>()
+  const declarations = new Map<string, RoutingDeclaration>()
   // Per experiment, its arms' sums per answering provider and model: kept as rows come, as the rollups are.
   const experiments = new Map<string, Map<string, ArmSums>>()
   let secret: string | undefined
@@ -109,6 +110,11 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
     overrides: async () => [...overrides.values()].sort((a, b) => a.provider < b.provider ? -1 : 1),
     async setOverride (override) { overrides.set(override.provider, { ...override, updatedAt: Date.now() }) },
     async clearOverride (provider) { overrides.delete(provider) },
+    declarations: async () => [...declarations.values()]
+      .sort((a, b) => a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+      .map((declaration) => ({ ...declaration })),
+    async putDeclaration (declaration) { declarations.set(`${declaration.kind}\u0000${declaration.name}`, { ...declaration, updatedAt: Date.now() }) },
+    async deleteDeclaration (kind, name) { declarations.delete(`${kind}\u0000${name}`) },
     keys: async (changedSince) => [...keys.values()].filter((key) => changedSince === undefined || key.updatedAt >= changedSince).map((key) => ({ ...key })),
     async putKey (key) { keys.set(key.id, { ...key }) },
     async installSecret (candidate) {

@@ -118,6 +118,17 @@ const MIGRATIONS: Record<string, Migration> = {
       // An experiment's results read its own rows only.
       await db.schema.createIndex('requests_experiment').on('requests').columns(['experiment', 'ts']).execute()
     }
+  },
+  '0006-routing-declarations': {
+    async up (db: Kysely<unknown>) {
+      await db.schema.createTable('routing_declarations')
+        .addColumn('kind', 'text', (column) => column.notNull())
+        .addColumn('name', 'text', (column) => column.notNull())
+        .addColumn('spec', 'text', (column) => column.notNull())
+        .addColumn('updated_at', 'bigint', (column) => column.notNull())
+        .addPrimaryKeyConstraint('routing_declarations_pk', ['kind', 'name'])
+        .execute()
+    }
   }
 }
 

@@ -97,6 +97,14 @@ export interface InstallSettingsTable {
   value: string
 }
 
+/** A model group or A/B experiment declared through the admin API: its declaration as JSON (0006). */
+export interface RoutingDeclarationsTable {
+  kind: string
+  name: string
+  spec: string
+  updated_at: number
+}
+
 export interface StoreDatabase {
   requests: RequestsTable
   rollups_minute: RollupRow
@@ -105,4 +113,5 @@ export interface StoreDatabase {
   provider_settings: ProviderSettingsTable
   virtual_keys: VirtualKeysTable
   install_settings: InstallSettingsTable
+  routing_declarations: RoutingDeclarationsTable
 }

@@ -6,7 +6,7 @@ import { windowStats } from './window-stats.ts'
 import { createWriteBehind, type WriteBehindOptions } from './write-behind.ts'
 import {
   DAY_MS, MINUTE_MS, decodeCursor, encodeCursor,
-  type ArmSums, type CostRow, type LogPage, type ProviderOverride, type Store, type StoredKey, type StoredRequest, type WindowStats
+  type ArmSums, type CostRow, type LogPage, type ProviderOverride, type RoutingDeclaration, type Store, type StoredKey, type StoredRequest, type WindowStats
 } from './store.ts'
 
 export interface SqlStoreOptions extends Pick<WriteBehindOptions<StoredRequest>, 'batchSize' | 'intervalMs' | 'maxQueued' | 'onTrouble' | 'onRecovered'> {
@@ -192,6 +192,22 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
           revision: sql`provider_settings.revision + 1`
         }))
         .execute()
+    },
+
+    async declarations (): Promise<RoutingDeclaration[]> {
+      const rows = await db.selectFrom('routing_declarations').selectAll().orderBy('kind').orderBy('name').execute()
+      return rows.map((row) => ({ kind: row.kind as RoutingDeclaration['kind'], name: row.name, spec: row.spec, updatedAt: Number(row.updated_at) }))
+    },
+
+    async putDeclaration (declaration) {
+      const values = { kind: declaration.kind, name: declaration.name, spec: declaration.spec, updated_at: Date.now() }
+      await db.insertInto('routing_declarations').values(values)
+        .onConflict((conflict) => conflict.columns(['kind', 'name']).doUpdateSet({ spec: values.spec, updated_at: values.updated_at }))
+        .execute()
+    },
+
+    async deleteDeclaration (kind, name) {
+      await db.deleteFrom('routing_declarations').where('kind', '=', kind).where('name', '=', name).execute()
     },
 
     async clearOverride (provider) {

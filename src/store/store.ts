@@ -151,6 +151,15 @@ export interface StoredKey {
   revokedAt: number | null
 }
 
+/** A model group or an A/B experiment declared through the admin API, as the routing reads it back. */
+export interface RoutingDeclaration {
+  kind: 'group' | 'experiment'
+  name: string
+  /** The declaration, as JSON, in the shape of its file's entry (MODEL_GROUPS_FILE, EXPERIMENTS_FILE). */
+  spec: string
+  updatedAt: number
+}
+
 export interface StoreCounters {
   /** Rows waiting for the next batch. */
   queued: number
@@ -172,6 +181,11 @@ export interface Store {
   overrides: () => Promise<ProviderOverride[]>
   setOverride: (override: Omit<ProviderOverride, 'updatedAt'>) => Promise<void>
   clearOverride: (provider: string) => Promise<void>
+  /** Model groups and experiments declared through the admin API. */
+  declarations: () => Promise<RoutingDeclaration[]>
+  /** Adds a declaration, or replaces the one of its kind and name. */
+  putDeclaration: (declaration: Omit<RoutingDeclaration, 'updatedAt'>) => Promise<void>
+  deleteDeclaration: (kind: RoutingDeclaration['kind'], name: string) => Promise<void>
   /** Virtual keys, revoked ones included; with `changedSince`, only those updated at or after it (epoch ms). */
   keys: (changedSince?: number) => Promise<StoredKey[]>
   /** Adds a key, or replaces the one with its id. */
