@@ -1,6 +1,6 @@
 // `npm run check:layers`: the import rules of docs/architecture.md, checked on every `npm test`.
 const TESTS = '(\\.test\\.ts$|^test/)'
-const DEV = '(^src/dev/|^src/demo\\.ts$|/simulator\\.ts$)'
+const DEV = '(^src/dev/|^src/demo\\.ts$|/simulator\\.ts$|/simulated-models\\.ts$)'
 
 export default {
   forbidden: [

@@ -1,16 +1,14 @@
 import { setRouteHeaders } from '../src/reply/route-headers.ts'
 import type { FastifyPluginAsync } from 'fastify'
 import { softFailureOf, softFailureOfStream, toolSchemasOf } from '../src/observability/soft-failure.ts'
-import type { CompiledGroup } from './routing/groups.ts'
 import { ChatRequestSchema, type ChatRequest } from '../src/canonical/chat-request.ts'
 import { OpenAIStreamEncoding } from '../src/ingress/openai/encode-stream.ts'
 import { asGatewayError } from '../src/ingress/openai/errors.ts'
 import { openAIErrorHandler } from '../src/reply/error-handler.ts'
 import { GENERATE } from '../src/ingress/model-route.ts'
 import { checkJsonDepth } from '../src/http/json-depth.ts'
-import { notFound, unauthenticated } from '../src/canonical/errors.ts'
+import { unauthenticated } from '../src/canonical/errors.ts'
 import { costOf } from '../src/provider/pricing.ts'
-import type { RegisteredProvider } from './provider-registry.ts'
 import { createRequestRecord } from '../src/observability/request-record.ts'
 import { promptChars } from '../src/observability/prompt-size.ts'
 import { requestCallOptions, type IngressCallSettings } from '../src/call/request-call-options.ts'
@@ -20,14 +18,8 @@ export interface OpenAIApiOptions extends IngressCallSettings {
   bodyLimitBytes: number
 }
 
-/** `/v1/chat/completions` and `/v1/models` in OpenAI's protocol, errors included. Encapsulated: its hooks stay here. */
+/** `/v1/chat/completions` in OpenAI's protocol, errors included (`/v1/models` is plugins/models-api.ts). Encapsulated: its hooks stay here. */
 const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => {
-  let modelList = ''
-
-  app.addHook('onReady', async () => {
-    modelList = JSON.stringify({ object: 'list', data: [...listGroups(app.router.groups()), ...listModels(app.providers.enabled())] })
-  })
-
   // Callback-style hooks: an async one costs a promise per request on the hot path.
   app.addHook('onRequest', (request, _reply, done) => {
     const refusal = app.clientAuth.refusal(request)
@@ -37,19 +29,6 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
   app.addHook('preValidation', (request, _reply, done) => { done(checkJsonDepth(request.body)) })
 
   app.setErrorHandler(openAIErrorHandler(4 * options.bodyLimitBytes))
-
-  app.get('/models', async (_request, reply) => reply.type('application/json').send(modelList))
-
-  app.get('/models/*', async (request, reply) => {
-    const id = (request.params as { '*': string })['*']
-    const group = app.router.groups().find((candidate) => candidate.name === id)
-    if (group !== undefined) return reply.send(listGroups([group])[0])
-    const [name, ...rest] = id.split(':')
-    const provider = name === undefined ? undefined : app.providers.get(name)
-    const model = provider?.enabled === true ? provider.catalog.find(rest.join(':')) : undefined
-    if (provider === undefined || model === undefined) throw notFound(`The model '${id}' does not exist.`, 'model_not_found')
-    return reply.send(listModels([provider]).find((entry) => entry.id === `${provider.name}:${model.id}`))
-  })
 
   app.post('/chat/completions', { schema: { body: ChatRequestSchema }, bodyLimit: options.bodyLimitBytes, config: GENERATE }, async (request, reply) => {
     const body = request.body as ChatRequest
@@ -95,49 +74,5 @@ const openaiApi: FastifyPluginAsync<OpenAIApiOptions> = async (app, options) => 
   })
 }
 
-
-interface ListedModel {
-  id: string
-  object: 'model'
-  created: number
-  owned_by: string
-  context_window: number
-  max_output_tokens?: number
-  capabilities: RegisteredProvider['definition']['catalog']['models'][number]['capabilities']
-  pricing?: { input: number, output: number, cached_input?: number, currency: 'USD', unit: 'per 1M tokens' }
-}
-
-const LISTED_AT = Math.floor(Date.now() / 1000)
-
-/** A model group, listed by its own name: a client asks for it as it asks for a model. */
-function listGroups (groups: readonly CompiledGroup[]): Array<Record<string, unknown>> {
-  return groups.map((group) => ({
-    id: group.name,
-    object: 'model',
-    created: LISTED_AT,
-    owned_by: 'switchyard',
-    switchyard: { group: { strategy: group.strategy, members: group.members.map((member) => `${member.provider.name}:${member.model}`) } }
-  }))
-}
-
-function listModels (providers: readonly RegisteredProvider[]): ListedModel[] {
-  return providers.flatMap((provider) => provider.definition.catalog.models.map((model) => {
-    const price = provider.prices.priceOf(model.id)?.price
-    const entry: ListedModel = {
-      id: `${provider.name}:${model.id}`,
-      object: 'model',
-      created: LISTED_AT,
-      owned_by: provider.name,
-      context_window: model.contextWindow,
-      capabilities: model.capabilities
-    }
-    if (model.maxOutputTokens !== undefined) entry.max_output_tokens = model.maxOutputTokens
-    if (price !== undefined) {
-      entry.pricing = { input: price.input, output: price.output, currency: 'USD', unit: 'per 1M tokens' }
-      if (price.cachedInput !== undefined) entry.pricing.cached_input = price.cachedInput
-    }
-    return entry
-  }))
-}
 
 export default openaiApi

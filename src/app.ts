@@ -13,6 +13,7 @@ import routing from '../plugins/routing/index.ts'
 import auth from '../plugins/auth.ts'
 import health from '../plugins/health.ts'
 import openaiApi from '../plugins/openai-api.ts'
+import modelsApi from '../plugins/models-api.ts'
 import anthropicApi from '../plugins/anthropic-api.ts'
 import loadShedding from '../plugins/load-shedding.ts'
 import clientLimits from '../plugins/client-limits.ts'
@@ -20,6 +21,7 @@ import metrics from '../plugins/metrics/index.ts'
 import store from '../plugins/store.ts'
 import providerOverrides from '../plugins/provider-overrides.ts'
 import routingDeclarations from '../plugins/routing-declarations.ts'
+import modelDiscovery from '../plugins/model-discovery.ts'
 import adminApi from '../plugins/admin-api/index.ts'
 import virtualKeys from '../plugins/virtual-keys.ts'
 import sharedState from '../plugins/shared-state.ts'
@@ -194,11 +196,13 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   }
   await app.register(governance)
   await app.register(providerLimits, { env: options.env, file: config.PROVIDER_LIMITS_FILE, maxWaitMs: config.QUEUE_MAX_WAIT_MS, maxDepth: config.QUEUE_MAX_DEPTH })
+  await app.register(modelDiscovery, { refreshMs: config.MODEL_REFRESH_MS, timeoutMs: config.REQUEST_TIMEOUT_MS, enabled: config.MODEL_REFRESH_MS > 0 })
   await app.register(health)
   await app.register(adminApi, { logBufferSize: config.LOG_BUFFER_SIZE, bodyLimitBytes: config.BODY_LIMIT_BYTES })
   const inFlight = createInFlightRegistry()
   app.decorate('inFlight', inFlight as InFlightRequests)
   const callSettings: IngressCallSettings = { requestTimeoutMs: config.REQUEST_TIMEOUT_MS, streamIdleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS, streamTimeoutMs: config.STREAM_TIMEOUT_MS, inFlight }
+  await app.register(modelsApi, { prefix: '/v1', bodyLimitBytes: config.BODY_LIMIT_BYTES })
   await app.register(openaiApi, {
     prefix: '/v1',
     ...callSettings,

@@ -38,6 +38,9 @@ closeOnSignals(app, app.config.SHUTDOWN_GRACE_MS, async () => {
 await app.listen({ port: app.config.PORT, host: app.config.HOST }).catch(cannotStart)
 
 const base = `http://${app.config.HOST}:${app.config.PORT}`
+// Each simulator's model list is read as a real provider's would be; the demo says what it found once it has.
+await app.modelDiscovery.settled()
+const discovered = app.providers.enabled().flatMap((provider) => provider.catalog.entries().filter((entry) => entry.source === 'discovered').map((entry) => `${provider.name}:${entry.id}`))
 console.log(`
 Switchyard demo: gateway on ${base}, simulators for ${[...simulators.keys()].join(', ')} (no keys, no network).
 
@@ -60,6 +63,11 @@ Switchyard demo: gateway on ${base}, simulators for ${[...simulators.keys()].joi
   const client = new OpenAI({ baseURL: '${base}/v1', apiKey: 'unused-in-demo' })
   const reply = await client.chat.completions.create({ model: 'together:meta-llama/Llama-3.3-70B-Instruct-Turbo', messages: [{ role: 'user', content: 'Hi' }] })
   console.log(reply.choices[0].message.content)
+
+  # model discovery: each provider's own list, beside the catalog (${discovered.length} models only the lists name)
+  curl ${base}/v1/models/${discovered.find((id) => id.startsWith('groq:')) ?? 'groq:llama-3.3-70b-versatile'}
+  curl ${base}/v1/chat/completions -H 'content-type: application/json' \\
+    -d '{"model":"moonshotai/kimi-k2-instruct-0905","messages":[{"role":"user","content":"Hello!"}]}'
 
 Models: curl ${base}/v1/models    Metrics: curl ${base}/providers/metrics    Stop: Ctrl-C
 `)

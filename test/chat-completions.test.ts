@@ -188,7 +188,7 @@ t.test('GET /v1/models lists the enabled providers with prefixed ids', async (t)
   t.ok(ids.includes('openai:gpt-4o'))
   t.notOk(ids.some((id) => id.startsWith('mistral:')), 'providers without a key are not listed')
   const groqModel = models.data.find((model) => model.id === 'groq:llama-3.3-70b-versatile') as unknown as Record<string, unknown>
-  t.same(groqModel.pricing, { input: 0.59, output: 0.79, currency: 'USD', unit: 'per 1M tokens' })
+  t.same((groqModel.switchyard as Record<string, unknown>).price, { input: 0.59, output: 0.79, currency: 'USD', unit: 'per 1M tokens' }, 'Switchyard\'s figures under `switchyard`, where SDKs ignore them')
   t.equal(groqModel.owned_by, 'groq')
   const one = await client.models.retrieve('groq:llama-3.3-70b-versatile')
   t.equal(one.id, 'groq:llama-3.3-70b-versatile')

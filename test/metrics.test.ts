@@ -260,7 +260,7 @@ t.test('a client that disconnects is logged as 499 with the tokens seen so far; 
   t.match((await admin(gateway, '/providers/logs')).json.logs[0], { success: true, usageSource: 'estimated', tokensIn: 10, tokensOut: 3, costSource: 'catalog' })
 })
 
-t.test('PRICING_FILE overrides a price; an unpriced model costs 0 with one warning', async (t) => {
+t.test('PRICING_FILE overrides a price; an unpriced model\'s cost is null, with one warning', async (t) => {
   const folder = await mkdtemp(join(tmpdir(), 'switchyard-pricing-'))
   const file = join(folder, 'prices.json')
   await writeFile(file, JSON.stringify({ openai: { 'gpt-4o-mini': { input: 1, output: 2 } } }))
@@ -273,7 +273,7 @@ t.test('PRICING_FILE overrides a price; an unpriced model costs 0 with one warni
 
   await chat(gateway, 'openai:not-a-priced-model')
   await chat(gateway, 'openai:not-a-priced-model')
-  t.match((await admin(gateway, '/providers/logs')).json.logs[0], { costSource: 'unknown', cost: 0, success: true })
+  t.match((await admin(gateway, '/providers/logs')).json.logs[0], { costSource: 'unknown', cost: null, success: true })
   t.equal(gateway.logs.filter((line) => line.includes('no price known') && line.includes('not-a-priced-model')).length, 1, 'one warning per model')
 
   await writeFile(file, '{"openai": {"gpt-4o-mini": {"input": "cheap"}}}')

@@ -26,7 +26,7 @@ const simulator = await startOpenAICompatibleSimulator({
   basePath: '/v1',
   apiKey: 'acme-simulated-key',
   toolCallId: (next) => `call_${next(12)}`,
-  models: ['acme-1'],
+  modelList: () => ({ object: 'list', data: [{ id: 'acme-1', object: 'model', created: 1700000000, owned_by: 'acme' }] }),
   errorBody: openAIWire.errorBody,
   renderJson: (shape: ChatCompletionShape) => moveUsage(openAIWire.renderJson(shape)),
   renderStream: (shape: ChatCompletionShape) => {

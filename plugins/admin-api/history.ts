@@ -49,7 +49,7 @@ export const StoredLogSchema = Type.Object({
   reasoningTokens: Type.Integer(),
   latencyMs: Type.Number(),
   timeToFirstTokenMs: Nullable(Type.Number()),
-  cost: Type.Number(),
+  cost: Nullable(Type.Number({ description: 'USD; null when answered by a model with no known price' })),
   costSource: Type.String(),
   success: Type.Boolean(),
   statusCode: Type.Integer(),
@@ -100,7 +100,10 @@ export function definedOnly<T extends Record<string, unknown>> (values: T): { [K
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> }
 }
 
+/** Answered by a model with no known price: its cost is not 0 but unknown (the row keeps 0, for sums). */
+const unpriced = (row: StoredRequest): boolean => row.success && row.costSource === 'unknown'
+
 export function toStoredLogShape (row: StoredRequest): Static<typeof StoredLogSchema> {
   const { timestampMs, keyId, ...rest } = row
-  return { ...rest, timestamp: new Date(timestampMs).toISOString(), keyId: keyId === '' ? null : keyId }
+  return { ...rest, cost: unpriced(row) ? null : row.cost, timestamp: new Date(timestampMs).toISOString(), keyId: keyId === '' ? null : keyId }
 }

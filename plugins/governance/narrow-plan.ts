@@ -17,10 +17,13 @@ export function narrowPlan (plan: RoutePlan, key: VirtualKey, requestedModel: st
   return attempts.length === plan.attempts.length ? plan : narrowed(plan, attempts)
 }
 
-/** The plan without attempts at unpriced models, for a budgeted key that may not use them. */
+/** The plan without fallbacks to unpriced models, for a budgeted key that may not use them; refused when the first is one. */
 export function pricedOnly (plan: RoutePlan, key: VirtualKey, requestedModel: string, unpriced: readonly string[]): RoutePlan {
-  const attempts = plan.attempts.filter(({ provider, model }) => !unpriced.includes(`${provider.name}:${model}`))
-  if (attempts.length === 0) {
+  const isPriced = ({ provider, model }: RoutePlan['attempts'][number]): boolean => !unpriced.includes(`${provider.name}:${model}`)
+  const attempts = plan.attempts.filter(isPriced)
+  // The model asked for has no price: refused, not answered by a fallback's other model in its place.
+  const first = plan.attempts[0]
+  if (attempts.length === 0 || (first !== undefined && !isPriced(first))) {
     throw new GatewayError('permission', 403,
       `The key '${key.name}' has a budget and the model '${requestedModel}' has no known price, so its cost could not be counted; ` +
       'allow unpriced models on the key (allowUnpriced) or add a price (PRICING_FILE).', { code: 'model_not_priced', param: 'model' })

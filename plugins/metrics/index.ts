@@ -106,7 +106,7 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       const key = `${provider}:${model}`
       if (!unpricedWarned.has(key) && unpricedWarned.size < 1000) {
         unpricedWarned.add(key)
-        app.log.warn({ provider, model }, 'no price known for this model: its cost is recorded as 0 with costSource "unknown"')
+        app.log.warn({ provider, model }, 'no price known for this model: its requests are logged with cost null (costSource "unknown"); PRICING_FILE can price it')
       }
     }
     return priced
@@ -196,7 +196,7 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, options) =
       cachedTokensIn,
       latencyMs,
       timeToFirstTokenMs,
-      cost,
+      cost: answered !== undefined && priced === undefined ? null : cost,
       costSource,
       usageSource,
       success,

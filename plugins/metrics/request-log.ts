@@ -22,7 +22,7 @@ export const RequestLogSchema = Type.Object({
   cachedTokensIn: Type.Integer(),
   latencyMs: Type.Number(),
   timeToFirstTokenMs: Nullable(Type.Number()),
-  cost: Type.Number(),
+  cost: Nullable(Type.Number({ description: 'USD; null when the request was answered by a model with no known price (costSource unknown)' })),
   costSource: Type.Union([Type.Literal('catalog'), Type.Literal('override'), Type.Literal('unknown')]),
   usageSource: Type.Union([Type.Literal('provider'), Type.Literal('estimated'), Type.Literal('none')]),
   success: Type.Boolean(),

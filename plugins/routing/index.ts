@@ -36,6 +36,8 @@ export interface Router {
   target: (provider: string) => ProviderTarget | undefined
   /** Rebuilds the routing tables from the registry, after a provider's settings changed at run time. */
   reload: () => void
+  /** Counts the rebuilds of the routing tables: what is listed of them (`/v1/models`) is rebuilt when it moves. */
+  readonly version: number
   /** Told of every provider's health transition (after it is logged). */
   onTransition: (listener: (transition: Transition) => void) => void
   /** A cooldown or open circuit another replica saw, in force here too (see provider-health.ts `impose`). */
@@ -95,6 +97,7 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
   let admission: Admission | undefined
   let experiments: ExperimentRouting | undefined
   let declared: RuntimeDeclarations = { groups: {}, experiments: [] }
+  let version = 0
   const fileGroups = options.groups ?? {}
   const fileExperiments = options.experiments ?? []
   const memberStats: MemberStatsStore = new Map()
@@ -145,6 +148,7 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
     health: (name) => runtimes.get(name)?.health.snapshot(Date.now()),
     target: (name) => runtimes.get(name)?.target,
     reload: build,
+    get version () { return version },
     onTransition: (listener) => { transitionListeners.push(listener) },
     impose: (name, kind, until) => { runtimes.get(name)?.health.impose(kind, until, Date.now()) },
     useAdmission: (next) => {
@@ -190,6 +194,7 @@ const routing: FastifyPluginAsync<RoutingOptions> = async (app, options) => {
     }
     planner = next
     experiments = nextExperiments
+    version++
   }
 
   app.addHook('onReady', async () => {

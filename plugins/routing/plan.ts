@@ -111,7 +111,7 @@ export function createPlanner (providers: readonly RegisteredProvider[], options
     if (exclusive !== undefined) {
       return { kind: 'fixed', plan: { attempts: [mapped(exclusive, model)], rule: 'exclusive', pinned: false } }
     }
-    const owners = enabled.filter((provider) => provider.catalog.serves(model))
+    const owners = ownersOf(model)
     if (owners.length === 1 && owners[0] !== undefined) {
       const owner = owners[0]
       const attempts = dedupe([owner, ...pool, ...fallback]).map((provider) => mapped(provider, model))
@@ -129,6 +129,26 @@ export function createPlanner (providers: readonly RegisteredProvider[], options
       rotation: createWeightedRotation(members.map((provider) => provider.settings.weight)),
       tail
     }
+  }
+
+  /**
+   * The enabled providers that serve a model. While no provider's own model list names it, the catalogs decide
+   * alone, as before discovery. Once one does: the default provider if it lists the model, else the providers whose
+   * catalog lists it, else the one provider whose list names it; several lists and nothing else to go by is
+   * ambiguous, a 400 naming the candidates and the prefix that picks one (docs/routing.md). A family pattern
+   * (`claude-*`) is a guess, weaker than any list.
+   */
+  function ownersOf (model: string): RegisteredProvider[] {
+    const owners = enabled.filter((provider) => provider.catalog.serves(model))
+    if (owners.length < 2) return owners
+    const listers = owners.filter((provider) => provider.catalog.find(model)?.source === 'discovered')
+    if (listers.length === 0) return owners
+    if (defaultProvider !== undefined && owners.includes(defaultProvider) && defaultProvider.catalog.find(model) !== undefined) return [defaultProvider]
+    const byCatalog = owners.filter((provider) => { const source = provider.catalog.find(model)?.source; return source === 'catalog' || source === 'both' })
+    if (byCatalog.length > 0) return byCatalog
+    if (listers.length === 1) return listers
+    throw invalidRequest(`The model '${model}' is listed by several providers (${listers.map((provider) => provider.name).join(', ')}); ` +
+      `name one with a prefix: ${listers.map((provider) => `'${provider.name}:${model}'`).join(' or ')}.`, 'model', 'ambiguous_model')
   }
 
   function pinnedPlan (provider: RegisteredProvider, upstreamModel: string, model: string): RoutePlan {

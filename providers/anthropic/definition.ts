@@ -1,4 +1,5 @@
 import type { ProviderDefinition } from '../../src/provider/contract.ts'
+import { discovery } from './model-list.ts'
 import { indexCatalog } from '../../src/provider/model-catalog.ts'
 import { catalog, defaultModel, FALLBACK_MAX_TOKENS } from './models.ts'
 import { pricing } from './pricing.ts'
@@ -25,5 +26,6 @@ export const definition: ProviderDefinition = {
   fromUpstreamResponse: fromAnthropicResponse,
   createStreamTranslator: createAnthropicStreamTranslator,
   parseUpstreamError: (status, body, retryAfter) => parseAnthropicError(status, body, retryAfter),
-  relay
+  relay,
+  discovery
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import { startHttpSimulator, type ProviderSimulator, type SimulatorReply } from '../../src/dev/http-simulator.ts'
 import { createIdSequence, planReply, type ReplyPlan, type SimulatedConversation } from '../../src/dev/reply-plan.ts'
 import { encodeSseEvent } from '../../src/http/sse.ts'
-import { catalog } from './models.ts'
+import { simulatedModelPage } from './simulated-models.ts'
 
 // Anthropic's Messages API as the wire notes describe it: key in x-api-key (or Bearer), anthropic-version
 // required, max_tokens required, named SSE events with pings, and the refusals gateways trip on: empty text
@@ -48,7 +48,7 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
     }),
     handle ({ request, script }) {
       if (request.method === 'GET' && request.path.startsWith('/models')) {
-        return { json: { data: catalog.models.map((model) => ({ type: 'model', id: model.id, display_name: model.id, created_at: '2026-01-01T00:00:00Z' })), has_more: false } }
+        return { json: simulatedModelPage(new URL(request.path, 'http://simulator').searchParams) }
       }
       if (request.method === 'POST' && request.path === '/messages/count_tokens') {
         const body = request.body as Record<string, unknown>

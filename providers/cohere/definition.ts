@@ -1,4 +1,5 @@
 import type { ProviderDefinition } from '../../src/provider/contract.ts'
+import { discovery } from './model-list.ts'
 import { catalog, defaultModel } from './models.ts'
 import { pricing } from './pricing.ts'
 import { toCohereRequest } from './request.ts'
@@ -17,5 +18,6 @@ export const definition: ProviderDefinition = {
   toUpstreamRequest: (request) => toCohereRequest(request),
   fromUpstreamResponse: fromCohereResponse,
   createStreamTranslator: createCohereStreamTranslator,
-  parseUpstreamError: (status, body, retryAfter) => parseCohereError(status, body, retryAfter)
+  parseUpstreamError: (status, body, retryAfter) => parseCohereError(status, body, retryAfter),
+  discovery
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import { startHttpSimulator, type ProviderSimulator, type SimulatorReply } from '../../src/dev/http-simulator.ts'
 import { createIdSequence, planReply, type ReplyPlan, type SimulatedConversation } from '../../src/dev/reply-plan.ts'
 import { encodeSseEvent } from '../../src/http/sse.ts'
+import { simulatedModelPage } from './simulated-models.ts'
 
 // Cohere's v2 chat API as the wire notes describe it: Bearer key, snake_case fields, typed SSE events with the
 // tool call as one object, no [DONE], usage in billed units and raw tokens, `{message}` errors, and the
@@ -19,6 +20,7 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
   const nextId = createIdSequence()
   return startHttpSimulator({
     basePath: '/v2',
+    otherPaths: ['/v1/models'],
     apiKey: API_KEY,
     readKey: (request: IncomingMessage) => {
       const header = request.headers.authorization
@@ -27,6 +29,8 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
     errorBody,
     unauthorized: { status: 401, body: { id: 'simulated-error', message: 'invalid api token' } },
     handle ({ request, script }) {
+      const url = new URL(request.path, 'http://simulator')
+      if (request.method === 'GET' && url.pathname === '/v1/models') return { json: simulatedModelPage(url.searchParams) }
       if (request.method !== 'POST' || request.path !== '/chat') return { status: 404, json: errorBody(404, `Unknown route ${request.method} ${request.path}`) }
       const body = request.body as Record<string, unknown>
       const rejected = validate(body)

@@ -1,4 +1,5 @@
 import type { ProviderDefinition } from '../../src/provider/contract.ts'
+import { discovery } from './model-list.ts'
 import { catalog, defaultModel } from './models.ts'
 import { pricing } from './pricing.ts'
 import { toGeminiRequest } from './request.ts'
@@ -17,5 +18,6 @@ export const definition: ProviderDefinition = {
   toUpstreamRequest: (request) => toGeminiRequest(request),
   fromUpstreamResponse: fromGeminiResponse,
   createStreamTranslator: createGeminiStreamTranslator,
-  parseUpstreamError: (status, body, retryAfter) => parseGeminiError(status, body, retryAfter)
+  parseUpstreamError: (status, body, retryAfter) => parseGeminiError(status, body, retryAfter),
+  discovery
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { startHttpSimulator, type ProviderSimulator, type SimulatorReply } from '../../src/dev/http-simulator.ts'
 import { createIdSequence, planReply, type ReplyPlan, type SimulatedConversation, type SimulatedTool } from '../../src/dev/reply-plan.ts'
-import { catalog } from './models.ts'
+import { simulatedModelPage } from './simulated-models.ts'
 
 // Gemini's Developer API as the wire notes describe it: `x-goog-api-key` (or `?key=`), camelCase bodies,
 // `?alt=sse` streams with CRLF separators and no [DONE], a bad key as 400 API_KEY_INVALID, and the checks that
@@ -43,19 +43,7 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
     },
     handle ({ request, script }) {
       const url = new URL(request.path, 'http://simulator')
-      if (request.method === 'GET' && url.pathname === '/models') {
-        return {
-          json: {
-            models: catalog.models.map((model) => ({
-              name: `models/${model.id}`,
-              displayName: model.id,
-              inputTokenLimit: model.contextWindow,
-              outputTokenLimit: model.maxOutputTokens,
-              supportedGenerationMethods: ['generateContent', 'countTokens']
-            }))
-          }
-        }
-      }
+      if (request.method === 'GET' && url.pathname === '/models') return { json: simulatedModelPage(url.searchParams) }
       const route = /^\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(url.pathname)
       if (request.method !== 'POST' || route === null) return { status: 404, json: errorBody(404, `Unknown route ${request.method} ${url.pathname}`) }
       const model = decodeURIComponent(route[1] ?? '')

@@ -3,14 +3,18 @@ import { catalog, defaultModel } from './models.ts'
 import { pricing } from './pricing.ts'
 import { dialect } from './dialect.ts'
 import { rateLimitHeaders } from './rate-limits.ts'
+import { discovery } from './model-list.ts'
 
-export const definition = defineOpenAICompatibleProvider({
-  name: 'groq',
-  displayName: 'Groq',
-  defaultBaseUrl: 'https://api.groq.com/openai/v1',
-  auth: { scheme: 'bearer' },
-  defaultModel,
-  catalog,
-  pricing,
-  rateLimitHeaders
-}, dialect)
+export const definition = {
+  ...defineOpenAICompatibleProvider({
+    name: 'groq',
+    displayName: 'Groq',
+    defaultBaseUrl: 'https://api.groq.com/openai/v1',
+    auth: { scheme: 'bearer' },
+    defaultModel,
+    catalog,
+    pricing,
+    rateLimitHeaders
+  }, dialect),
+  discovery
+}

@@ -7,7 +7,7 @@ import {
   type ChatCompletionShape
 } from '../../src/dev/openai-compatible-simulator.ts'
 import type { ProviderSimulator, SimulatorReply } from '../../src/dev/http-simulator.ts'
-import { catalog } from './models.ts'
+import { simulatedModelList } from './simulated-models.ts'
 
 const ACCEPTED_FIELDS = new Set([
   'model', 'messages', 'stream', 'stream_options', 'temperature', 'top_p', 'max_tokens', 'max_completion_tokens',
@@ -44,7 +44,7 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
     basePath: '/openai/v1',
     apiKey: 'gsk_simulated_groq_key_0000',
     toolCallId: (next) => next(9).toLowerCase(),
-    models: catalog.models.map((model) => model.id),
+    modelList: simulatedModelList,
     rejects,
     errorBody: groqError,
     renderJson: (shape) => {

@@ -5,7 +5,7 @@ import {
   usageOf
 } from '../../src/dev/openai-compatible-simulator.ts'
 import type { ProviderSimulator, SimulatorReply } from '../../src/dev/http-simulator.ts'
-import { catalog } from './models.ts'
+import { simulatedModelList } from './simulated-models.ts'
 
 const ACCEPTED_FIELDS = new Set([
   'model', 'messages', 'temperature', 'top_p', 'max_tokens', 'stream', 'stop', 'random_seed', 'response_format',
@@ -51,7 +51,7 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
     basePath: '/v1',
     apiKey: 'simulated-mistral-key-0000',
     toolCallId: (next) => next(9),
-    models: catalog.models.map((model) => model.id),
+    modelList: simulatedModelList,
     rejects,
     errorBody: mistralError,
     // Per-minute limits and what is left of them; Mistral sends no reset time.

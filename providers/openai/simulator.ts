@@ -1,6 +1,6 @@
 import { openAIWire, startOpenAICompatibleSimulator } from '../../src/dev/openai-compatible-simulator.ts'
 import type { ProviderSimulator } from '../../src/dev/http-simulator.ts'
-import { catalog } from './models.ts'
+import { simulatedModelList } from './simulated-models.ts'
 
 /** OpenAI's chat completions API: `call_` + 24 alphanumeric tool ids, usage chunk only when asked. */
 export function startSimulator (port = 0): Promise<ProviderSimulator> {
@@ -9,7 +9,7 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
     basePath: '/v1',
     apiKey: 'sk-simulated-openai-key-0000',
     toolCallId: (next) => `call_${next(24)}`,
-    models: catalog.models.map((model) => model.id),
+    modelList: simulatedModelList,
     ...openAIWire
   }, port)
 }

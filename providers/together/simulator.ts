@@ -6,7 +6,7 @@ import {
   type ChatCompletionShape
 } from '../../src/dev/openai-compatible-simulator.ts'
 import type { ProviderSimulator } from '../../src/dev/http-simulator.ts'
-import { catalog } from './models.ts'
+import { simulatedModelList } from './simulated-models.ts'
 
 const togetherError = (status: number, message: string) => ({
   id: 'simulated', error: { message, type: status === 429 ? 'rate_limit_exceeded' : 'invalid_request_error', param: null, code: status === 401 ? 'invalid_api_key' : null }
@@ -42,7 +42,7 @@ export function startSimulator (port = 0): Promise<ProviderSimulator> {
     basePath: '/v1',
     apiKey: 'simulated-together-key-0000',
     toolCallId: (next) => `call_${next(24)}`,
-    models: catalog.models.map((model) => model.id),
+    modelList: simulatedModelList,
     errorBody: togetherError,
     renderJson: (shape) => {
       const openai = openAIWire.renderJson(shape) as { choices: Array<Record<string, unknown> & { message: Record<string, unknown> }> }

@@ -53,6 +53,8 @@ export async function fetchUpstreamAnswer<T> (target: ProviderTarget, options: C
   try {
     const answer = await target.upstream.fetchText({
       path: request.path,
+      ...(request.method === undefined ? {} : { method: request.method }),
+      ...(request.fromOrigin === undefined ? {} : { fromOrigin: request.fromOrigin }),
       headers: request.headers,
       body: request.body,
       signal: guard.controller,

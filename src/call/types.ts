@@ -47,6 +47,8 @@ export type ProviderResult =
 
 export interface UpstreamRequestLine {
   path: string
+  method?: 'GET' | 'POST'
+  fromOrigin?: boolean
   headers: Record<string, string>
   body: string
   /** What the deadline waits for, for its message: `first chunk`, `complete answer`… */

@@ -57,6 +57,10 @@ export interface UpstreamStream {
 
 export interface UpstreamCall {
   path: string
+  /** A GET (a model list) sends no body; a POST is every model call. */
+  method?: 'GET' | 'POST'
+  /** `path` is from the origin, not below the base URL's path (Cohere's model list is v1, its chat v2). */
+  fromOrigin?: boolean
   headers: Record<string, string>
   body: string
   /** What aborts the call, read by the call's handler: an AbortSignal, or the gateway's own `CallAbort`. */
@@ -103,11 +107,11 @@ export function createUpstreamClient (baseUrl: string, options: UpstreamClientOp
   })
   const dispatchOptions = (call: UpstreamCall): Dispatcher.DispatchOptions => ({
     origin: url.origin,
-    method: 'POST',
-    path: basePath + call.path,
+    method: call.method ?? 'POST',
+    path: call.fromOrigin === true ? call.path : basePath + call.path,
     // undici's proxy agents add `host` to the headers object, and the provider's prebuilt headers are frozen.
     headers: options.proxy === undefined ? call.headers : { ...call.headers },
-    body: call.body,
+    body: call.method === 'GET' ? null : call.body,
     headersTimeout: call.headersTimeoutMs,
     bodyTimeout: call.bodyTimeoutMs
   })

@@ -68,6 +68,8 @@ export interface SimulatorContext {
 export interface HttpSimulatorOptions {
   /** Base URL path the provider's SDK expects, e.g. `/v1` or `/openai/v1`. */
   basePath: string
+  /** Paths outside `basePath` the provider answers too (Cohere's model list is `/v1/models`, its chat `/v2`). */
+  otherPaths?: readonly string[]
   apiKey: string
   /** Reads the key from a request; returns undefined when absent. */
   readKey: (request: IncomingMessage, url: URL) => string | undefined
@@ -91,6 +93,8 @@ export interface ProviderSimulator {
   script: SimulatorScript
   /** Queue a fault for the next `times` POST requests. */
   fail: (fault: SimulatorFault, times?: number) => void
+  /** The next `times` model-list requests (GETs) fail with this status. */
+  failModelList: (status: number, times?: number) => void
   /** Requests whose client went away before the answer was complete. */
   readonly abandoned: number
   /** Resolves the next time a client goes away mid-answer. */
@@ -122,6 +126,8 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
   let inFlight = 0
   let peakInFlight = 0
 
+  let listFailures = 0
+  let listFailureStatus = 500
   let emptyDue = 0
   /** The script, with `text: ''` on the calls that `emptyShare` says come back empty. */
   function scriptForThisCall (): SimulatorScript {
@@ -192,7 +198,7 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
       const refusal = options.unauthorized ?? { status: 401, body: options.errorBody(401, 'Invalid API key provided.') }
       return sendJson(res, refusal.status, refusal.body)
     }
-    if (!url.pathname.startsWith(options.basePath)) {
+    if (!url.pathname.startsWith(options.basePath) && options.otherPaths?.includes(url.pathname) !== true) {
       return sendJson(res, 404, options.errorBody(404, `Unknown path ${url.pathname}`))
     }
 
@@ -201,6 +207,10 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
     if (counted?.over === true) {
       refusedForLimits++
       return sendJson(res, 429, options.errorBody(429, 'Rate limit reached for requests. Please try again later.'), { ...limitHeaders, 'retry-after': String(counted.retryAfterS) })
+    }
+    if (!modelCall && listFailures > 0) {
+      listFailures--
+      return sendJson(res, listFailureStatus, options.errorBody(listFailureStatus, `Simulated failure ${listFailureStatus}`))
     }
     // Faults are for model calls; listing models never consumes one.
     const fault = modelCall ? faults.shift() : undefined
@@ -215,7 +225,9 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
     }
     if (fault?.kind === 'delay') await sleep(fault.ms)
 
-    const reply = options.handle({ request: { ...recorded, path: url.pathname.slice(options.basePath.length) + url.search }, script: scriptForThisCall() })
+    // Below the base path, a route is named from it (`/models`); outside it (otherPaths), from the origin.
+    const path = url.pathname.startsWith(options.basePath) ? url.pathname.slice(options.basePath.length) : url.pathname
+    const reply = options.handle({ request: { ...recorded, path: path + url.search }, script: scriptForThisCall() })
     if (fault?.kind === 'drip') return drip(res, fault.intervalMs, reply.events?.slice(0, fault.events ?? 0))
     if (fault?.kind === 'truncate') return truncate(res, reply, fault.events ?? 0)
     if (fault?.kind === 'error-body') {
@@ -251,6 +263,10 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
     fail (fault, times = 1) {
       for (let i = 0; i < times; i++) faults.push(fault)
     },
+    failModelList (status, times = 1) {
+      listFailureStatus = status
+      listFailures = times
+    },
     get abandoned () { return abandoned },
     waitForAbandon: async () => { await once(events, 'abandon') },
     get connections () { return connections },
@@ -260,6 +276,7 @@ export async function startHttpSimulator (options: HttpSimulatorOptions, port = 
     reset () {
       requests.length = 0
       faults.length = 0
+      listFailures = 0
       simulator.script = {}
       limits = defaultLimits
       window = { startMs: 0, requests: 0, tokens: 0 }

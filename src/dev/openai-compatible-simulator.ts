@@ -39,8 +39,8 @@ export interface OpenAICompatibleSimulatorFlavour {
   errorBody: (status: number, message: string) => unknown
   renderJson: (shape: ChatCompletionShape) => unknown
   renderStream: (shape: ChatCompletionShape) => unknown[]
-  /** Model list as `GET /models` returns it. */
-  models: string[]
+  /** `GET /models`'s body, in the provider's own shape. */
+  modelList: () => unknown
   /** The provider's rate-limit headers on each answer: OpenAI's `x-ratelimit-*` family unless given. */
   rateLimitHeaders?: (state: RateLimitState) => Record<string, string>
 }
@@ -73,9 +73,7 @@ export async function startOpenAICompatibleSimulator (flavour: OpenAICompatibleS
     errorBody: flavour.errorBody,
     rateLimitHeaders: flavour.rateLimitHeaders ?? openAIRateLimitHeaders,
     handle ({ request, script }) {
-      if (request.method === 'GET' && request.path === '/models') {
-        return { json: { object: 'list', data: flavour.models.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: flavour.displayName.toLowerCase() })) } }
-      }
+      if (request.method === 'GET' && request.path === '/models') return { json: flavour.modelList() }
       if (request.method !== 'POST' || request.path !== '/chat/completions') {
         return { status: 404, json: flavour.errorBody(404, `Unknown route ${request.method} ${request.path}`) }
       }

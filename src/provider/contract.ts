@@ -6,6 +6,7 @@ import type { CallContext } from './call-context.ts'
 import type { CreateStreamTranslator } from './stream-translator.ts'
 import type { RelayCapability } from './relay-capability.ts'
 import { RateLimitHeadersSchema } from './rate-limit-headers.ts'
+import type { ModelDiscovery } from './model-discovery.ts'
 
 export type { CallContext } from './call-context.ts'
 
@@ -91,4 +92,6 @@ export interface ProviderDefinition extends ProviderManifest {
   parseUpstreamError: (status: number, body: unknown, retryAfterSeconds: number | undefined) => GatewayError
   /** For a provider that speaks an ingress protocol itself: requests in it are relayed untranslated. */
   relay?: RelayCapability
+  /** How to read the provider's own model list (src/provider/model-discovery.ts). */
+  discovery?: ModelDiscovery
 }

@@ -78,7 +78,9 @@ export async function startGateway (t: Teardown, env: Env, options: { loadSample
   })
   // The event loop is shared with the test's clients and simulators, so its delay is not the gateway's own: a
   // busy machine made it shed a test's requests. Load shedding on delay is tested where a test asks for it.
-  const app = await buildApp({ env: { LOG_LEVEL: 'debug', MAX_EVENT_LOOP_DELAY_MS: '0', STORE_URL: 'memory', ...env }, logStream, upstreamKeepAliveTimeoutMs: 1000, ...options })
+  // Model discovery reads each simulator's model list at start: off unless a test is about it, so that the lists
+  // neither add calls to the simulators' records nor change how a test's models route.
+  const app = await buildApp({ env: { LOG_LEVEL: 'debug', MAX_EVENT_LOOP_DELAY_MS: '0', STORE_URL: 'memory', MODEL_REFRESH_MS: '0', ...env }, logStream, upstreamKeepAliveTimeoutMs: 1000, ...options })
   t.teardown(() => app.close())
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
