@@ -61,7 +61,7 @@ export default {
       to: {
         path: ['^node_modules/[^@/][^/]*/(lib|src|internal)/', '^node_modules/@[^/]+/[^/]+/(lib|src|internal)/'],
         // A package's own entry point (its `main`) may live in such a folder: what it resolves to is public.
-        pathNot: ['^node_modules/[^@/][^/]*/lib/index\\.js$', '^node_modules/fast-check/lib/fast-check\\.js$']
+        pathNot: ['^node_modules/[^@/][^/]*/lib/index\\.js$', '^node_modules/fast-check/lib/fast-check\\.js$', '^node_modules/pngjs/lib/png\\.js$']
       }
     }
   ],

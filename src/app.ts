@@ -23,6 +23,7 @@ import providerOverrides from '../plugins/provider-overrides.ts'
 import routingDeclarations from '../plugins/routing-declarations.ts'
 import modelDiscovery from '../plugins/model-discovery.ts'
 import adminApi from '../plugins/admin-api/index.ts'
+import dashboard from '../plugins/dashboard/index.ts'
 import virtualKeys from '../plugins/virtual-keys.ts'
 import sharedState from '../plugins/shared-state.ts'
 import sharedHealth from '../plugins/shared-health.ts'
@@ -61,6 +62,8 @@ export interface BuildAppOptions {
 }
 
 export const BUILT_IN_PROVIDERS_DIR = fileURLToPath(new URL('../providers/', import.meta.url))
+/** Where `npm run build` puts the dashboard (sources in src/dashboard/ui). */
+export const DASHBOARD_DIR = fileURLToPath(new URL('../dist/dashboard/', import.meta.url))
 
 /** Logger settings shared by every entry: credentials are redacted wherever a serializer might put them. */
 export const LOG_REDACT_PATHS = [
@@ -198,6 +201,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(providerLimits, { env: options.env, file: config.PROVIDER_LIMITS_FILE, maxWaitMs: config.QUEUE_MAX_WAIT_MS, maxDepth: config.QUEUE_MAX_DEPTH })
   await app.register(modelDiscovery, { refreshMs: config.MODEL_REFRESH_MS, timeoutMs: config.REQUEST_TIMEOUT_MS, enabled: config.MODEL_REFRESH_MS > 0 })
   await app.register(health)
+  await app.register(dashboard, { root: DASHBOARD_DIR, sessionTtlMs: config.DASHBOARD_SESSION_MS, bodyLimitBytes: config.BODY_LIMIT_BYTES, adminKeySet: adminKey !== undefined })
   await app.register(adminApi, { logBufferSize: config.LOG_BUFFER_SIZE, bodyLimitBytes: config.BODY_LIMIT_BYTES })
   const inFlight = createInFlightRegistry()
   app.decorate('inFlight', inFlight as InFlightRequests)

@@ -69,5 +69,6 @@ Switchyard demo: gateway on ${base}, simulators for ${[...simulators.keys()].joi
   curl ${base}/v1/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"moonshotai/kimi-k2-instruct-0905","messages":[{"role":"user","content":"Hello!"}]}'
 
+Dashboard: ${base}/dashboard/ (the admin endpoints are open in the demo: sign in without a key, read-only)
 Models: curl ${base}/v1/models    Metrics: curl ${base}/providers/metrics    Stop: Ctrl-C
 `)

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
-import { notFound, unauthenticated } from '../../src/canonical/errors.ts'
+import { GatewayError, notFound, unauthenticated } from '../../src/canonical/errors.ts'
 import type { CostGroup } from '../../src/store/store.ts'
 import {
   CostRowSchema, CostsQuerySchema, HISTORY_PARAMS, HistorySchema, LogsQuerySchema, MetricsQuerySchema, WINDOWS, WindowStatsSchema,
@@ -73,6 +73,12 @@ const LogsSchema = Type.Object({ logs: Type.Array(RequestLogSchema) })
  */
 const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
   app.addHook('onRequest', async (request) => {
+    // A dashboard session (plugins/dashboard) answers for its own requests: a key in the header still works alone.
+    const viaDashboard = request.headers.authorization === undefined ? await app.dashboardAccess.admits(request) : undefined
+    if (viaDashboard === true) return
+    if (viaDashboard === false) {
+      throw new GatewayError('permission', 403, 'The dashboard session is over, read-only, or this change lacks its CSRF token: sign in again to change settings.', { code: 'dashboard_session_refused' })
+    }
     if (!app.clientAuth.isAdmin(request)) {
       throw unauthenticated('Missing or invalid admin key. Send ADMIN_API_KEY (or, when it is unset, a gateway key) as `Authorization: Bearer <key>`.')
     }

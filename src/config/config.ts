@@ -47,6 +47,7 @@ export const ConfigSchema = Type.Object({
   MODEL_GROUPS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   EXPERIMENTS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   MODEL_REFRESH_MS: Type.Integer({ minimum: 0, default: 3_600_000 }),
+  DASHBOARD_SESSION_MS: Type.Integer({ minimum: 60_000, maximum: 86_400_000, default: 1_800_000 }),
   EXPLAIN_ROUTES: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'off' }),
   QUEUE_MAX_WAIT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000 }),
   QUEUE_MAX_DEPTH: Type.Integer({ minimum: 0, default: 1000 }),
