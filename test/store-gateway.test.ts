@@ -135,3 +135,24 @@ t.test('rows past their retention are pruned in the background, rollups past the
   const costs = await adminGet(gateway.url, '/providers/costs?groupBy=day') as { groups: Array<{ group: string }> }
   t.equal(costs.groups.length, 2, 'the day 40 days back keeps its rollup; the one 500 days back (past ROLLUP_RETENTION_DAYS) does not')
 })
+
+t.test('GET /providers/metrics/series charts the rollups per provider and model, in buckets', async (t) => {
+  const gateway = await startGateway(t, { ...env, STORE_URL: await sqliteStoreUrl(t) })
+  const client = { authorization: 'Bearer key-alpha' }
+  for (const model of ['groq:llama-3.3-70b-versatile', 'groq:llama-3.3-70b-versatile', 'openai:gpt-4o-mini']) {
+    await (await postChat(gateway.url, hello(model), { headers: client })).text()
+  }
+  await gateway.app.store.flush()
+  const series = async (query: string) => await (await fetch(`${gateway.url}/providers/metrics/series?${query}`, { headers: admin })).json() as {
+    bucketMs: number, series: Array<{ group: string, points: Array<{ t: string, requests: number, tokensOut: number, avgLatencyMs: number | null, p95LatencyMs: number | null }> }>
+  }
+  const byProvider = await series('window=15m')
+  t.equal(byProvider.bucketMs, 60_000)
+  const total = (group: string) => byProvider.series.find((entry) => entry.group === group)?.points.reduce((sum, point) => sum + point.requests, 0)
+  t.same([total('groq'), total('openai')], [2, 1])
+  t.ok(byProvider.series.every((entry) => entry.points.every((point) => point.avgLatencyMs !== null && point.p95LatencyMs !== null && point.tokensOut > 0)))
+  const byModel = await series('window=30d&groupBy=model')
+  t.equal(byModel.bucketMs, 86_400_000, 'a day a point over 30 days')
+  t.same(byModel.series.map((entry) => entry.group).sort(), ['groq:llama-3.3-70b-versatile', 'openai:gpt-4o-mini'])
+  t.equal((await fetch(`${gateway.url}/providers/metrics/series?window=2y`, { headers: admin })).status, 400)
+})

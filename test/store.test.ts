@@ -103,6 +103,19 @@ async function suite (t: typeof tap, name: string, url: () => Promise<string | u
       t.same((await store.costs({ groupBy: 'provider', until: T0 + 60_000 })).map((row) => [row.group, row.requests]), [['groq', 1], ['openai', 2]])
     })
 
+    t.test('a series cuts the rollups into buckets per provider, model or key', async (t) => {
+      const byProvider = await store.series({ since: T0 - 3_600_000, until: T0 + 2 * 86_400_000, bucketMs: 86_400_000, groupBy: 'provider' })
+      t.same(byProvider.map((point) => [point.bucket - T0 + (T0 % 86_400_000), point.group, point.requests, point.errors]),
+        [[0, 'groq', 1, 0], [0, 'openai', 2, 1], [86_400_000, 'groq', 1, 0], [86_400_000, 'openai', 1, 0]], 'a day a bucket')
+      t.equal(byProvider[1]?.softFailures, 1)
+      t.same(byProvider[1]?.latencyBuckets.slice(0, 4), [0, 1, 0, 1], '30 ms and 120 ms')
+      const minutes = await store.series({ since: T0, until: T0 + 60_000, bucketMs: 60_000, groupBy: 'model' })
+      t.same(minutes.map((point) => [point.bucket, point.group, point.requests]), [[T0, 'groq:llama', 1], [T0, 'openai:gpt-4o', 1], [T0, 'openai:gpt-4o-mini', 1]])
+      const keys = await store.series({ since: T0, until: T0 + 2 * 86_400_000, bucketMs: 3_600_000, groupBy: 'key' })
+      t.equal(keys.reduce((sum, point) => sum + point.requests, 0), 5, 'every request once')
+      t.same([...new Set(keys.map((point) => point.group))].sort(), ['', 'k1', 'k2'])
+    })
+
     t.test('a window sums the rollups with latency and TTFT percentiles', async (t) => {
       const window = await store.window(T0 - 60_000)
       const groq = window.find((row) => row.provider === 'groq')

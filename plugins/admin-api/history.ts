@@ -31,6 +31,32 @@ export const CostsQuerySchema = Type.Object({
 })
 export type CostsQuery = Static<typeof CostsQuerySchema>
 
+/** The bucket a chart over each window is cut into: 15 to 168 points. */
+export const SERIES_BUCKETS: Readonly<Record<string, number>> = { '15m': 60_000, '1h': 60_000, '24h': 900_000, '7d': 3_600_000, '30d': 86_400_000 }
+export const SeriesQuerySchema = Type.Object({
+  window: Type.Optional(Type.Union(Object.keys(SERIES_BUCKETS).map((window) => Type.Literal(window)))),
+  groupBy: Type.Optional(Type.Union(['provider', 'model', 'key'].map((group) => Type.Literal(group))))
+})
+const SeriesPointSchema = Type.Object({
+  t: Type.String({ description: 'the bucket\'s start, ISO-8601' }),
+  requests: Type.Integer(),
+  errors: Type.Integer(),
+  softFailures: Type.Integer(),
+  tokensIn: Type.Integer(),
+  tokensOut: Type.Integer(),
+  cost: Type.Number(),
+  avgLatencyMs: Nullable(Type.Number()),
+  p95LatencyMs: Nullable(Type.Number()),
+  avgTimeToFirstTokenMs: Nullable(Type.Number())
+})
+export const SeriesSchema = Type.Object({
+  window: Type.String(),
+  bucketMs: Type.Integer(),
+  since: Type.String(),
+  until: Type.String(),
+  series: Type.Array(Type.Object({ group: Type.String(), points: Type.Array(SeriesPointSchema) }))
+})
+
 export const WINDOWS: Readonly<Record<string, number>> = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 }
 export const MetricsQuerySchema = Type.Object({ window: Type.Optional(Type.Union(Object.keys(WINDOWS).map((window) => Type.Literal(window)))) })
 

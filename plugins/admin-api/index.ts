@@ -1,12 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import { GatewayError, notFound, unauthenticated } from '../../src/canonical/errors.ts'
-import type { CostGroup } from '../../src/store/store.ts'
+import type { CostGroup, SeriesQuery } from '../../src/store/store.ts'
 import {
-  CostRowSchema, CostsQuerySchema, HISTORY_PARAMS, HistorySchema, LogsQuerySchema, MetricsQuerySchema, WINDOWS, WindowStatsSchema,
+  CostRowSchema, CostsQuerySchema, HISTORY_PARAMS, SERIES_BUCKETS, SeriesQuerySchema, SeriesSchema, HistorySchema, LogsQuerySchema, MetricsQuerySchema, WINDOWS, WindowStatsSchema,
   definedOnly, timeOf, toStoredLogShape, type CostsQuery, type LogsQuery
 } from './history.ts'
 import { openAIErrorHandler } from '../../src/reply/error-handler.ts'
+import { percentileOf } from '../../src/store/latency-buckets.ts'
 import { Nullable } from '../../src/canonical/nullable.ts'
 import { ProviderCostsSchema, ProviderMetricsSchema, RequestLogSchema } from '../metrics/index.ts'
 import type { HealthSnapshot } from '../routing/index.ts'
@@ -145,6 +146,32 @@ const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options) => {
     // Without a window: the live counters since start-up or the last reset. With one: the store's rollups.
     if (window === undefined) return { providers: await withLimits(await app.metrics.instance.providerMetrics()) }
     return { window, providers: await app.store.window(Date.now() - (WINDOWS[window] as number)) }
+  })
+
+  app.get('/providers/metrics/series', { schema: { querystring: SeriesQuerySchema, response: { 200: SeriesSchema } } }, async (request) => {
+    const { window = '1h', groupBy = 'provider' } = request.query as Static<typeof SeriesQuerySchema>
+    const bucketMs = SERIES_BUCKETS[window] as number
+    const until = Date.now() - (Date.now() % bucketMs) + bucketMs
+    const since = until - Math.ceil((WINDOWS[window] as number) / bucketMs) * bucketMs
+    const points = await app.store.series({ since, until, bucketMs, groupBy: groupBy as SeriesQuery['groupBy'] })
+    const series = new Map<string, Array<Static<typeof SeriesSchema>['series'][number]['points'][number]>>()
+    for (const point of points) {
+      const list = series.get(point.group) ?? []
+      list.push({
+        t: new Date(point.bucket).toISOString(),
+        requests: point.requests,
+        errors: point.errors,
+        softFailures: point.softFailures,
+        tokensIn: point.tokensIn,
+        tokensOut: point.tokensOut,
+        cost: point.cost,
+        avgLatencyMs: point.requests === 0 ? null : point.latencySum / point.requests,
+        p95LatencyMs: percentileOf(point.latencyBuckets, 95),
+        avgTimeToFirstTokenMs: point.ttftCount === 0 ? null : point.ttftSum / point.ttftCount
+      })
+      series.set(point.group, list)
+    }
+    return { window, bucketMs, since: new Date(since).toISOString(), until: new Date(until).toISOString(), series: [...series].map(([group, list]) => ({ group, points: list })) }
   })
 
   app.get('/providers/metrics/:provider', { schema: { params: ProviderParamsSchema, response: { 200: LiveMetricsSchema } } }, async (request) => {

@@ -4,7 +4,7 @@ import { windowStats } from './window-stats.ts'
 import { addToArmSums, emptyArmSums } from './experiment-sums.ts'
 import {
   DAY_MS, MINUTE_MS, decodeCursor, encodeCursor,
-  type ArmSums, type CostRow, type ProviderOverride, type QueueRefusal, type RoutingDeclaration, type Store, type StoredKey, type StoredRequest
+  type ArmSums, type CostRow, type ProviderOverride, type QueueRefusal, type RoutingDeclaration, type SeriesPoint, type Store, type StoredKey, type StoredRequest
 } from './store.ts'
 
 /**
@@ -91,6 +91,32 @@ export function createMemoryStore (maxRows = MAX_ROWS): Store {
         groups.set(group, sum)
       }
       return [...groups.values()].sort((a, b) => a.group < b.group ? -1 : a.group > b.group ? 1 : 0)
+    },
+
+    async series (query) {
+      const points = new Map<string, SeriesPoint>()
+      for (const row of inRange(query.since, query.until)) {
+        const bucket = row.period - (row.period % query.bucketMs)
+        const group = query.groupBy === 'provider' ? row.provider : query.groupBy === 'model' ? `${row.provider}:${row.model}` : row.keyId
+        const key = `${bucket}\u0000${group}`
+        let point = points.get(key)
+        if (point === undefined) {
+          point = { bucket, group, requests: 0, errors: 0, tokensIn: 0, tokensOut: 0, cost: 0, latencySum: 0, ttftSum: 0, ttftCount: 0, softFailures: 0, latencyBuckets: new Array<number>(BUCKETS).fill(0) }
+          points.set(key, point)
+        }
+        const counts = row.counts
+        point.requests += counts[REQUESTS] as number
+        point.errors += counts[ERRORS] as number
+        point.tokensIn += counts[TOKENS_IN] as number
+        point.tokensOut += counts[TOKENS_OUT] as number
+        point.cost += counts[COST] as number
+        point.latencySum += counts[LATENCY_SUM] as number
+        point.ttftSum += counts[TTFT_SUM] as number
+        point.ttftCount += counts[TTFT_COUNT] as number
+        point.softFailures += counts[SOFT_FAILURES] as number
+        for (let index = 0; index < BUCKETS; index++) (point.latencyBuckets[index] as number) += counts[LATENCY_BUCKETS + index] as number
+      }
+      return [...points.values()].sort((a, b) => a.bucket - b.bucket || (a.group < b.group ? -1 : a.group > b.group ? 1 : 0))
     },
 
     async experimentArms (name) {

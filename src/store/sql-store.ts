@@ -6,7 +6,7 @@ import { windowStats } from './window-stats.ts'
 import { createWriteBehind, type WriteBehindOptions } from './write-behind.ts'
 import {
   DAY_MS, MINUTE_MS, decodeCursor, encodeCursor,
-  type ArmSums, type CostRow, type LogPage, type ProviderOverride, type RoutingDeclaration, type Store, type StoredKey, type StoredRequest, type WindowStats
+  type ArmSums, type CostRow, type LogPage, type ProviderOverride, type RoutingDeclaration, type SeriesPoint, type Store, type StoredKey, type StoredRequest, type WindowStats
 } from './store.ts'
 
 export interface SqlStoreOptions extends Pick<WriteBehindOptions<StoredRequest>, 'batchSize' | 'intervalMs' | 'maxQueued' | 'onTrouble' | 'onRecovered'> {
@@ -111,6 +111,40 @@ export function createSqlStore (db: Kysely<StoreDatabase>, options: SqlStoreOpti
         }
       }
       return [...sums.entries()].sort(([a], [b]) => a < b ? -1 : 1).map(([provider, sum]) => windowStats(provider, sum))
+    },
+
+    async series (query): Promise<SeriesPoint[]> {
+      // The coarsest table whose periods fit in a bucket: a 30-day chart reads days, not minutes.
+      const rollup = [...ROLLUPS].reverse().find(({ periodMs }) => query.bucketMs % periodMs === 0) ?? ROLLUPS[0]
+      const group = query.groupBy === 'provider' ? sql<string>`provider` : query.groupBy === 'model' ? sql<string>`provider || ':' || model` : sql<string>`key_id`
+      const columns = ['requests', 'errors', 'tokens_in', 'tokens_out', 'cost', 'latency_sum', 'ttft_sum', 'ttft_count', 'soft_failures',
+        ...Array.from({ length: BUCKETS }, (_, index) => `lat_${index}`)]
+      const rows = await db.selectFrom(rollup.table)
+        .where('period', '>=', query.since - (query.since % rollup.periodMs))
+        .where('period', '<', query.until)
+        .select([
+          sql<number>`period - (period % ${sql.lit(query.bucketMs)})`.as('bucket'),
+          group.as('grp'),
+          ...columns.map((column) => sql<number>`sum(${sql.ref(column)})`.as(column))
+        ])
+        .groupBy(sql`1, 2`)
+        .orderBy(sql`1`)
+        .orderBy(sql`2`)
+        .execute() as Array<Record<string, unknown>>
+      return rows.map((row) => ({
+        bucket: Number(row.bucket),
+        group: String(row.grp),
+        requests: Number(row.requests),
+        errors: Number(row.errors),
+        tokensIn: Number(row.tokens_in),
+        tokensOut: Number(row.tokens_out),
+        cost: Number(row.cost),
+        latencySum: Number(row.latency_sum),
+        ttftSum: Number(row.ttft_sum),
+        ttftCount: Number(row.ttft_count),
+        softFailures: Number(row.soft_failures),
+        latencyBuckets: Array.from({ length: BUCKETS }, (_, index) => Number(row[`lat_${index}`]))
+      }))
     },
 
     async experimentArms (name): Promise<ArmSums[]> {

@@ -105,6 +105,32 @@ export interface CostRow {
   cost: number
 }
 
+/** Figures over time, for charts: [since, until) cut into buckets of `bucketMs`, per provider, model or key. */
+export interface SeriesQuery {
+  since: number
+  until: number
+  bucketMs: number
+  groupBy: 'provider' | 'model' | 'key'
+}
+
+/** One bucket of one group: the rollups' sums, with the latency histogram for its percentiles. */
+export interface SeriesPoint {
+  /** The bucket's start, epoch ms. */
+  bucket: number
+  /** The provider, `provider:model`, or key fingerprint. */
+  group: string
+  requests: number
+  errors: number
+  tokensIn: number
+  tokensOut: number
+  cost: number
+  latencySum: number
+  ttftSum: number
+  ttftCount: number
+  softFailures: number
+  latencyBuckets: number[]
+}
+
 /** One provider's figures over a window, from the rollups. */
 export interface WindowStats {
   provider: string
@@ -176,6 +202,8 @@ export interface Store {
   logs: (query: LogQuery) => Promise<LogPage>
   costs: (query: CostQuery) => Promise<CostRow[]>
   window: (sinceMs: number) => Promise<WindowStats[]>
+  /** Figures over time from the rollups (the coarsest table whose periods fit the buckets). */
+  series: (query: SeriesQuery) => Promise<SeriesPoint[]>
   /** An A/B experiment's requests summed per arm and answering provider and model (src/experiments/results.ts). */
   experimentArms: (name: string) => Promise<ArmSums[]>
   overrides: () => Promise<ProviderOverride[]>
