@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { followStore } from './store-poll.ts'
 import type { FastifyPluginAsync } from 'fastify'
 import { invalidRequest } from '../src/canonical/errors.ts'
 import type { ProviderOverride } from '../src/store/store.ts'
@@ -103,14 +104,7 @@ const providerOverrides: FastifyPluginAsync<ProviderOverridesOptions> = async (a
     }
   } satisfies ProviderOverrides)
 
-  app.addHook('onReady', load)
-  if (options.pollMs > 0 && app.store.kind !== 'memory') {
-    const poller = setInterval(() => {
-      load().catch((error: unknown) => { app.log.debug({ err: error }, 'provider settings: the store could not be read; trying again') })
-    }, options.pollMs)
-    poller.unref()
-    app.addHook('onClose', async () => { clearInterval(poller) })
-  }
+  followStore(app, options.pollMs, 'provider settings', load)
 }
 
 function withoutNulls (value: SettingsPatch): SettingsOverride {

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { followStore } from './store-poll.ts'
 import type { FastifyPluginAsync } from 'fastify'
 import { Value } from '@sinclair/typebox/value'
 import { GatewayError, invalidRequest } from '../src/canonical/errors.ts'
@@ -132,14 +133,7 @@ const routingDeclarations: FastifyPluginAsync<RoutingDeclarationsOptions> = asyn
     declarationOf: (kind, name) => kind === 'group' ? applied.groups.get(name) : applied.experiments.get(name)
   } satisfies RoutingDeclarations)
 
-  app.addHook('onReady', load)
-  if (options.pollMs > 0 && app.store.kind !== 'memory') {
-    const poller = setInterval(() => {
-      load().catch((error: unknown) => { app.log.debug({ err: error }, 'routing declarations: the store could not be read; trying again') })
-    }, options.pollMs)
-    poller.unref()
-    app.addHook('onClose', async () => { clearInterval(poller) })
-  }
+  followStore(app, options.pollMs, 'routing declarations', load)
 }
 
 function textOf (declared: Declared): string {
